@@ -647,6 +647,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(sentTo, 'the notice counts').not.toBeNull();
     expect(Number(sentTo![1].replace(/,/g, ''))).toBeGreaterThanOrEqual(notified.length);
     for (const c of notified.slice(0, 3)) expect(await page.locator('[data-testid=affected] tbody tr', { hasText: c }).locator('td').nth(1).innerText()).toBe('sent');
+    // Each customer not paid says why, as the API says it: a minor alarm is not among the compensated severities.
+    const detail = (await api<{ customers: { customerId: string; compensation: { state: string; why: string | null } }[] }>('GET', `/service-operations/incidents/${runId}`, undefined, opsKey)).body.customers;
+    expect(detail[0].compensation).toEqual({ state: 'not-sent', why: expect.stringContaining('a minor alarm is not compensated') });
+    expect(await page.locator('[data-testid=affected] tbody tr', { hasText: detail[0].customerId }).locator('td').nth(2).innerText()).toBe(`not sent: ${detail[0].compensation.why}`);
+    // (The flow may find more customers showing the outage while the page refreshes: the count's form, the reason's words.)
+    await seen(page, '[data-testid=why-not-paid]', new RegExp(`^\\d[\\d,]* × ${detail[0].compensation.why!.replace(/[()]/g, '\\$&')}`));
     expect(await page.getByTestId('alarm-facts').innerText()).toMatch(/First notice\s+\d+ (min|h)/);
     // A minor alarm is not among the compensated severities of the settings in force: the page says so.
     await seen(page, '[data-testid=alarm-compensation]', `none for a minor alarm (compensated: ${inForce.compensation.map((c) => c.severity).join(', ')})`);

@@ -6,6 +6,9 @@ import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
 import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
+import { incidentCustomers } from '../../src/agents/flows/incident-customers.js';
+import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
+import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
 import type { TwinEvent } from '../../src/domain/events.js';
 import { memoryDocuments } from '../../src/store/document-store.js';
@@ -198,6 +201,39 @@ describe('service operations flow (sandbox)', () => {
       const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
       expect(out).toMatchObject({ escalatedTo: 'critical', notified: affected.length, compensated: affected.length, resolutionNotices: affected.length, ticket: 'executed', cleared: true });
       expect(out.watched).toBeUndefined();
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('compensates every customer a long outage touched, told or not, and says why for each one not told or not paid', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const cellId = busiestCell();
+    const alarm: Alarm = { id: 'ALM-R1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const ranked = rankAffected(twins.engine.cells.rankedOn([cellId], { sinceMs: clock.now() - 30 * 24 * HOUR }), twinScores(twins.engine)).map((r) => r.customerId);
+    // One customer's notice meets a back end down (as 2 of 151 did on the default world); another's credit does.
+    const [unreached, unpaid] = [ranked[1], ranked[4]];
+    const h = await harness(clock, undefined, new Set([`${alarm.id}:outage-notices:${unreached}`, `${alarm.id}:compensation:${unpaid}`]));
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      clock.advance(5 * HOUR);
+      await h.engine.runOnce();
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ affected: ranked.length, notified: ranked.length - 1, failed: 1, compensated: ranked.length - 1 });
+      const received = { ...alarm, state: 'cleared' as const, clearedTime: new Date(clock.now()).toISOString(), sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };
+      const run = { status: 'succeeded', steps: (await h.journal.loadHistory(alarm.id)).steps };
+      const each = new Map(incidentCustomers(received, run, serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR })).map((c) => [c.customerId, c]));
+      expect(each.size).toBe(ranked.length);
+      // Not told (their notice failed), yet paid: the outage hurt them all the same; no resolution, with why.
+      expect(each.get(unreached)).toMatchObject({ notice: { state: 'not-sent', why: 'failed: billing back end unavailable' }, compensation: { state: 'sent' }, resolution: { state: 'not-sent', why: 'not told of the outage, so not told of its end' } });
+      expect(each.get(unpaid)).toMatchObject({ notice: { state: 'sent' }, compensation: { state: 'not-sent', why: 'failed: billing back end unavailable' }, resolution: { state: 'sent' } });
+      // Everyone else told and paid; nobody left without a reason.
+      const rest = [...each.values()].filter((c) => c.customerId !== unreached && c.customerId !== unpaid);
+      expect(rest.every((c) => c.notice.state === 'sent' && c.compensation.state === 'sent' && c.resolution.state === 'sent')).toBe(true);
+      expect([...each.values()].every((c) => [c.notice, c.compensation, c.resolution].every((t) => t.state === 'sent' || (t.why ?? '').length > 0))).toBe(true);
     } finally {
       await h.close();
     }

@@ -21,15 +21,16 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
- * Version 4 watches an alarm of a quiet severity (a warning) instead of leaving it unseen: it finds
+ * Version 5 compensates every customer the outage touched, told or not (before: those told), and
+ * keeps why each customer's request was not carried out (`BatchOutcome.why`). Version 4 watches an alarm of a quiet severity (a warning) instead of leaving it unseen: it finds
  * and keeps finding the affected customers, tells and pays nobody, and acts as on a raise if the
  * alarm escalates (decision 0072). Version 3 tells no one of an outage that is already over: before each round of outage notices
  * it looks whether the clear came (a run started late, or slowed behind a busy engine, told
  * customers of an outage hours after it ended, then of its end). Version 2 looks again while the
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
- * alarm), 2 and 3 stay registered for runs started before them.
+ * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 4;
+export const SERVICE_OPS_WORKFLOW_VERSION = 5;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -270,6 +271,12 @@ export interface BatchOutcome {
   failed: number;
   /** Asked already under the incident by another of its alarms, otherwise (another place or severity): not asked again. */
   askedBefore?: number;
+  /**
+   * Each customer not carried out, with what became of their request and why (the policy's reason
+   * for a refusal or an approval, the back end's for a failure): the page says it per customer.
+   * Absent in batches journaled before it was kept.
+   */
+  why?: Record<string, { status: GuardedStatus | 'asked-before'; reason: string }>;
 }
 
 /** The signal's payload. */
@@ -323,7 +330,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -382,13 +389,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     version: 1,
     async run({ alarm, customers, incident, toldOf }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const statuses = new Map<string, GuardedStatus | 'asked-before'>();
+      const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
         const req = await request(alarm, customerId, incident ?? alarm.id, toldOf);
         const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
-        const ask = async () => {
+        const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
           try {
-            return (await deps.guarded().execute(full)).status;
+            const r = await deps.guarded().execute(full);
+            return { status: r.status, reason: r.reason };
           } catch (err) {
             if (!(incident !== undefined && incident !== alarm.id && err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
             // An alarm that goes on an incident asks under the incident's request ids; one another
@@ -397,17 +405,19 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             // is not made. One that failed did nothing, yet holds the id: asked under this alarm's
             // own id instead, or the customer would never be paid.
             const first = await deps.guarded().statusOf(full.id);
-            if (first === 'executed' || first === 'pending-approval') return 'asked-before' as const;
-            return (await deps.guarded().execute({ ...full, id: `${alarm.id}:${id}:${customerId}` })).status;
+            if (first === 'executed' || first === 'pending-approval') return { status: 'asked-before', reason: `${first === 'executed' ? 'done' : 'waiting for a person'} already under ${incident}, this incident's first alarm` };
+            const r = await deps.guarded().execute({ ...full, id: `${alarm.id}:${id}:${customerId}` });
+            return { status: r.status, reason: r.reason };
           }
         };
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await ask();
-        if (r === 'failed') r = await ask();
+        if (r.status === 'failed') r = await ask();
         statuses.set(customerId, r);
       });
       for (const c of customers) {
-        const s = statuses.get(c);
+        const { status: s, reason } = statuses.get(c) ?? { status: 'failed', reason: 'not asked' };
+        if (s !== 'executed') (out.why ??= {})[c] = { status: s, reason };
         if (s === 'asked-before') out.askedBefore = (out.askedBefore ?? 0) + 1;
         else if (s === 'executed') out.executed.push(c);
         else if (s === 'pending-approval') out.pending.push(c);
@@ -607,15 +617,19 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       // its wait (maxOpenMs, days past the threshold) ran out: that it is still open then is itself
       // the evidence (one whose signals never stopped was never compensated, nor told it was over).
       const compensate = compensable && (!cleared || lastedMs > policy.compensateAfterMs);
-      // An outage over before anyone was told still owes those it touched their compensation.
-      const owed = clearedEarly ? customers : notified;
+      // Version 5: every customer it touched is owed (found at the alarm or showing it since), told
+      // or not: a notice that failed or was refused (no consent for messages) takes nothing off the
+      // outage they lived through; whom the policy holds back (a leaver, a cap) it says, with why.
+      // Before: those told, or everyone when the outage was over before anyone was told.
+      const owedNow = (): readonly string[] => (version >= 5 ? [...known] : clearedEarly ? customers : notified);
+      const owed = owedNow();
       if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
       if (!cleared && compensable) {
-        const compensatedSoFar = notified.length;
+        const compensatedSoFar = owed.length;
         const w = await waitWatching<AlarmCleared>(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
-        // Those told after the compensation ran are owed it as well.
-        const later = await runBatches(ctx, compensation, alarm, notified.slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
+        // Those found (version 5; told, before) after the compensation ran are owed it as well.
+        const later = await runBatches(ctx, compensation, alarm, (version >= 5 ? owedNow() : notified).slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
         comp = { executed: [...comp.executed, ...later.executed], pending: [...comp.pending, ...later.pending], refused: comp.refused + later.refused, failed: comp.failed + later.failed };
       }
       const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;

@@ -3,6 +3,8 @@ import type { StepRecord } from '../../store/workflow-journal.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
 import { affectedOfRun, servesCustomers, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
+import { incidentCustomers, type CustomerTreatment } from './incident-customers.js';
+import { TwinloopError } from '../../domain/errors.js';
 
 /**
  * What service operations did about each alarm, read from the alarm inbox and each alarm's
@@ -213,6 +215,16 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         notifiedBeforeContactShare: contacted ? Math.round((1000 * items.reduce((n, i) => n + i.notifiedBeforeContact, 0)) / contacted) / 1000 : null,
       };
       return { settings: deps.settings, summary, items: options.limit === undefined ? items : items.slice(0, options.limit) };
+    },
+    /**
+     * One alarm's treatment with each affected customer's notice, compensation and resolution, and
+     * why any of them is not sent (NOT_FOUND for an alarm the inbox does not have).
+     */
+    async incident(alarmId: string): Promise<{ settings: ServiceOpsSettings; incident: IncidentView; customers: CustomerTreatment[] }> {
+      const a = deps.alarms.all().find((x) => x.id === alarmId);
+      if (!a) throw new TwinloopError('NOT_FOUND', `no alarm "${alarmId}"; GET /service-operations/incidents lists them`);
+      const run = await deps.run(a.id);
+      return { settings: deps.settings, incident: incidentView(a, run, deps.suspicions(), deps), customers: incidentCustomers(a, run, deps.settings) };
     },
   };
 }

@@ -158,6 +158,7 @@ export const ROUTE_ACCESS = {
   'PATCH /tmf-api/alarmManagement/v4/alarm/:id': 'alarms:write',
   // Service operations: each alarm's treatment and the suspected incidents (anomaly detection).
   'GET /service-operations/incidents': 'alarms:read',
+  'GET /service-operations/incidents/:alarmId': 'alarms:read',
   'GET /service-operations/anomalies': 'alarms:read',
   'POST /service-operations/anomalies/:id/confirm': 'alarms:write',
   'POST /service-operations/anomalies/:id/dismiss': 'alarms:write',
@@ -336,6 +337,7 @@ export const CUSTOMER_ROUTES = {
   'POST /tmf-api/productInventory/v4/hub': 'spanning',
   'POST /tmf-api/communicationManagement/v4/hub': 'spanning',
   'GET /service-operations/incidents': 'spanning',
+  'GET /service-operations/incidents/:alarmId': 'spanning',
   'GET /service-operations/anomalies': 'spanning',
   'POST /service-operations/anomalies/:id/confirm': 'spanning',
   'POST /service-operations/anomalies/:id/dismiss': 'spanning',

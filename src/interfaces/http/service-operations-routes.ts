@@ -69,6 +69,11 @@ const settings = z
     confirmSeverities: severities.describe('The severities a person confirming a suspicion may give its alarm'),
   })
   .describe('The outage settings in force: the values the flows act on');
+const treatment = z.object({
+  state: z.enum(['sent', 'waiting', 'not-sent', 'not-yet']).describe('sent; waiting (for a person); not-sent (why says why); not-yet (the run may still do it)'),
+  why: z.string().nullable().describe("Why it is not sent: the request's answer (a policy refusal and its rule, a failure, an approval awaited, already asked under the incident) or the run's course (watched, over before the notice, a severity not compensated, an outage shorter than the threshold); null when sent"),
+});
+const incidentCustomer = z.object({ customerId: z.string(), notice: treatment, compensation: treatment, resolution: treatment });
 const anomaly = z.object({
   id: z.string(),
   scope: z.enum(['Cell', 'Site']),
@@ -146,6 +151,17 @@ export function serviceOperationsRoutes(s: OperatorServices): RouteModule {
         },
       },
       async (req) => s.serviceOperations.incidents({ limit: req.query.limit }),
+    );
+    app.get(
+      '/service-operations/incidents/:alarmId',
+      {
+        schema: {
+          summary: "One alarm's treatment and each affected customer's outage notice, compensation and resolution notice, with why any of them is not sent",
+          params: z.object({ alarmId: z.string().min(1).max(200).describe('The alarm (alarm-N)') }),
+          response: { 200: z.object({ settings, incident, customers: list(incidentCustomer).describe('Every affected customer, in the order found') }), ...errors(404) },
+        },
+      },
+      async (req) => s.serviceOperations.incident(req.params.alarmId),
     );
     app.get(
       '/service-operations/anomalies',

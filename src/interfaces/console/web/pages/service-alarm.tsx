@@ -5,38 +5,40 @@ import { useJson } from '../use-json';
 import { ALARMS, type ServiceOpsRun, type TmfAlarm } from './service-operations';
 import { compensatedWhen, compensationOf, orList, spanText, type OutageSettings } from '../outage-settings';
 
-/** A journaled step of the flow (`GET /workflows/:id/steps`). */
-interface Step {
-  readonly key: string;
-  readonly stepId: string;
-  readonly status: string;
-  readonly output: unknown;
-  readonly updatedAt: number;
+/** One act for one customer (`GET /service-operations/incidents/:alarmId`): sent, waiting for a person, not sent (why), not decided yet. */
+interface Treatment {
+  readonly state: 'sent' | 'waiting' | 'not-sent' | 'not-yet';
+  readonly why: string | null;
 }
-/** What a batch of guarded requests did (the flow's `BatchOutcome`). */
-interface Batch {
-  readonly executed: readonly string[];
-  readonly pending: readonly string[];
-  readonly refused: number;
-  readonly failed: number;
+/** An affected customer and what the flow did for them. */
+interface CustomerTreatment {
+  readonly customerId: string;
+  readonly notice: Treatment;
+  readonly compensation: Treatment;
+  readonly resolution: Treatment;
 }
 
-/** The service-operations flow's step ids (`AFFECTED_STEP_ID`, `OUTAGE_NOTICE_STEP_ID`, …; docs/flows.md). */
-const STEP = { affected: 'affected-customers', notices: 'outage-notices', compensation: 'compensation', resolution: 'resolution-notices' } as const;
+/** A treatment in a cell: "sent", or what holds it and why. */
+function TreatmentCell({ t }: { t: Treatment }) {
+  if (t.state === 'sent') return <td>sent</td>;
+  const head = t.state === 'waiting' ? 'waiting' : t.state === 'not-yet' ? 'not yet' : 'not sent';
+  return (
+    <td class={t.state === 'not-sent' ? undefined : 'muted'}>
+      {head}
+      {t.why && t.state !== 'waiting' ? `: ${t.why}` : ''}
+      {t.why && t.state === 'waiting' ? ` (${t.why.replace(/^waiting for a person: /, '')})` : ''}
+    </td>
+  );
+}
 
-/** Every customer a kind of batch step reached, and who waits for an approval. */
-function reached(steps: readonly Step[], stepId: string): { done: Set<string>; pending: Set<string>; refused: number; failed: number; firstAt: number | null } {
-  const out = { done: new Set<string>(), pending: new Set<string>(), refused: 0, failed: 0, firstAt: null as number | null };
-  for (const s of steps) {
-    if (s.stepId !== stepId || s.status !== 'succeeded' || !s.output) continue;
-    const b = s.output as Batch;
-    b.executed.forEach((c) => out.done.add(c));
-    b.pending.forEach((c) => out.pending.add(c));
-    out.refused += b.refused;
-    out.failed += b.failed;
-    if (b.executed.length > 0 && (out.firstAt === null || s.updatedAt < out.firstAt)) out.firstAt = s.updatedAt;
+/** The reasons customers were not told or not paid, most frequent first: `12 × failed: unavailable`. */
+function reasons(customers: readonly CustomerTreatment[], of: (c: CustomerTreatment) => Treatment): [string, number][] {
+  const n = new Map<string, number>();
+  for (const c of customers) {
+    const t = of(c);
+    if (t.state === 'not-sent' && t.why) n.set(t.why, (n.get(t.why) ?? 0) + 1);
   }
-  return out;
+  return [...n].sort((x, y) => y[1] - x[1]);
 }
 
 /** An alarm's treatment as `GET /service-operations/incidents` counts it (the fields shown). */
@@ -50,8 +52,6 @@ export interface IncidentCounts {
   readonly watch: boolean;
 }
 
-const mark = (done: Set<string>, pending: Set<string>, id: string) => (done.has(id) ? 'sent' : pending.has(id) ? 'waiting for approval' : '–');
-
 /**
  * One alarm: what it is, the service-operations flow's progress, the customers it affects (ranked
  * by presence on the cell and value) and, for each, the outage notice, compensation and resolution
@@ -61,22 +61,20 @@ export function ServiceAlarm({ id }: { id: string }) {
   const number = /^alarm-(\d+)$/.exec(id)?.[1];
   const alarm = useJson<TmfAlarm>(number ? `${ALARMS}/${number}` : null, 10_000);
   const run = useJson<ServiceOpsRun>(`/workflows/${seg(id)}`, 5_000);
-  const steps = useJson<readonly Step[]>(`/workflows/${seg(id)}/steps`, 5_000);
-  // Whom the run found (at the alarm and showing it later) and told, as the API counts them: one source for every page.
-  const treated = useJson<{ settings: OutageSettings; items: readonly IncidentCounts[] }>('/service-operations/incidents?limit=200', 10_000);
+  // Whom the run found (at the alarm and showing it later), told and paid, and why not, as the API says it: one source for every page.
+  const treated = useJson<{ settings: OutageSettings; incident: IncidentCounts & { readonly timeToFirstNoticeMs: number | null }; customers: readonly CustomerTreatment[] }>(number ? `/service-operations/incidents/${seg(id)}` : null, 5_000);
   const settings = treated.data?.settings;
   if (!number) return <Alert message={`"${id}" is not an alarm of this console (alarm-N); see the service operations page`} />;
   const a = alarm.data;
-  const all = steps.data ?? [];
-  const incident = treated.data?.items.find((i) => i.alarmId === id);
-  const affected = incident?.affectedCustomers ?? (all.find((s) => s.stepId === STEP.affected && s.status === 'succeeded')?.output as string[] | undefined) ?? null;
-  const notices = reached(all, STEP.notices);
-  const compensation = reached(all, STEP.compensation);
-  const resolution = reached(all, STEP.resolution);
+  const incident = treated.data?.incident;
+  const customers = treated.data?.customers ?? null;
+  const count$ = (of: (c: CustomerTreatment) => Treatment, state: Treatment['state']) => (customers ?? []).filter((c) => of(c).state === state).length;
   const raisedMs = a ? Date.parse(a.alarmRaisedTime) : NaN;
+  const whyNotTold = reasons(customers ?? [], (c) => c.notice);
+  const whyNotPaid = reasons(customers ?? [], (c) => c.compensation);
   return (
     <>
-      <Alert message={alarm.error} />
+      <Alert message={alarm.error ?? treated.error} />
       {a && (
         <section class="panel">
           <h2>
@@ -94,7 +92,7 @@ export function ServiceAlarm({ id }: { id: string }) {
             <dt>Flow</dt>
             <dd>{run.data ? run.data.status : run.error ? 'not started' : 'reading…'}</dd>
             <dt>First notice</dt>
-            <dd>{notices.firstAt === null ? 'none sent yet' : `${duration(notices.firstAt - raisedMs)} after the alarm was raised`}</dd>
+            <dd>{incident?.timeToFirstNoticeMs == null ? 'none sent yet' : `${duration(incident.timeToFirstNoticeMs)} after the alarm was raised`}</dd>
             <dt>Compensation</dt>
             <dd data-testid="alarm-compensation">{settings ? (compensationOf(settings, a.perceivedSeverity) ?? `none for a ${a.perceivedSeverity} alarm (compensated: ${settings.compensation.map((c) => c.severity).join(', ') || 'no severity'})`) : 'reading…'}</dd>
           </dl>
@@ -102,7 +100,7 @@ export function ServiceAlarm({ id }: { id: string }) {
       )}
       <section class="panel">
         <h2>
-          Affected customers <span class="muted">({affected ? count(affected.length) : '–'})</span>
+          Affected customers <span class="muted">({customers ? count(customers.length) : '–'})</span>
         </h2>
         {incident?.watch && a && (
           <p class="outcome" data-testid="watch-note">
@@ -111,15 +109,33 @@ export function ServiceAlarm({ id }: { id: string }) {
           </p>
         )}
         <p data-testid="notice-counts">
-          Outage notices sent to {count(incident?.notifiedCustomers.length ?? notices.done.size)}
-          {notices.pending.size > 0 && `, ${count(notices.pending.size)} waiting for approval`}
-          {notices.refused > 0 && `, ${count(notices.refused)} refused by policy (consent, contact rules)`}
-          {notices.failed > 0 && `, ${count(notices.failed)} failed`}; compensation for {count(incident?.compensatedCustomers.length ?? compensation.done.size)}; resolution notices to {count(incident?.resolutionNotices ?? resolution.done.size)}.
+          Outage notices sent to {count(incident?.notifiedCustomers.length ?? 0)}
+          {count$((c) => c.notice, 'waiting') > 0 && `, ${count(count$((c) => c.notice, 'waiting'))} waiting for approval`}
+          {count$((c) => c.notice, 'not-sent') > 0 && `, not sent to ${count(count$((c) => c.notice, 'not-sent'))}`}; compensation for {count(incident?.compensatedCustomers.length ?? 0)}
+          {count$((c) => c.compensation, 'waiting') > 0 && ` (${count(count$((c) => c.compensation, 'waiting'))} waiting for approval)`}; resolution notices to {count(incident?.resolutionNotices ?? 0)}.
         </p>
-        {affected === null ? (
-          <p class="muted">{steps.data ? 'The flow has not found the affected customers yet.' : 'reading…'}</p>
-        ) : affected.length === 0 ? (
-          <p class="muted">No active customer was seen on this {a ? a.alarmedObject['@referredType'].toLowerCase() : 'cell'} in the {settings ? spanText(settings.presenceHorizonMs) : 'time'} before the alarm.</p>
+        {(whyNotTold.length > 0 || whyNotPaid.length > 0) && (
+          <dl class="facts" data-testid="why-not">
+            {whyNotTold.length > 0 && (
+              <>
+                <dt>Not told, why</dt>
+                <dd data-testid="why-not-told">{whyNotTold.map(([why, n]) => `${count(n)} × ${why}`).join('; ')}</dd>
+              </>
+            )}
+            {whyNotPaid.length > 0 && (
+              <>
+                <dt>Not compensated, why</dt>
+                <dd data-testid="why-not-paid">{whyNotPaid.map(([why, n]) => `${count(n)} × ${why}`).join('; ')}</dd>
+              </>
+            )}
+          </dl>
+        )}
+        {customers === null ? (
+          <p class="muted">{treated.data || treated.error ? 'The flow has not found the affected customers yet.' : 'reading…'}</p>
+        ) : customers.length === 0 ? (
+          <p class="muted">
+            No active customer was seen on this {a ? a.alarmedObject['@referredType'].toLowerCase() : 'cell'} in the {settings ? spanText(settings.presenceHorizonMs) : 'time'} before the alarm{run.data ? '' : ' (or the flow has not found them yet)'}.
+          </p>
         ) : (
           <table data-testid="affected">
             <thead>
@@ -131,20 +147,20 @@ export function ServiceAlarm({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {affected.slice(0, 500).map((c) => (
-                <tr key={c}>
+              {customers.slice(0, 500).map((c) => (
+                <tr key={c.customerId}>
                   <td>
-                    <a href={`/console/customers/${seg(c)}`}>{c}</a>
+                    <a href={`/console/customers/${seg(c.customerId)}`}>{c.customerId}</a>
                   </td>
-                  <td>{mark(notices.done, notices.pending, c)}</td>
-                  <td>{mark(compensation.done, compensation.pending, c)}</td>
-                  <td>{mark(resolution.done, resolution.pending, c)}</td>
+                  <TreatmentCell t={c.notice} />
+                  <TreatmentCell t={c.compensation} />
+                  <TreatmentCell t={c.resolution} />
                 </tr>
               ))}
             </tbody>
           </table>
         )}
-        {affected && affected.length > 500 && <p class="muted">The first 500 of {count(affected.length)}, highest value first.</p>}
+        {customers && customers.length > 500 && <p class="muted">The first 500 of {count(customers.length)}, in the order found (highest value first at the alarm).</p>}
       </section>
     </>
   );

@@ -1,0 +1,147 @@
+import type { StepRecord } from '../../store/workflow-journal.js';
+import type { ReceivedAlarm } from './alarm-inbox.js';
+import { affectedOfRun, servesCustomers, type BatchOutcome } from './service-operations-flow.js';
+import type { ServiceOpsSettings } from './service-ops-settings.js';
+
+/**
+ * What an alarm's run did to each customer it found affected, with why wherever it did not tell or
+ * pay them: the request's own answer where the run kept it (a policy refusal and its rule, a
+ * leaver, a back end's failure, a person's approval awaited, an ask already made under the
+ * incident), else what the run's course says (watched, over before the notice, a severity not
+ * compensated, an outage shorter than the threshold, not decided yet). Read from the run's
+ * journaled steps, as the incidents view is; one answer for the HTTP API and the console.
+ */
+
+/** One act for one customer: done, waiting for a person, not done (with why), or not decided yet. */
+export interface Treatment {
+  state: 'sent' | 'waiting' | 'not-sent' | 'not-yet';
+  /** Why it is not sent; null when sent. */
+  why: string | null;
+}
+
+/** A customer of the incident and its three acts. */
+export interface CustomerTreatment {
+  customerId: string;
+  notice: Treatment;
+  compensation: Treatment;
+  resolution: Treatment;
+}
+
+/** The run as the reading needs it. */
+export interface RunReading {
+  status: string;
+  steps: readonly StepRecord[];
+}
+
+const SENT: Treatment = { state: 'sent', why: null };
+const notSent = (why: string): Treatment => ({ state: 'not-sent', why });
+const notYet = (why: string): Treatment => ({ state: 'not-yet', why });
+
+const hours = (ms: number) => {
+  const m = Math.round(ms / 60_000);
+  return m < 60 ? `${m} min` : m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
+};
+
+/** What one kind of batch step reached: done, waiting, not done with why, and counts kept without names (batches journaled before `why`). */
+function readBatches(steps: readonly StepRecord[], key: RegExp) {
+  const done = new Set<string>();
+  const why = new Map<string, { status: string; reason: string }>();
+  let unnamed = { refused: 0, failed: 0 };
+  let ran = false;
+  for (const s of steps) {
+    if (!key.test(s.key) || s.status !== 'succeeded' || !s.output) continue;
+    ran = true;
+    const b = JSON.parse(s.output) as BatchOutcome;
+    for (const c of b.executed) done.add(c);
+    if (b.why) {
+      for (const [c, w] of Object.entries(b.why)) if (!why.has(c)) why.set(c, w);
+    } else {
+      unnamed = { refused: unnamed.refused + b.refused, failed: unnamed.failed + b.failed };
+      for (const c of b.pending) why.set(c, { status: 'pending-approval', reason: 'a person decides (this run kept no reason)' });
+    }
+  }
+  // One carried out in a later batch (a look that found them again, the later compensation) is done.
+  for (const c of done) why.delete(c);
+  return { done, why, unnamed, ran };
+}
+
+/** A kept answer in words. */
+function answered(w: { status: string; reason: string }): Treatment {
+  if (w.status === 'pending-approval') return { state: 'waiting', why: `waiting for a person: ${w.reason}` };
+  const what = { refused: 'refused by policy', failed: 'failed', advised: 'advised only (policy: a person acts)', 'asked-before': 'not asked again' }[w.status] ?? w.status;
+  // The executor words a back end's failure "the action failed: …": the column already says failed.
+  return notSent(`${what}: ${w.reason.replace(/^the action failed: /, '')}`);
+}
+
+/**
+ * Whether the run told nobody because the outage was over before its notices (version 3): a peek at
+ * the clear found it, or the alarm came to it cleared (its ticket opened with no notice batch before it).
+ */
+const overBeforeNotice = (steps: readonly StepRecord[]) =>
+  steps.some((s) => /^signal:cleared-before-notice(-first)?$/.test(s.key) && s.status === 'succeeded' && s.output !== null && (JSON.parse(s.output) as { timedOut: boolean }).timedOut === false) ||
+  (steps.some((s) => s.key.startsWith('trouble-ticket')) && !steps.some((s) => s.key.startsWith('notice-first')));
+
+/** When a watched alarm escalated (the watch's end, journaled with its payload), or undefined. */
+function escalation(steps: readonly StepRecord[]): { to: string; atMs: number | null } | undefined {
+  for (const s of steps) {
+    if (!s.key.startsWith('signal:alarm-watch-ended') || s.status !== 'succeeded' || !s.output) continue;
+    const w = JSON.parse(s.output) as { payload: { escalatedTo?: string; escalatedTime?: string } | null; timedOut: boolean };
+    if (!w.timedOut && w.payload?.escalatedTo) return { to: w.payload.escalatedTo, atMs: w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : null };
+  }
+  return undefined;
+}
+
+/** Each affected customer of the alarm's run, in the order found, with its notice, compensation and resolution and why any is not sent. */
+export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, settings: ServiceOpsSettings): CustomerTreatment[] {
+  if (!run) return [];
+  const steps = run.steps;
+  const finished = run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
+  const escalated = escalation(steps);
+  const watching = !servesCustomers(a) && !escalated;
+  const severity = escalated?.to ?? a.perceivedSeverity;
+  const notices = readBatches(steps, /^notice(-first|-showing-\d+)?-\d+$/);
+  const comp = readBatches(steps, /^compensation(-later)?-\d+$/);
+  const resolution = readBatches(steps, /^resolution-\d+$/);
+  const over = overBeforeNotice(steps);
+  const amount = settings.compensation.find((c) => c.severity === severity);
+  const outageFromMs = escalated?.atMs ?? Date.parse(a.raisedTime);
+  const lastedMs = a.clearedTime ? Date.parse(a.clearedTime) - outageFromMs : null;
+  const threshold = hours(settings.compensateAfterMs);
+  const unnamedWhy = (u: { refused: number; failed: number }) => `refused or failed (this run kept counts only: ${u.refused} refused, ${u.failed} failed in its batches)`;
+
+  const noticeOf = (c: string): Treatment => {
+    if (notices.done.has(c)) return SENT;
+    const w = notices.why.get(c);
+    if (w) return answered(w);
+    if (watching) return notSent(`watched: a ${a.perceivedSeverity} alarm tells nobody unless it escalates to ${settings.actingSeverities.join(', ')}`);
+    if (over) return notSent('the outage was over before their notice: nobody is told of an outage that has ended');
+    if (notices.unnamed.refused + notices.unnamed.failed > 0) return notSent(unnamedWhy(notices.unnamed));
+    return finished ? notSent('not asked') : notYet('not asked yet');
+  };
+  const compensationOf = (c: string, notice: Treatment): Treatment => {
+    if (comp.done.has(c)) return SENT;
+    const w = comp.why.get(c);
+    if (w) return answered(w);
+    if (watching) return notSent(`watched: a ${a.perceivedSeverity} alarm pays nobody unless it escalates`);
+    if (!amount) return notSent(`a ${severity} alarm is not compensated (compensated: ${settings.compensation.map((x) => x.severity).join(', ') || 'no severity'})`);
+    if (lastedMs !== null && lastedMs <= settings.compensateAfterMs) return notSent(`the outage lasted ${hours(lastedMs)}, not past ${threshold}`);
+    if (comp.unnamed.refused + comp.unnamed.failed > 0) return notSent(unnamedWhy(comp.unnamed));
+    // Runs before version 5 paid only those told.
+    if (comp.ran && notice.state !== 'sent') return notSent(`not told of the outage (${notice.why ?? 'no notice'}), and this run compensated only those told`);
+    if (!finished) return notYet(`decided once the outage has lasted past ${threshold}${escalated ? ' from its escalation' : ''}, or at its clear`);
+    return notSent('not asked');
+  };
+  const resolutionOf = (c: string, notice: Treatment): Treatment => {
+    if (resolution.done.has(c)) return SENT;
+    const w = resolution.why.get(c);
+    if (w) return answered(w);
+    if (notice.state !== 'sent') return notSent('not told of the outage, so not told of its end');
+    if (a.state !== 'cleared') return notYet('sent when the alarm clears');
+    if (resolution.unnamed.refused + resolution.unnamed.failed > 0) return notSent(unnamedWhy(resolution.unnamed));
+    return finished ? notSent('not asked') : notYet('not asked yet');
+  };
+  return affectedOfRun(steps).map((customerId) => {
+    const notice = noticeOf(customerId);
+    return { customerId, notice, compensation: compensationOf(customerId, notice), resolution: resolutionOf(customerId, notice) };
+  });
+}
