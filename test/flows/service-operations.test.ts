@@ -517,6 +517,40 @@ describe('service operations flow (sandbox)', () => {
     }
   }, 60_000);
 
+  it("a fault back a second time is told as back to everyone an earlier alarm of the chain told of it, not only the first's", async () => {
+    const clock = new ManualClock(world.clock.now());
+    const cellId = busiestCell();
+    const first: Alarm = { id: 'ALM-C1', alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    // The first alarm's notice to this customer meets a back end down: the second alarm tells them of an outage.
+    const unlucky = rankAffected(twins.engine.cells.rankedOn([cellId], { sinceMs: clock.now() - 30 * 24 * HOUR }), twinScores(twins.engine))[0].customerId;
+    const h = await harness(clock, undefined, new Set([`${first.id}:outage-notices:${unlucky}`]));
+    try {
+      await raiseAndClear(h, clock, first, HOUR);
+      clock.advance(HOUR);
+      const second: Alarm = { ...first, id: 'ALM-C2', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'major', probableCause: 'performanceDegraded', raisedTime: new Date(clock.now()).toISOString() };
+      let from = h.asked.length;
+      await h.engine.start('service-operations', { alarm: second, continues: first.id, noticesUnder: second.id, toldOf: [first.id], confirmed: true }, { workflowId: second.id });
+      await h.engine.runOnce();
+      expect(noticesAsked(h, from).filter((r) => r.customerId === unlucky).map((r) => r.params.templateId)).toEqual(['network-incident-notice']);
+      clock.advance(HOUR);
+      await signalAlarmCleared(h.engine, second.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+
+      // Back once more within the quiet spell: the chain is first → second → third.
+      clock.advance(HOUR);
+      const third: Alarm = { ...second, id: 'ALM-C3', raisedTime: new Date(clock.now()).toISOString() };
+      from = h.asked.length;
+      await h.engine.start('service-operations', { alarm: third, continues: first.id, noticesUnder: third.id, toldOf: [first.id, second.id], confirmed: true }, { workflowId: third.id });
+      await h.engine.runOnce();
+      const told = noticesAsked(h, from);
+      // Told of the outage by the second alarm, the customer hears that it is back, as everyone else does.
+      expect(told.filter((r) => r.customerId === unlucky).map((r) => r.params.templateId)).toEqual(['network-incident-back']);
+      expect(new Set(told.map((r) => r.params.templateId))).toEqual(new Set(['network-incident-back']));
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
   it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
     const clock = new ManualClock(world.clock.now());
     const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });

@@ -25,7 +25,7 @@ export interface AlarmWatcherOptions {
   /** Called when starting or signalling fails (the alarm is not lost: `catchUp` finds it again). */
   onError?: (err: TwinloopError, alarm: Alarm) => void;
   /** The incident a new alarm continues (a confirmed suspected incident on its cell or site, or the cleared alarm whose fault is back), passed to its flow. */
-  incidentOf?: (alarm: Alarm) => { incident: string; noticesUnder?: string } | undefined;
+  incidentOf?: (alarm: Alarm) => { incident: string; noticesUnder?: string; toldOf?: string[] } | undefined;
   /** Whether an alarm was raised by a person confirming a suspected incident (its flow's compensation waits for its clear). */
   confirmed?: (alarm: Alarm) => boolean;
   /** Called once the workflow of a raised alarm is started (benchmarks, logs). */
@@ -60,7 +60,7 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const startFor = async (alarm: Alarm): Promise<boolean> => {
     const link = options.incidentOf?.(alarm);
     const confirmed = options.confirmed?.(alarm) === true;
-    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(link ? { continues: link.incident, ...(link.noticesUnder ? { noticesUnder: link.noticesUnder } : {}) } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(link ? { continues: link.incident, ...(link.noticesUnder ? { noticesUnder: link.noticesUnder, ...(link.toldOf ? { toldOf: link.toldOf } : {}) } : {}) } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;

@@ -217,6 +217,12 @@ export interface ServiceOpsInput {
    */
   noticesUnder?: string;
   /**
+   * With `noticesUnder`: the chain's earlier alarms whose outage notices say who heard of the
+   * incident (`IncidentLink.toldOf`): told by any of them, a customer is told it is back. Absent
+   * (runs started before it): `continues` alone, the chain's first.
+   */
+  toldOf?: string[];
+  /**
    * The alarm was raised by a person confirming a suspected incident (backdated to its first
    * signal), not by a network system that keeps reporting it: being open at the compensation
    * threshold is no evidence that the outage lasted (nobody may have cleared it yet). Its
@@ -383,8 +389,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
-    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: string) => ActionRequestInput | Promise<ActionRequestInput>,
-  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: string }, BatchOutcome> => ({
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[]) => ActionRequestInput | Promise<ActionRequestInput>,
+  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[] }, BatchOutcome> => ({
     id,
     version: 1,
     async run({ alarm, customers, incident, toldOf }, ctx): Promise<ConnectorResult<BatchOutcome>> {
@@ -450,11 +456,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   });
   const outageStep = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
-  // "Back" only to a customer the incident's outage notice reached (`toldOf`, the chain's first
-  // alarm): one whose notice failed, or found only now, never heard of the first outage, and is
-  // told of an outage, under the same ids (review: "the fault is back" went to people never told).
+  // "Back" only to a customer an outage notice of the chain reached (`toldOf`: its earlier alarms):
+  // one whose notices failed, or found only now, never heard of the outage, and is told of an
+  // outage, under the same ids (review: "the fault is back" went to people never told).
   const backNotices = batchStep(OUTAGE_NOTICE_STEP_ID, async (alarm, customerId, incident, toldOf) => {
-    const told = toldOf === undefined || (await deps.guarded().statusOf(`${toldOf}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) === 'executed';
+    let told = toldOf === undefined;
+    for (const earlier of toldOf ?? []) if (!told) told = (await deps.guarded().statusOf(`${earlier}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) === 'executed';
     return notice(told ? 'back' : 'outage')(alarm, customerId, incident);
   });
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
@@ -489,7 +496,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: string): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[]): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
@@ -508,15 +515,22 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
     keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID],
     parseInput: (raw) => {
-      const input = z.object({ alarm: alarmSchema, continues: z.string().min(1).max(200).optional(), noticesUnder: z.string().min(1).max(200).optional(), confirmed: z.boolean().optional() }).parse(raw);
-      return { alarm: input.alarm as Alarm, ...(input.continues ? { continues: input.continues } : {}), ...(input.continues && input.noticesUnder ? { noticesUnder: input.noticesUnder } : {}), ...(input.confirmed ? { confirmed: true } : {}) };
+      const id = z.string().min(1).max(200);
+      const input = z.object({ alarm: alarmSchema, continues: id.optional(), noticesUnder: id.optional(), toldOf: z.array(id).max(1000).optional(), confirmed: z.boolean().optional() }).parse(raw);
+      return {
+        alarm: input.alarm as Alarm,
+        ...(input.continues ? { continues: input.continues } : {}),
+        ...(input.continues && input.noticesUnder ? { noticesUnder: input.noticesUnder, ...(input.toldOf ? { toldOf: input.toldOf } : {}) } : {}),
+        ...(input.confirmed ? { confirmed: true } : {}),
+      };
     },
-    async run(ctx, { alarm: asRaised, continues, noticesUnder, confirmed }) {
+    async run(ctx, { alarm: asRaised, continues, noticesUnder, toldOf: toldOfChain, confirmed }) {
       const raisedMs = Date.parse(asRaised.raisedTime);
       // Notices of a fault back are its own (told as back, then resolved); compensation is the incident's.
       const [told, outageNotices] = noticesUnder ? [noticesUnder, backNotices] : [continues, outageStep];
-      // Whose outage notice says a customer heard of the incident before (so "back" is true for them).
-      const toldOf = noticesUnder ? continues : undefined;
+      // Whose outage notices say a customer heard of the incident before (so "back" is true for
+      // them): any earlier alarm of the chain (runs started before it was given: its first alone).
+      const toldOf = noticesUnder && continues ? (toldOfChain ?? [continues]) : undefined;
       const found = await ctx.step(affected, asRaised);
       const known = new Set(found);
       const notified: string[] = [];

@@ -115,11 +115,11 @@ describe('suspected incidents', () => {
     expect(r).toMatchObject({ raised: true, continues: site.id, over: false });
     expect(r.alarm!.alarmDetails).toContain(`goes on with ${site.id}`);
     // Compensation is the incident's; the notices are the confirmed alarm's own (its customers were told the site's was resolved).
-    expect(link.incidentOf(r.alarm!)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id });
+    expect(link.incidentOf(r.alarm!)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id, toldOf: [site.id] });
     // The network's alarm on the confirmed one goes on the first alarm too: one incident, one payment, one 'back' notice.
     clock.advance(HOUR);
     const network = await raise('N-2', 'cell-1', 'Cell', T);
-    expect(link.incidentOf(network)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id });
+    expect(link.incidentOf(network)).toEqual({ incident: site.id, noticesUnder: r.alarm!.id, toldOf: [site.id] });
     // A chain reaches back at most maxChainMs from the alarm's raise.
     const short = linkConfirmedIncidents({ alarms, cellsOfSite: deps.cellsOfSite, sameIncidentMs: deps.quietMs, maxChainMs: 4 * HOUR, onError: (err) => expect.fail(err.message) });
     expect(short.incidentOf(network)).toEqual({ incident: r.alarm!.id });
@@ -133,5 +133,19 @@ describe('suspected incidents', () => {
     const link2 = linkConfirmedIncidents({ alarms: alarms2, cellsOfSite: deps2.cellsOfSite, sameIncidentMs: deps2.quietMs, onError: (err) => expect.fail(err.message) });
     expect(link2.incidentOf(later.alarm!)).toBeUndefined();
     link2.stop();
+  });
+
+  it("a fault back twice names every earlier alarm of the chain as told, so the third's 'back' reaches those the second told", async () => {
+    const { alarms, deps } = setup();
+    const link = linkConfirmedIncidents({ alarms, cellsOfSite: deps.cellsOfSite, sameIncidentMs: deps.quietMs, onError: (err) => expect.fail(err.message) });
+    const raise = (id: string, source: string, raisedMs: number, clearedMs?: number) =>
+      alarms.raise({ sourceSystemId: source, externalAlarmId: id, alarmType: 'equipmentAlarm', perceivedSeverity: 'critical', probableCause: 'powerProblem', alarmedObject: { id: 'cell-1', '@referredType': 'Cell' }, raisedTime: iso(raisedMs), ...(clearedMs === undefined ? { state: 'raised' as const } : { state: 'cleared' as const, clearedTime: iso(clearedMs) }) });
+    // The network's alarm, cleared; back an hour later (confirmed), cleared; back again an hour after that (confirmed).
+    const first = await raise('N-1', 'nms', T - 6 * HOUR, T - 5 * HOUR);
+    const second = await raise('anomaly-7', ANOMALY_SOURCE_SYSTEM_ID, T - 4 * HOUR, T - 3 * HOUR);
+    const third = await raise('anomaly-8', ANOMALY_SOURCE_SYSTEM_ID, T - 2 * HOUR);
+    expect(link.incidentOf(second)).toEqual({ incident: first.id, noticesUnder: second.id, toldOf: [first.id] });
+    expect(link.incidentOf(third)).toEqual({ incident: first.id, noticesUnder: third.id, toldOf: [first.id, second.id] });
+    link.stop();
   });
 });

@@ -179,6 +179,12 @@ export interface IncidentLink {
    * alarm after that clear (this one, or the open confirmed alarm it goes on), then resolved again.
    */
   noticesUnder?: string;
+  /**
+   * With `noticesUnder`: the chain's earlier alarms (first first, the one notices are asked under
+   * aside), whose outage notices say who heard of the incident: told by any of them, a customer is
+   * told the fault is back; told by none, of an outage.
+   */
+  toldOf?: string[];
 }
 
 /**
@@ -220,12 +226,15 @@ export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'up
       const fromMs = Date.parse(alarm.raisedTime) - maxChainMs;
       let first: Alarm | undefined;
       let noticesUnder: string | undefined;
+      const chain: string[] = [];
       for (let at: Alarm = alarm, p = previous(at); p && !seen.has(p.alarm.id) && Date.parse(p.alarm.raisedTime) >= fromMs; at = p.alarm, p = previous(at)) {
         seen.add(p.alarm.id);
+        chain.push(p.alarm.id);
         if (p.cleared && noticesUnder === undefined) noticesUnder = at.id;
         first = p.alarm;
       }
-      return first && { incident: first.id, ...(noticesUnder ? { noticesUnder } : {}) };
+      // Who was told of the incident: those any earlier alarm's outage notice reached (not only the first's, review: a chain of three told "back" only to the first's).
+      return first && { incident: first.id, ...(noticesUnder ? { noticesUnder, toldOf: chain.filter((id) => id !== noticesUnder).reverse() } : {}) };
     },
     stop,
   };
