@@ -134,6 +134,19 @@ describe('intent observer', () => {
     expect(o.baseline).toEqual({ churn_rate: 20 });
   });
 
+  it('says how much of the plan its campaign carried out, and why not all: the audience not reached, the ticks quiet hours cut short, those left out', () => {
+    const slow = { ...stats, variants: [{ ...stats.variants[0], tried: 49, notContacted: { 'quiet-hours': 3, 'channel-opt-out': 6 } }, stats.variants[1]] };
+    const o = observationOfCampaignMeasure({ campaignId: 'x', stats: { ...slow, control: { ...stats.control!, awaitingTurn: 4 } }, spent: 126.25, leftOut: { 'no-consent': 56, 'channel-opt-out': 6 }, audienceLeft: 987, awaitingApproval: 0 }, now);
+    expect(o.delivery).toEqual({ contacted: 50, tried: 59, notReached: 987, awaitingApproval: 0, leftOut: { 'no-consent': 56, 'channel-opt-out': 6 }, cutShort: { 'quiet-hours': 3 }, heldOut: 14 });
+    const outcome = { netValue: { mean: 100, low: -50, high: 300 }, churnersAvoided: { mean: 2, low: 0, high: 4 }, cost: { mean: 500, low: 400, high: 600 }, targeted: 1482 };
+    const a = assess(intent, { outcome, startedAt: now - 5 * DAY_MS }, o);
+    expect(a.carriedOut).toBe(
+      "50 of the 1,482 customers the plan targeted contacted (59 tried); 987 of its audience not reached yet: ticks cut short 3 times as the contact policy's quiet hours began before the tick had reached its part (its contacts are made one by one, and the world's day ran on meanwhile); left out: 56 no-consent, 6 channel-opt-out; 14 held out as its control group",
+    );
+    // Two runs (a re-plan's beside the first): added up.
+    expect(combinedObservation([o, o], now).delivery).toMatchObject({ contacted: 100, notReached: 1974, cutShort: { 'quiet-hours': 6 } });
+  });
+
   it('gives the assessment the value its expectation targets, with when it was measured', async () => {
     // The intent's default target, net value at least 0: its current value was null while and after the run.
     const o = await observer(campaignRun('succeeded', { campaignId: 'x', endedBy: 'end-date', ticks: 30, spent: 126.25, presented: 50, accepted: 3, shares: {}, adjustments: [] }))(intent, plan([]), now);

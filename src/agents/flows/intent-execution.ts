@@ -1,5 +1,5 @@
 import { cents } from '../../decisioning/action-pricing.js';
-import { ESTIMATED_METRICS, type Observation } from '../intents/intent-assessment.js';
+import { ESTIMATED_METRICS, type Observation, type RunDelivery } from '../intents/intent-assessment.js';
 import type { PlannedAction } from '../intents/intent-planner.js';
 import type { ExecutePlan, ObserveIntent, SignedActor } from '../intents/intent-service.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -163,6 +163,24 @@ export interface CampaignMeasure {
   readonly meanValue?: number;
   /** Its audience's customers left out, by why (no-consent, held-out, left-segment…): said in the basis. */
   readonly leftOut?: Readonly<Record<string, number>>;
+  /** Of its audience, those not reached yet (its queue), and those whose contact waits for a person. */
+  readonly audienceLeft?: number;
+  readonly awaitingApproval?: number;
+}
+
+/** Refusals for everyone that end a tick (the delivery's "not now"): counted as ticks cut short, not as customers. */
+const CUT_SHORT_RULES = ['quiet-hours', 'budget'] as const;
+
+/** How far a campaign carried out its plan, from its delivery's counts (`RunDelivery`). */
+function deliveryOf(m: CampaignMeasure, contacted: number): RunDelivery {
+  let tried = 0;
+  const cutShort: Record<string, number> = {};
+  for (const v of m.stats.variants) {
+    tried += v.tried ?? v.presented;
+    for (const rule of CUT_SHORT_RULES) if (v.notContacted?.[rule]) cutShort[rule] = (cutShort[rule] ?? 0) + v.notContacted[rule];
+  }
+  const control = m.stats.control;
+  return { contacted, tried, notReached: m.audienceLeft ?? 0, awaitingApproval: m.awaitingApproval ?? 0, leftOut: m.leftOut ?? {}, cutShort, heldOut: (control?.customers ?? 0) + (control?.awaitingTurn ?? 0) };
 }
 
 /**
@@ -221,6 +239,7 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
     spend,
     basis,
     ...(Object.keys(ranges).length ? { ranges } : {}),
+    delivery: deliveryOf(m, treated),
   };
 }
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -273,7 +292,27 @@ export function combinedObservation(parts: readonly Observation[], asOf: number)
     if (p.basis) bases.push(p.basis);
   }
   const known = Object.fromEntries(Object.entries(ranges).filter((e): e is [string, { low: number; high: number }] => e[1] !== null));
-  return { asOf, values, ...(baseline ? { baseline } : {}), ...(baselineRanges ? { baselineRanges } : {}), spend: Math.round(spend * 100) / 100, ...(bases.length ? { basis: bases.join('; ') } : {}), ranges: known };
+  const deliveries = parts.flatMap((p) => (p.delivery ? [p.delivery] : []));
+  const delivery = deliveries.length ? addDeliveries(deliveries) : undefined;
+  return { asOf, values, ...(baseline ? { baseline } : {}), ...(baselineRanges ? { baselineRanges } : {}), spend: Math.round(spend * 100) / 100, ...(bases.length ? { basis: bases.join('; ') } : {}), ranges: known, ...(delivery ? { delivery } : {}) };
+}
+
+/** Several runs' deliveries added up (a re-plan's run beside the first's): counts summed, by why too. */
+function addDeliveries(list: readonly RunDelivery[]): RunDelivery {
+  const add = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) => {
+    const out: Record<string, number> = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return list.reduce((a, b) => ({
+    contacted: a.contacted + b.contacted,
+    tried: a.tried + b.tried,
+    notReached: a.notReached + b.notReached,
+    awaitingApproval: a.awaitingApproval + b.awaitingApproval,
+    leftOut: add(a.leftOut, b.leftOut),
+    cutShort: add(a.cutShort, b.cutShort),
+    heldOut: a.heldOut + b.heldOut,
+  }));
 }
 
 /**

@@ -49,6 +49,53 @@ export interface Observation {
   readonly ranges?: Partial<Record<TargetMetric, { readonly low: number; readonly high: number }>>;
   /** The 90 % interval of each baseline (the control group's churn rate): a relative target's change is read from both. */
   readonly baselineRanges?: Partial<Record<TargetMetric, { readonly low: number; readonly high: number }>>;
+  /** How far its runs carried out the plan: whom they contacted and why not the others (a campaign's delivery). */
+  readonly delivery?: RunDelivery;
+}
+
+/** What a plan's runs did of it so far: the customers contacted, and why the others of its audience were not. */
+export interface RunDelivery {
+  /** Customers contacted (the offer or message delivered). */
+  readonly contacted: number;
+  /** Contacts asked of the executor, carried out or not. */
+  readonly tried: number;
+  /** Of its audience, those its ticks have not reached yet (its queue). */
+  readonly notReached: number;
+  /** Contacts waiting for a person's approval. */
+  readonly awaitingApproval: number;
+  /** Its audience's customers left out, by why (no-consent, channel-opt-out, contact caps, left-segment…). */
+  readonly leftOut: Readonly<Record<string, number>>;
+  /** Ticks a refusal for everyone cut short, by the rule (quiet-hours: the contact window closed before the tick had reached its part; budget). */
+  readonly cutShort: Readonly<Record<string, number>>;
+  /** Held out on purpose as the control group. */
+  readonly heldOut: number;
+}
+
+/** Refusals for everyone that end a tick (campaign-delivery.ts NOT_NOW_GUARDRAILS), in words. */
+const CUT_SHORT_WHY: Readonly<Record<string, string>> = {
+  'quiet-hours': "the contact policy's quiet hours began before the tick had reached its part (its contacts are made one by one, and the world's day ran on meanwhile)",
+  budget: "the action policy's budget for the action class was used up",
+};
+
+/**
+ * How much of the plan its runs carried out, in words: "27 of the 1482 customers the plan targeted
+ * contacted (36 tried); 987 not reached yet: ticks cut short 3 times as the contact policy's quiet
+ * hours began …; left out: 470 no-consent; 114 held out as its control". Before, an intent whose
+ * campaign contacted 69 of the 2,140 planned ended not-achieved and nothing said why.
+ */
+export function describeDelivery(d: RunDelivery, targeted: number | undefined, horizonReached: boolean): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const of = targeted !== undefined ? ` of the ${n(targeted)} customers the plan targeted` : '';
+  const cut = Object.entries(d.cutShort).filter(([, k]) => k > 0);
+  const why = cut.length ? `: ticks cut short ${cut.map(([rule, k]) => `${k} time${k === 1 ? '' : 's'} as ${CUT_SHORT_WHY[rule] ?? rule}`).join('; ')}` : '';
+  const left = Object.entries(d.leftOut).filter(([, k]) => k > 0);
+  return [
+    `${n(d.contacted)}${of} contacted (${n(d.tried)} tried)`,
+    ...(d.notReached > 0 ? [`${n(d.notReached)} of its audience ${horizonReached ? 'never reached before its horizon' : 'not reached yet'}${why}`] : cut.length ? [`ticks cut short${why.slice(1)}`] : []),
+    ...(d.awaitingApproval > 0 ? [`${n(d.awaitingApproval)} waiting for a person's approval`] : []),
+    ...(left.length ? [`left out: ${left.map(([w, k]) => `${n(k)} ${w}`).join(', ')}`] : []),
+    ...(d.heldOut > 0 ? [`${n(d.heldOut)} held out as its control group`] : []),
+  ].join('; ');
 }
 
 /**
@@ -122,6 +169,9 @@ export interface Assessment {
   /** When the figures were read (ISO date-time) and what on (`Observation.basis`). */
   readonly measuredAt?: string;
   readonly basis?: string;
+  /** How much of the plan its runs carried out, and why not all (`describeDelivery`), when they say. */
+  readonly carriedOut?: string;
+  readonly delivery?: RunDelivery;
 }
 
 const SEVERITY: Record<ExpectationStatus, number> = { achieved: 0, 'on-track': 1, 'at-risk': 2, 'off-track': 3 };
@@ -155,6 +205,7 @@ export function assess(intent: Intent, plan: ActivePlan, observed: Observation):
     ...(reasons.length ? { replan: reasons.join('; ') } : {}),
     measuredAt: new Date(observed.asOf).toISOString(),
     ...(observed.basis ? { basis: observed.basis } : {}),
+    ...(observed.delivery ? { delivery: observed.delivery, carriedOut: describeDelivery(observed.delivery, plan.outcome.targeted, horizonReached) } : {}),
   };
 }
 

@@ -90,6 +90,7 @@ export interface StagedRecord {
   readonly createdBy?: { readonly kind: string; readonly id: string };
   readonly lastAssessment?: {
     readonly measuredAt?: string;
+    readonly carriedOut?: string;
     readonly expectations: readonly {
       readonly targetName: string;
       readonly targetCondition: string;
@@ -125,6 +126,8 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
   const ends = new Date(horizonEnd).toISOString();
   const creator = r.createdBy ? `, not ${r.createdBy.id} who created it` : '';
   const approver = `a person with the permission intents:approve${creator}`;
+  // How much of the plan its runs carried out, said while it acts and at its end.
+  const carried = r.lastAssessment?.carriedOut ? `; carried out: ${r.lastAssessment.carriedOut}` : '';
   switch (status) {
     case 'proposed':
       return { stage: 'proposed', since: since('created'), waitingFor: 'a person with the permission intents:write to accept it', summary: `proposed: waits to be accepted (POST /intents/${r.intent.id}/accept) before it is planned` };
@@ -155,11 +158,11 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
         stage: 'acting',
         since: since('executed'),
         ...(pending ? { waitingFor: `${approver}, to switch to the re-plan ${pending}` } : {}),
-        summary: `acting: plan ${r.plan?.plan.id ?? '?'} runs until ${ends}; ${measured ? `measured ${measured}: ${readings}` : 'not measured yet (the first check reads its campaign within 6 hours of the world\'s time)'}${pending ? `; re-plan ${pending} awaits approval` : ''}`,
+        summary: `acting: plan ${r.plan?.plan.id ?? '?'} runs until ${ends}; ${measured ? `measured ${measured}: ${readings}` : 'not measured yet (the first check reads its campaign within 6 hours of the world\'s time)'}${carried}${pending ? `; re-plan ${pending} awaits approval` : ''}`,
       };
     }
     case 'achieved':
-      return { stage: 'achieved', since: since('achieved'), summary: `achieved at its horizon: ${r.lastAssessment?.expectations.map(reading).join('; ') ?? ''}` };
+      return { stage: 'achieved', since: since('achieved'), summary: `achieved at its horizon: ${r.lastAssessment?.expectations.map(reading).join('; ') ?? ''}${carried}` };
     case 'not-achieved': {
       const es = r.lastAssessment?.expectations ?? [];
       // A value shown short of its target is a miss; one its interval does not settle (none, or one that straddles the target) cannot be read yet.
@@ -167,8 +170,8 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
       const unread = es.filter((e) => e.notShown);
       const at = since('not-achieved');
       const over = r.intent.budget && (r.spend ?? 0) > r.intent.budget.amount ? `spent ${round2(r.spend ?? 0)} of a budget of ${r.intent.budget.amount}` : undefined;
-      if (missed.length > 0 || unread.length === 0 || over) return { stage: 'missed', since: at, summary: `missed at its horizon: ${[...(missed.length ? missed : es).map(reading), ...(over ? [over] : [])].join('; ') || 'nothing was measured'}` };
-      return { stage: 'not-yet-readable', since: at, summary: `not yet readable at its horizon: ${unread.map((e) => `${reading(e)}: ${e.notShown!.replace(/^not yet readable: /, '')}`).join('; ')}` };
+      if (missed.length > 0 || unread.length === 0 || over) return { stage: 'missed', since: at, summary: `missed at its horizon: ${[...(missed.length ? missed : es).map(reading), ...(over ? [over] : [])].join('; ') || 'nothing was measured'}${carried}` };
+      return { stage: 'not-yet-readable', since: at, summary: `not yet readable at its horizon: ${unread.map((e) => `${reading(e)}: ${e.notShown!.replace(/^not yet readable: /, '')}`).join('; ')}${carried}` };
     }
     case 'failed':
       if (r.failure?.expiredAt) return { stage: 'expired', since: r.failure.expiredAt, summary: `expired at ${r.failure.expiredAt} before its plan ran (closed ${r.failure.at})` };

@@ -47,6 +47,8 @@ export interface IntentReport {
   readonly expired?: string;
   /** When the expectations' current values were last measured (ISO, the world's time), and on what; absent before the first check. */
   readonly measured?: { readonly at: string; readonly basis?: string };
+  /** How much of the plan its runs carried out so far, and why not all (the last check's `carriedOut`). */
+  readonly carriedOut?: string;
   /** What the service is still doing for it on its own (its plans being simulated, its run starting); absent when it waits for a person or has ended. */
   readonly inProgress?: IntentWork;
   readonly events: readonly IntentEvent[];
@@ -119,6 +121,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
         ? { expired: `expired before it ran: its horizon ended ${new Date(horizonEndsAt).toISOString()}; its plan will not run (the server's sweep closes it within 6 hours of the world's time)` }
         : {}),
     ...(assessed?.measuredAt ? { measured: { at: assessed.measuredAt, ...(assessed.basis ? { basis: assessed.basis } : {}) } } : {}),
+    ...(assessed?.carriedOut ? { carriedOut: assessed.carriedOut } : {}),
     ...(work ? { inProgress: work } : {}),
     events: record.events,
   };

@@ -124,6 +124,19 @@ const assessment = z.object({
   replan: z.string().optional(),
   measuredAt: isoTime.optional().describe('When the figures were read (the world time)'),
   basis: z.string().optional().describe('What they were measured on: the campaign, its treated and held-out customers and their churn, its answers and spend'),
+  carriedOut: z.string().optional().describe("How much of the plan its runs carried out, and why not all: \"27 of the 1,482 customers the plan targeted contacted (36 tried); 987 of its audience not reached yet: ticks cut short …; left out: …\""),
+  delivery: z
+    .object({
+      contacted: z.number().int(),
+      tried: z.number().int(),
+      notReached: z.number().int(),
+      awaitingApproval: z.number().int(),
+      leftOut: z.record(z.string(), z.number().int()),
+      cutShort: z.record(z.string(), z.number().int()),
+      heldOut: z.number().int(),
+    })
+    .optional()
+    .describe("Its runs' delivery counted: customers contacted, contacts tried, the audience not reached yet, awaiting a person, left out by why, ticks cut short by the rule that ended them (quiet-hours, budget), held out as control"),
 });
 
 const intentEvent = z.object({ at: isoTime, kind: z.string(), detail: z.string() });
@@ -186,6 +199,7 @@ export const intentReport = z.object({
     .object({ at: isoTime, basis: z.string().optional() })
     .optional()
     .describe("When the expectations' current values were last measured, and on what (the campaign's treated and held-out customers); absent before the first check"),
+  carriedOut: z.string().optional().describe("How much of the plan its runs carried out so far, and why not all (the last check's reading; also in the stage's summary)"),
   inProgress: z
     .enum(INTENT_WORK)
     .optional()

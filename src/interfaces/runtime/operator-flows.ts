@@ -353,7 +353,7 @@ export function operatorFlows(
           const view = await campaigns.view(campaignId);
           if (!view) return undefined;
           const meanValue = meanValueOf(await campaigns.treatedIds(campaignId));
-          return observationOfCampaignMeasure({ campaignId, stats: { variants: view.variants, control: view.control }, spent: view.spent, leftOut: view.leftOut, ...(meanValue !== undefined ? { meanValue } : {}) }, clock.now());
+          return observationOfCampaignMeasure({ campaignId, stats: { variants: view.variants, control: view.control }, spent: view.spent, leftOut: view.leftOut, audienceLeft: view.audienceLeft, awaitingApproval: view.awaitingApproval, ...(meanValue !== undefined ? { meanValue } : {}) }, clock.now());
         }
         if (run.definitionId === CHURN_PREVENTION_WORKFLOW_ID && run.status !== 'succeeded') return observationOfChurnSteps((await s.workflows.steps(run.workflowId)) ?? [], clock.now());
         return undefined;

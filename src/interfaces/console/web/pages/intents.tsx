@@ -45,6 +45,8 @@ interface IntentReport {
   readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; currentRange?: { low: number; high: number }; notShown?: string; measuredAt?: string; projected?: number; status: string }[];
   readonly spend: { spent: number; budget?: number; currency?: string };
   readonly measured?: { at: string; basis?: string };
+  /** How much of the plan its runs carried out, and why not all. */
+  readonly carriedOut?: string;
 }
 
 /** A measured figure as read: two decimals at most. */
@@ -292,6 +294,11 @@ export function IntentPage({ id }: { id: string }) {
               'Not measured yet: the first check reads the campaign within a minute of its start.'
             )}
           </p>
+          {report.data.carriedOut && (
+            <p data-testid="carried-out">
+              <strong>Carried out:</strong> {report.data.carriedOut}
+            </p>
+          )}
           <p>
             Spent {money(report.data.spend.spent)}
             {report.data.spend.budget !== undefined && ` of ${money(report.data.spend.budget)}`} {report.data.spend.currency ?? ''}
