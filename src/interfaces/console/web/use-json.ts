@@ -8,6 +8,13 @@ export interface Loaded<T> {
   readonly loading: boolean;
   /** Reads the route again (after an action changed what it answers). */
   reload(): void;
+  /**
+   * Shows `data` now, the route's answer as an action returned it (an approval answers the intent
+   * executing), and reads the route again; a read under way since before is dropped, so an answer
+   * from before the action never overwrites it. Waiting for the read alone, a page showed "awaiting
+   * approval" for seconds after the approval had answered "acting".
+   */
+  replace(data: T): void;
 }
 
 /**
@@ -53,5 +60,10 @@ export function useJson<T>(path: string | null, refreshMs?: number): Loaded<T> {
 
   useEffect(() => setData(undefined), [path]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload };
+  const replace = useCallback((d: T) => {
+    setData(d);
+    setError(undefined);
+    setTick((t) => t + 1);
+  }, []);
+  return { data, error, loading, reload, replace };
 }

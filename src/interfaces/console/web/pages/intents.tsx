@@ -167,13 +167,15 @@ export function IntentPage({ id }: { id: string }) {
   const report = useJson<IntentReport>(`/intents/${seg(id)}/report`, 10_000);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; ok: boolean }>();
-  const act = (path: string, done: string | ((answer: IntentRecord) => string)) => {
+  /** Acts on the intent; `answersRecord`: the route answers the intent as it now is (an approval), shown at once. */
+  const act = (path: string, done: string | ((answer: IntentRecord) => string), answersRecord = false) => {
     setBusy(true);
     postJson<IntentRecord>(path, {}).then(
       (answer) => {
         setMessage({ text: typeof done === 'string' ? done : done(answer), ok: true });
         setBusy(false);
-        record.reload();
+        if (answersRecord) record.replace(answer);
+        else record.reload();
         report.reload();
       },
       (err: Error) => {
@@ -232,7 +234,7 @@ export function IntentPage({ id }: { id: string }) {
           ) : (
             (r.pendingPlan || (r.plan && status === 'planned')) &&
             may(who, 'intents:approve') && (
-              <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, approved)}>
+              <button type="button" disabled={busy} onClick={() => act(`/intents/${seg(id)}/execute`, approved, true)}>
                 Approve the plan
               </button>
             )
