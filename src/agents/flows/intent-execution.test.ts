@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseIntentText } from '../intents/intent-text-parser.js';
 import type { Plan, PlannedAction } from '../intents/intent-planner.js';
+import { differenceInterval, wilson } from './campaign-bandit.js';
 import { combinedObservation, createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnRun } from './intent-execution.js';
 import type { ChurnPreventionResult } from './churn-prevention-flow.js';
 import { assess } from '../intents/intent-assessment.js';
@@ -174,9 +175,19 @@ describe('intent observer', () => {
     expect(harmed.replan).toMatch(/net_value atLeast 0 projected at -/);
   });
 
-  it('says the net value is what was spent while nobody has been treated, and leaves a rate out', () => {
+  it("reads the churners avoided with Newcombe's 90 % interval of the difference, narrower than the two intervals' far ends", () => {
+    const o = observationOfCampaignMeasure({ campaignId: 'x', stats, spent: 126.25, meanValue: 900 }, now);
+    const d = differenceInterval(2, 10, 2, 50, 1.645)!;
+    expect(o.ranges?.retained_customers).toEqual({ low: Math.round(d.low * 50 * 100) / 100, high: Math.round(d.high * 50 * 100) / 100 });
+    const [t, c] = [wilson(2, 50, 1.645), wilson(2, 10, 1.645)];
+    expect(d.high - d.low).toBeLessThan(c.high - t.low - (c.low - t.high));
+    expect(o.ranges?.net_value?.low).toBeCloseTo(d.low * 50 * 900 - 126.25, 1);
+  });
+
+  it('measures no net value while nobody has been treated (not "0, 90 %: 0 to 0"), and leaves a rate out', () => {
     const o = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0, treated: 0, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 0 }, now);
-    expect(o.values).toEqual({ accepted_offers: 0, acceptance_rate: 0, retained_customers: 0, net_value: 0 });
+    expect(o.values).toEqual({ accepted_offers: 0, acceptance_rate: 0 });
+    expect(o.ranges?.net_value).toBeUndefined();
     // Treated but nobody held out: the churners avoided cannot be told, nor their value.
     const p = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 4, accepted: 1, declined: 1, spent: 2, treated: 4, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 2, meanValue: 500 }, now);
     expect(p.values).toEqual({ accepted_offers: 1, acceptance_rate: 25, churn_rate: 0 });
@@ -184,7 +195,9 @@ describe('intent observer', () => {
 
   it('gives an exact value an interval of no width, and an estimate one run gave no interval for none once added up: not readable, never exact', () => {
     const nobody = observationOfCampaignMeasure({ campaignId: 'y', stats: { variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0, treated: 0, treatedChurned: 0 }], control: { customers: 0, churned: 0 } }, spent: 3 }, now);
-    expect(nobody.ranges).toMatchObject({ retained_customers: { low: 0, high: 0 }, net_value: { low: -3, high: -3 } });
+    // Nobody treated: nothing measured, not an exact 0 (its report read "net_value 0 (90 %: 0 to 0)" before anything was sent).
+    expect(nobody.values.net_value).toBeUndefined();
+    expect(nobody.ranges?.retained_customers).toBeUndefined();
     // A run read with an interval, and one whose estimate came with none (a finished run's record): the sum has none.
     const read = { asOf: now, values: { retained_customers: 6, accepted_offers: 2 }, ranges: { retained_customers: { low: 1, high: 11 } }, spend: 10 };
     const unread = { asOf: now, values: { retained_customers: 4, accepted_offers: 1 }, spend: 5 };

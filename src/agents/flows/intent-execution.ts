@@ -10,7 +10,7 @@ import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, typ
 import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
-import { wilson } from './campaign-bandit.js';
+import { differenceInterval, wilson } from './campaign-bandit.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import { auditRunStart, type StartedRun } from './run-start-audit.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
@@ -205,8 +205,9 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
   const spend = cents(m.spent);
   const treatedRate = treated > 0 ? treatedChurned / treated : undefined;
   const controlRate = control && control.customers > 0 ? control.churned / control.customers : undefined;
-  const retained = treated === 0 ? 0 : treatedRate !== undefined && controlRate !== undefined ? (controlRate - treatedRate) * treated : undefined;
-  const valueKept = retained === 0 ? 0 : retained !== undefined && m.meanValue !== undefined ? retained * m.meanValue : undefined;
+  // Nobody treated yet: nothing is measured (a net value of 0, "90 %: 0 to 0", read as certain before anything was sent).
+  const retained = treatedRate !== undefined && controlRate !== undefined ? (controlRate - treatedRate) * treated : undefined;
+  const valueKept = retained !== undefined && m.meanValue !== undefined ? retained * m.meanValue : undefined;
   const values: Observation['values'] = {
     accepted_offers: accepted,
     acceptance_rate: presented ? (accepted / presented) * 100 : 0,
@@ -214,14 +215,15 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
     ...(retained !== undefined ? { retained_customers: round2(retained) } : {}),
     ...(valueKept !== undefined ? { net_value: cents(valueKept - spend) } : {}),
   };
-  // 90 % intervals of the estimates: each churn rate's (Wilson), their difference's widest reading.
+  // 90 % intervals of the estimates: each churn rate's (Wilson), their difference's Newcombe's (as a
+  // churn prevention run's uplift): the difference of the two intervals' far ends, read before, is
+  // wider than a 90 % interval of the difference.
   const treatedCi = treated > 0 ? wilson(treatedChurned, treated, Z_90) : undefined;
   const controlCi = control && control.customers > 0 ? wilson(control.churned, control.customers, Z_90) : undefined;
-  const retainedCi = treatedCi && controlCi && treated > 0 ? { low: (controlCi.low - treatedCi.high) * treated, high: (controlCi.high - treatedCi.low) * treated } : undefined;
-  // Nobody treated yet: nobody kept and the spend lost, exactly (intervals of no width).
+  const uplift = control ? differenceInterval(control.churned, control.customers, treatedChurned, treated, Z_90) : null;
+  const retainedCi = uplift ? { low: uplift.low * treated, high: uplift.high * treated } : undefined;
   const ranges: Observation['ranges'] = {
     ...(treatedCi ? { churn_rate: { low: round2(treatedCi.low * 100), high: round2(treatedCi.high * 100) } } : {}),
-    ...(treated === 0 ? { retained_customers: { low: 0, high: 0 }, net_value: { low: -spend, high: -spend } } : {}),
     ...(retainedCi ? { retained_customers: { low: round2(retainedCi.low), high: round2(retainedCi.high) } } : {}),
     ...(retainedCi && m.meanValue !== undefined ? { net_value: { low: cents(retainedCi.low * m.meanValue - spend), high: cents(retainedCi.high * m.meanValue - spend) } } : {}),
   };
