@@ -84,6 +84,9 @@ function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
           </li>
         ))}
       </ul>
+      <p class="muted" data-testid="plan-channels">
+        Each channel is a variant of its campaign, sent as a message on it and answered where it lands: an SMS or e-mail on web, a push or in-app message on app, a call-back on call (the campaign's page shows each variant as "email (lands on web)").
+      </p>
       <dl class="facts" data-testid="plan-outcome">
         <dt>Churners avoided</dt>
         <dd>{range(o.churnersAvoided, (n) => n.toFixed(1))}</dd>
