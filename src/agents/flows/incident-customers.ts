@@ -39,6 +39,7 @@ const notYet = (why: string): Treatment => ({ state: 'not-yet', why });
 
 const hours = (ms: number) => {
   const m = Math.round(ms / 60_000);
+  if (m >= 2 * 1440 && m % 1440 === 0) return `${m / 1440} days`;
   return m < 60 ? `${m} min` : m % 60 === 0 ? `${m / 60} h` : `${Math.floor(m / 60)} h ${m % 60} min`;
 };
 
@@ -136,7 +137,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     const w = resolution.why.get(c);
     if (w) return answered(w);
     if (notice.state !== 'sent') return notSent('not told of the outage, so not told of its end');
-    if (a.state !== 'cleared') return notYet('sent when the alarm clears');
+    if (a.state !== 'cleared') return finished ? notSent(`the alarm did not clear within the flow's wait (${hours(settings.maxOpenMs)}): left to people`) : notYet('sent when the alarm clears');
     if (resolution.unnamed.refused + resolution.unnamed.failed > 0) return notSent(unnamedWhy(resolution.unnamed));
     return finished ? notSent('not asked') : notYet('not asked yet');
   };
