@@ -59,7 +59,11 @@ describe('a person on the line, and the channel the customer receives', () => {
     const quiet = await post('/actions', 'llm', { ...offer('llm-2'), params: unsaid });
     expect(quiet.body.status).toBe('refused');
     expect(EXEMPT).toContain(quiet.body.verdict?.guardrail);
-    // A care agent saying they are on a call with C1 while no call of C1 is in progress reaches out: judged outbound, saying why.
+    // Once the operator's calls are seen (C2 calls in), a care agent saying they are on a call with C1 while no call of C1
+    // is in progress reaches out: judged outbound, saying why.
+    const other = { id: 'C2-call-1', kind: 'interaction', customerId: 'C2', time: new Date(bare.operator.services.clock.now()).toISOString(), source: 'contact-centre', v: 1, data: { channel: 'call', intent: 'billing', phase: 'start' } };
+    const seen = await bare.app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [other] });
+    expect(seen.statusCode, seen.body).toBe(200);
     const noCall = await post('/actions', 'care', offer('care-0'));
     expect(noCall.body.status, JSON.stringify(noCall.body)).toBe('refused');
     expect(EXEMPT).toContain(noCall.body.verdict?.guardrail);

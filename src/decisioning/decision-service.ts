@@ -103,7 +103,7 @@ export class DecisionService {
   private learnerSavedAt = 0;
   private learnerDirty = false;
   /** Whether an interaction with a customer is in progress on a channel (the omnichannel context), once the operator says (`setInContact`). */
-  private inContact: ((customerId: string, channel: Channel) => boolean) | undefined;
+  private inContact: ((customerId: string, channel: Channel) => boolean | undefined) | undefined;
   /** Who hears of each catalogue stored (the TMF620 hub). */
   private readonly catalogueListeners = new Set<(before: OfferCatalogue, after: OfferCatalogue) => void>();
 
@@ -147,7 +147,7 @@ export class DecisionService {
    * agent's `POST /decisions` on `call` at 00:47 with no call was judged inbound, exempt from quiet hours,
    * and its offer went out.
    */
-  setInContact(inContact: (customerId: string, channel: Channel) => boolean): void {
+  setInContact(inContact: (customerId: string, channel: Channel) => boolean | undefined): void {
     this.inContact = inContact;
   }
 
@@ -173,7 +173,7 @@ export class DecisionService {
    * applies before ranking, applied again by the guarded executor to whatever path asks (campaigns,
    * flows, MCP, the API). `consents` are the customer's channel consents (opt-outs).
    */
-  contactRefusal(request: ActionRequest, consents: ContactFacts['consents']): ContactRefusal | null {
+  contactRefusal(request: ActionRequest, consents: ContactFacts['consents'], judged: { readonly approved?: boolean } = {}): ContactRefusal | null {
     if (!request.customerId || contactKindOf(request) === 'none') return null;
     const now = this.o.clock.now();
     const features = this.o.twins.features(request.customerId, now);
@@ -185,7 +185,12 @@ export class DecisionService {
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
-    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, inContact: this.inContactOf(request.customerId, request.actor, request.channel) }, now);
+    // An approved request is judged again without the context: the call it was asked on, which let it
+    // pass as the customer's contact, may have ended while it waited for a person, and the customer's
+    // yes on the line is not to become an outbound contact held to quiet hours. The asker is taken at
+    // their word there, as before the context was read.
+    const inContact = judged.approved ? undefined : this.inContactOf(request.customerId, request.actor, request.channel);
+    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, inContact }, now);
   }
 
   get catalogue(): OfferCatalogue {

@@ -120,9 +120,11 @@ export interface GuardedExecutorOptions {
   leftAt?: (customerId: string) => number | undefined;
   /**
    * The contact rules for a request (consent, quiet hours, caps, channel opt-outs), or null when
-   * it may reach the customer; absent: no contact rules (tests of the policy alone).
+   * it may reach the customer; absent: no contact rules (tests of the policy alone). `approved`: the
+   * request is judged again as a person approved it, not as it was asked (a call it was asked on may
+   * have ended since).
    */
-  contact?: (request: ActionRequest, now: number) => ContactRefusal | null;
+  contact?: (request: ActionRequest, now: number, approved: boolean) => ContactRefusal | null;
   /**
    * Brings what `contact` reads up to date before a request is judged (the control groups another
    * process has held out since: `HoldoutRegister.fresh`). Absent: nothing to bring.
@@ -613,7 +615,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (customerKnown !== false) await options.contactFresh?.(request, now);
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
-    const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);
+    const contact = customerKnown === false ? null : (options.contact?.(request, now, approvedBy !== undefined) ?? null);
     // A money move to a customer is judged with what they were given of its class over the policy's window (decision 0068).
     const customerId = customerKnown !== false && countsInWindow(policy, request.actionClass) ? request.customerId : undefined;
     let window: MoneyWindow | undefined = customerId === undefined ? undefined : { days: policy.moneyWindowDays, earlier: await windows.earlier(customerId, request.actionClass, request.id, now, policy.moneyWindowDays) };

@@ -1,3 +1,4 @@
+import type { Channel } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
@@ -348,8 +349,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     log: o.log,
   });
   // A person on a call, chat or store visit is on the line with the customer only while the
-  // omnichannel context holds an interaction of that channel in progress (decision 0050).
-  services.decisions.setInContact((customerId, channel) => assist.contexts.get(customerId).channels[channel]?.inProgress ?? false);
+  // omnichannel context holds an interaction of that channel in progress (decision 0050), on a
+  // channel whose interactions this process has seen begin: an operator whose store or contact
+  // centre sends none, or a process just restarted (the context is not rebuilt from the log), takes
+  // the person at their word until it does.
+  const interactionsSeenOn = new Set<Channel>();
+  assist.contexts.onStarted((started) => interactionsSeenOn.add(started.channel));
+  services.decisions.setInContact((customerId, channel) => (interactionsSeenOn.has(channel) ? (assist.contexts.get(customerId).channels[channel]?.inProgress ?? false) : undefined));
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it;
