@@ -1,17 +1,13 @@
 import type { Command } from 'commander';
-import { systemClock } from '../../domain/clock.js';
 import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
 import { validateSimulations, type SimulationValidationResult } from '../../evaluation/simulation-validation.js';
-import { loadChampion } from '../../intelligence/live/churn-model-service.js';
-import { compareWarnings, describeIncidentEffect, ERROR_PARTS, IncidentLedger, operatorTwinSource, parseScenarioText, simulate, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
-import { resolveStoreOptions } from '../../store/store-options.js';
-import { openModelRegistry } from '../../store/open-model-registry.js';
+import { compareWarnings, describeIncidentEffect, ERROR_PARTS, parseScenarioText, type ErrorBreakdownSummary, type Estimate, type OutcomeSummary, type ScenarioFile, type ScenarioResult } from '../../simulation/index.js';
 import { formatInterval, formatTable, intOption } from './cli-numbers.js';
-import { globalOptions, openTwins } from './cli-context.js';
+import { globalOptions } from './cli-context.js';
 import { readInputText } from './input-file.js';
-import { revenueLedgerFromLog } from '../runtime/revenue-ledger-from-log.js';
 import { resolveWorld } from './sandbox-commands.js';
-import { createProgress } from './progress.js';
+import { serverTarget } from './server-client.js';
+import { simulateHere, simulateOnServer } from './simulate-scenarios.js';
 
 /** The validation's targets (issue 5): realised net value inside the 90 % interval, error of the means. */
 const COVERAGE_TARGET = 0.8;
@@ -106,47 +102,27 @@ export function readScenarioFile(file: string): ScenarioFile {
 export function registerSimulateCommands(program: Command): void {
   const sim = program
     .command('simulate')
-    .description('simulates the scenarios of a JSON file (docs/simulation.md) over the current twins with the churn champion: churn, revenue, cost, net value and return with 90 % intervals')
+    .description(
+      'simulates the scenarios of a JSON file (docs/simulation.md) over the current twins with the churn champion: churn, revenue, cost, net value and return with 90 % intervals. ' +
+        'Asks the running server (the one on the data dir, or --url) as `twin` and `decide` do: POST /simulations, its progress, then its results (kept in the console\'s Simulation lab); ' +
+        'with no server, simulates here on the store, after reading the twins and every bill and top-up of the log (minutes on the default world; it says how far)',
+    )
     .argument('[file]', 'scenario file (one scenario, a list, or { "scenarios": [...] })')
-    .option('--workers <n>', 'worker threads (default: the available parallelism)', intOption('--workers', 0))
+    .option('--url <url>', 'ask this server (default: the server running on the data dir, else simulate in this process)')
+    .option('--workers <n>', 'worker threads when simulating in this process (default: the available parallelism)', intOption('--workers', 0))
     .option('--json', 'last line: one JSON object')
     .action(
-      async (file: string | undefined, opts: { workers?: number; json?: boolean }, command: Command) => {
+      async (file: string | undefined, opts: { url?: string; workers?: number; json?: boolean }, command: Command) => {
         if (!file) throw new TwinloopError('BAD_INPUT', 'give a scenario file: twinloop simulate scenarios.json (or twinloop simulate validate)');
         const { scenarios } = readScenarioFile(file);
         const g = globalOptions(command);
-        const registry = await openModelRegistry(resolveStoreOptions({ dataDir: g.dataDir, databaseUrl: g.databaseUrl }, process.env));
-        let model;
-        try {
-          model = await loadChampion(registry);
-        } finally {
-          await registry.close();
-        }
-        if (!model) throw new TwinloopError('NOT_FOUND', 'no churn champion model is registered; the simulation needs one to turn twins into churn hazards: train one with `twinloop model train-twins`');
-        const twins = await openTwins(g, systemClock, 'read');
-        const progress = createProgress({ json: opts.json });
-        try {
-          // As the server's lab reads it: who accepts, from the twins' answers, and each twin's
-          // revenue noise, from the bills and top-ups of the log (the server keeps them as they come).
-          // And an incident's effect on churn, from the incidents and churn of the log's last year (as the server keeps them).
-          const incidents = new IncidentLedger();
-          const revenue = await revenueLedgerFromLog(twins.store, twins.engine.eventClock, undefined, incidents).catch((thrown: unknown) => {
-            const err = toTwinloopError(thrown);
-            if (err.code !== 'UNAVAILABLE') throw err;
-            throw new TwinloopError('UNAVAILABLE', `the simulation reads each twin's bills and top-ups from the log, which cannot give them yet: ${err.message}. A server on this data dir writes the first start's history behind (GET /health: historyWritten 1 when done; \`twinloop start\` writes the rest); run this again then, or POST /simulations to the running server`, { cause: err });
-          });
-          const source = operatorTwinSource(twins.engine, model, { answers: true, revenue, incidents });
-          progress.start(100, 'simulating');
-          const results = await simulate(source, scenarios, { workers: opts.workers, onProgress: (f) => progress.update(Math.round(f * 100)) });
-          progress.stop();
-          process.stdout.write(`churn model ${model.id} v${model.version}, ${twins.engine.size} twins\n${formatSimulation(results)}\n`);
-          // Columns of different seeds, horizons, draws or levels do not stand on one baseline: said as the API and the console say it.
-          for (const w of compareWarnings(scenarios)) process.stdout.write(`warning: ${w}\n`);
-          if (opts.json) process.stdout.write(`${JSON.stringify({ model: { id: model.id, version: model.version }, scenarios: results })}\n`);
-        } finally {
-          progress.stop();
-          await twins.close();
-        }
+        const server = serverTarget(g, opts.url);
+        const say = (line: string) => !opts.json && process.stderr.write(`${line}\n`);
+        const done = server ? await simulateOnServer(server, scenarios, { json: opts.json, say }) : await simulateHere(g, scenarios, { workers: opts.workers, json: opts.json, say });
+        process.stdout.write(`${done.header}\n${formatSimulation(done.results)}\n`);
+        // Columns of different seeds, horizons, draws or levels do not stand on one baseline: said as the API and the console say it.
+        for (const w of compareWarnings(scenarios)) process.stdout.write(`warning: ${w}\n`);
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ...done.json, scenarios: done.results })}\n`);
       },
     );
   sim
