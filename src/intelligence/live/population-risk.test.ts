@@ -29,6 +29,22 @@ describe('populationRisk', () => {
     expect(risk.lifetimeValue).toBe(2200);
   });
 
+  it('asks a worker\'s `include` only of the slots that hold a twin (past the table\'s end a slot has no customer id: a worker answered GET /population 500)', () => {
+    // Typed arrays grown past the twins they hold: the last two slots are empty.
+    const churn = Float64Array.from([0.01, 0.9, 0.3, 0, 0]);
+    const clvValue = Float64Array.from([1000, 0, 0, 0, 0]);
+    const active = Uint8Array.from([1, 0, 0, 0, 0]);
+    const churned = Uint8Array.from([0, 1, 0, 0, 0]);
+    const ids = ['C1', 'C2', 'C3'];
+    const asked: number[] = [];
+    const risk = populationRisk({ churn, clvValue, active, churned, model }, (slot) => {
+      asked.push(slot);
+      return ids[slot].length > 0;
+    });
+    expect(asked).toEqual([0, 1]);
+    expect([risk.scored, risk.churned]).toEqual([1, 1]);
+  });
+
   it('adds up the parts of a population (each worker\'s partitions) to what the whole would answer, and refuses parts of different models', () => {
     const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.12]);
     const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400, 300]);

@@ -56,9 +56,12 @@ export function populationRisk(scoring: Pick<LiveScoring, 'churn' | 'clvValue' |
   let value = 0;
   const n = Math.min(churn.length, active.length);
   for (let slot = 0; slot < n; slot++) {
+    // A slot neither active nor churned holds no scored twin (or none at all, past the table's end):
+    // `include` is asked only of slots that hold one (a worker maps a slot to its customer's id).
+    if (active[slot] !== 1 && churned[slot] !== 1) continue;
     if (include && !include(slot)) continue;
     if (active[slot] !== 1) {
-      left += churned[slot];
+      left++;
       continue;
     }
     const p = churn[slot];

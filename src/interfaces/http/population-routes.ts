@@ -49,7 +49,15 @@ export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligenc
         if (w) for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && w.answersFor(id)) count++;
         // Its part of the population's risk, scored by the registry's champion when one serves here: the gateway adds the parts up.
         if (!live || !w) return { asOf, twins: count, risk: null, note: WORKER_NOTE, partitions };
-        return { asOf, twins: count, risk: populationRisk(live, (slot) => w.answersFor(twins.engine.table.idAt(slot))), partitions };
+        return {
+          asOf,
+          twins: count,
+          risk: populationRisk(live, (slot) => {
+            const id = twins.engine.table.idAt(slot) as string | undefined;
+            return id !== undefined && w.answersFor(id);
+          }),
+          partitions,
+        };
       }
       const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };
