@@ -269,6 +269,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     // Service operations: the alarm with its treatment, and the suspected incidents.
     await expect.poll(async () => ((await call('GET', '/service-operations/incidents?limit=5')).body as unknown as { items: { externalAlarmId: string | null }[] }).items.map((i) => i.externalAlarmId), { timeout: 10_000 }).toContain('A-1');
     expect((await call('GET', '/service-operations/incidents?limit=0')).status).toBe(400);
+    // One alarm's treatment, customer by customer (with why any is not told or paid).
+    expect((await call('GET', `/service-operations/incidents/alarm-${alarmNo}`)).status).toBe(200);
+    expect((await call('GET', '/service-operations/incidents/alarm-999999')).status).toBe(404);
     expect((await call('GET', '/service-operations/anomalies?state=open')).status).toBe(200);
     expect((await call('GET', '/service-operations/anomalies?state=maybe')).status).toBe(400);
     expect((await call('POST', '/service-operations/anomalies/anomaly-999999/confirm', { reason: 'seen on the OSS dashboards' })).status).toBe(404);
