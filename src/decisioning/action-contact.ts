@@ -69,7 +69,12 @@ export interface Asker {
  * which nothing checks; who asks is the credential's, and the channel is checked against its scope.
  */
 export function personOnTheLine(asker: Asker): boolean {
-  return asker.actor.kind === 'human' && ASSISTED_CHANNELS.includes(asker.channel) && asker.inContact !== false;
+  return onAssistedChannel(asker.actor, asker.channel) && asker.inContact !== false;
+}
+
+/** A person (a human actor) on an assisted channel (call, chat, store): on the line unless the customer's context says no interaction is in progress. */
+export function onAssistedChannel(actor: Pick<Actor, 'kind'>, channel: Channel): boolean {
+  return actor.kind === 'human' && ASSISTED_CHANNELS.includes(channel);
 }
 
 /**
@@ -161,7 +166,7 @@ const INBOUND_EXEMPT: ReadonlySet<ContactRefusal['rule']> = new Set(['quiet-hour
  */
 function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest & Pick<Asker, 'inContact'>): ContactRefusal {
   if (personOnTheLine(request)) return refusal;
-  if (request.actor.kind === 'human' && ASSISTED_CHANNELS.includes(request.channel) && request.inContact === false) {
+  if (onAssistedChannel(request.actor, request.channel) && request.inContact === false) {
     return { ...refusal, reason: `${refusal.reason}; judged as outbound: no ${request.channel} of ${request.customerId} is in progress, so the customer is not in contact with ${request.actor.id} (a person reaching out is bound by the rules an outbound contact is)` };
   }
   if (request.params.direction !== 'inbound') return refusal;

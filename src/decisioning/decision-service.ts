@@ -1,10 +1,10 @@
 import type { Clock } from '../domain/clock.js';
 import { whatIfForTwin, type CustomerWhatIf } from './offer-what-if.js';
-import { ASSISTED_CHANNELS, type Channel, type TwinEvent } from '../domain/events.js';
+import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { RecentMap } from '../domain/recent-map.js';
 import { checkDecision, type RecordStore } from '../store/record-store.js';
-import { actionContactRefusal, contactKindOf, judgedDirection, type ContactFacts } from './action-contact.js';
+import { actionContactRefusal, contactKindOf, judgedDirection, onAssistedChannel, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
 import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
@@ -59,8 +59,6 @@ export interface DecideRequest {
 
 /** The person the operator's own surfaces decide for when no asker is named (DecideRequest.asker). */
 const SERVING_PERSON: Pick<Actor, 'kind'> = { kind: 'human' };
-/** Whether `asker` would be a person on the line but for the interaction in progress: only then is the customer's context read. */
-const personOnAssistedChannel = (asker: Pick<Actor, 'kind'>, channel: Channel) => asker.kind === 'human' && ASSISTED_CHANNELS.includes(channel);
 
 /**
  * A choice made elsewhere for one customer (a churn-prevention run's, a campaign's), as it is
@@ -153,7 +151,8 @@ export class DecisionService {
 
   /** Whether `asker` on `channel` is in contact with the customer, where it matters and is known (`Asker.inContact`). */
   private inContactOf(customerId: string, asker: Pick<Actor, 'kind'>, channel: Channel): boolean | undefined {
-    return this.inContact && personOnAssistedChannel(asker, channel) ? this.inContact(customerId, channel) : undefined;
+    // Only a person on an assisted channel is on the line but for the interaction in progress: only then is the context read.
+    return this.inContact && onAssistedChannel(asker, channel) ? this.inContact(customerId, channel) : undefined;
   }
 
   /** The direction a decision is made in, judged for who asks and whether the customer is in contact. */
