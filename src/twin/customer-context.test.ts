@@ -96,6 +96,26 @@ describe('CustomerContextStore', () => {
     expect(store.get('C3').timeline.map((t) => [t.intent, t.inProgress])).toEqual([['a', false], ['b', true]]);
   });
 
+  it('counts the 2 h from the latest event of an interaction: a long call that sends updates goes on, then ends 2 h after its last', () => {
+    const clock = new ManualClock(T0);
+    const store = new CustomerContextStore({ clock });
+    store.observe([interaction('C1', 'call', 'start', T0, 'billing_question')]);
+    // A three-hour call whose contact centre says something every half hour.
+    for (let t = T0 + 30 * MIN; t <= T0 + 3 * HOUR; t += 30 * MIN) {
+      clock.set(t);
+      store.observe([interaction('C1', 'call', 'update', t, 'billing_question', { step: t })]);
+      expect(store.get('C1').channels.call, `at ${(t - T0) / MIN} min`).toMatchObject({ inProgress: true, startedAt: new Date(T0).toISOString(), endsBy: new Date(t + UNSEEN_END_MS).toISOString() });
+    }
+    expect(store.openOn('call', 8).map((o) => o.customerId)).toEqual(['C1']);
+    clock.set(T0 + 3 * HOUR + UNSEEN_END_MS - 1);
+    expect(store.get('C1').channels.call?.inProgress).toBe(true);
+    clock.set(T0 + 3 * HOUR + UNSEEN_END_MS);
+    expect(store.get('C1').channels.call?.inProgress).toBe(false);
+    // An endsBy its channel gave holds: later updates without one do not move it.
+    store.observe([interaction('C2', 'call', 'start', T0 + 6 * HOUR, 'roaming', undefined, T0 + 6 * HOUR + 10 * MIN), interaction('C2', 'call', 'update', T0 + 6 * HOUR + 5 * MIN, 'roaming')]);
+    expect(store.get('C2').channels.call?.endsBy).toBe(new Date(T0 + 6 * HOUR + 10 * MIN).toISOString());
+  });
+
   it("holds a call until the endsBy its channel gives, past the context's window, and an update may move it", () => {
     const clock = new ManualClock(T0);
     const store = new CustomerContextStore({ clock, windowMs: HOUR });

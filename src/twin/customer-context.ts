@@ -22,7 +22,7 @@ export interface ChannelState {
   readonly startedAt: string;
   /**
    * Event time it counts as over by should its end never be seen (ISO): its `endsBy`, else
-   * `UNSEEN_END_MS` after it began.
+   * `UNSEEN_END_MS` after its latest event (`at`).
    */
   readonly endsBy: string;
   /**
@@ -93,10 +93,13 @@ export const DEFAULT_MAX_INTERACTIONS_PER_CUSTOMER = 20;
 /** Interactions are rare (~1% of customers a day); 100k customers of ~2 KB is ~200 MB at worst. */
 export const DEFAULT_MAX_CONTEXT_CUSTOMERS = 100_000;
 /**
- * How long an interaction whose end is never seen goes on, from its start (event time): a call lasts
- * minutes, rarely an hour; past 2 h a customer who hung up unseen is no longer taken to be on the
- * line. The sandbox's calls send no end (at its 3,600x pace 2 h pass in 2 s): one held longer, as
- * its staged care call is for a person, says until when with the event's `endsBy`.
+ * How long an interaction whose end is never seen goes on after its latest event (event time): a
+ * call lasts minutes, rarely an hour; 2 h with nothing heard of it, a customer who hung up unseen is
+ * no longer taken to be on the line. Counted from the latest event, not the start: a long call whose
+ * channel keeps sending updates goes on (from its start, a three-hour call with an update every ten
+ * minutes ended at its second hour). The sandbox's calls send no end (at its 3,600x pace 2 h pass in
+ * 2 s): one held longer, as its staged care call is for a person, says until when with the event's
+ * `endsBy`, which then holds whatever updates without one say.
  */
 export const UNSEEN_END_MS = 2 * 3_600_000;
 
@@ -121,6 +124,8 @@ interface Interaction {
   startedAt: number;
   /** Ms of event time it counts as over by (interactionInProgress). */
   endsBy: number;
+  /** Whether its channel gave `endsBy` (then kept until another event gives one), else it follows `at`. */
+  endsBySaid: boolean;
 }
 
 interface CustomerRecord {
@@ -288,12 +293,15 @@ export class CustomerContextStore {
       open.intent = intent;
       open.phase = phase;
       open.at = Math.max(open.at, time);
-      if (endsBy !== undefined) open.endsBy = endsBy;
+      if (endsBy !== undefined) {
+        open.endsBy = endsBy;
+        open.endsBySaid = true;
+      } else if (!open.endsBySaid) open.endsBy = open.at + UNSEEN_END_MS;
       return null;
     }
     // A start, or an update/end with no open interaction on the channel (its start was missed):
     // a new interaction either way, but only a start announces itself.
-    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time, endsBy: endsBy ?? time + UNSEEN_END_MS };
+    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time, endsBy: endsBy ?? time + UNSEEN_END_MS, endsBySaid: endsBy !== undefined };
     record.current.set(channel, interaction);
     record.timeline.push(interaction);
     if (record.timeline.length > this.maxPerCustomer) record.timeline.splice(0, record.timeline.length - this.maxPerCustomer);

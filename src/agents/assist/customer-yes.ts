@@ -32,7 +32,7 @@ export const PRESENTED = 'the offer is presented for the customer to answer, not
  * person who serves customers, on an assisted channel (call, chat, store), while the interaction
  * the decision was made in is still in progress by the context's one rule (`inProgress`,
  * interactionInProgress: its end not seen, no later one begun on its channel, and not past its
- * `endsBy`, 2 h after it began when its channel said nothing: the sandbox's calls send no end). For
+ * `endsBy`, 2 h after its latest event when its channel said nothing: the sandbox's calls send no end). For
  * a card's decision (`madeIn`) that is the card's interaction: none for a card opened with no call in
  * progress; gone from the context once over. For another decision (`POST /decisions` on a call) it is
  * the interaction open on its channel now, if that had started when the decision was made.

@@ -21,7 +21,7 @@ const interaction = z.object({
   context: jsonObject,
   at: isoTime,
   startedAt: isoTime,
-  endsBy: isoTime.describe("When it counts as over should its end never be seen: the event's endsBy, else 2 h after it began"),
+  endsBy: isoTime.describe("When it counts as over should its end never be seen: the event's endsBy, else 2 h after its latest event (start or update)"),
   inProgress: z.boolean().describe('Whether it goes on now: its end not seen, no later one begun on its channel, its endsBy not passed (a person on the line: the desktop offers Accept, the customer\'s yes is booked, only then)'),
 });
 const customerContext = z.object({

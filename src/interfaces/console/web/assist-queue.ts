@@ -34,8 +34,8 @@ export interface ChannelState {
  * Why the customer of a card is no longer on the line, from their context now (`GET
  * /customers/:id/context`'s `channels`), or null while the card's interaction goes on: its channel's
  * latest interaction is the card's (started when the card's did) and the server says it is in
- * progress (the rule the customer's yes is judged by: its end not seen, and not 2 h past its start
- * or its own `endsBy`); the context holds no interaction once over. A card opened with no interaction in
+ * progress (the rule the customer's yes is judged by: its end not seen, and not 2 h past its latest
+ * event or its own `endsBy`); the context holds no interaction once over. A card opened with no interaction in
  * progress is over from the start. Then the desktop offers no Accept: the customer's yes is heard
  * only on the line (decision 0050), and the server would present the offer instead.
  */
