@@ -44,8 +44,9 @@ export interface SimulationRunsOptions {
   /**
    * The population to simulate on, read when a run starts (e.g. the live twins and model). While it
    * is not ready it may say, as often as it likes, what it waits for (`waiting`): the run shows it.
+   * `signal` aborts when the run is cancelled: a source that polls to say what it waits for stops then.
    */
-  readonly source: (waiting: (what: string) => void) => TwinSource | Promise<TwinSource>;
+  readonly source: (waiting: (what: string) => void, signal: AbortSignal) => TwinSource | Promise<TwinSource>;
   readonly workers?: number;
   /** Least change of progress between two persisted updates (fewer writes). */
   readonly progressStep?: number;
@@ -95,9 +96,15 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
       const entry = { controller, current: first, done: Promise.resolve(first) };
       live.set(id, entry);
       let saved = 0;
+      // A run's writes go one after the other: a progress or wait written in passing and still in
+      // flight could otherwise land over the run's end on a store that finishes writes out of
+      // order (a pool of connections), and the run would read as running until a restart failed it.
+      let lastWrite: Promise<void> = Promise.resolve();
+      const write = (run: SimulationRun): Promise<void> => (lastWrite = lastWrite.catch(() => {}).then(() => o.store.put(id, run)));
+      const writeInPassing = (run: SimulationRun) => void write(run).catch(() => {});
       const update = (run: SimulationRun) => {
         entry.current = run;
-        return o.store.put(id, run);
+        return write(run);
       };
       const options: SimulateOptions = {
         workers: o.workers,
@@ -106,7 +113,7 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
           entry.current = { ...entry.current, progress };
           if (progress - saved >= step) {
             saved = progress;
-            void o.store.put(id, entry.current).catch(() => {});
+            writeInPassing(entry.current);
           }
         },
       };
@@ -117,8 +124,8 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
             o.source((what) => {
               if (controller.signal.aborted || !live.has(id)) return;
               entry.current = { ...entry.current, waitingFor: what };
-              void o.store.put(id, entry.current).catch(() => {});
-            }),
+              writeInPassing(entry.current);
+            }, controller.signal),
             new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(new TwinloopError('CONFLICT', 'the simulation was cancelled')), { once: true })),
           ]);
           if (entry.current.waitingFor !== undefined) {

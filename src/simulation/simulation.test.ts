@@ -333,6 +333,39 @@ describe('simulation runs', () => {
     expect((await store.get(first.id))?.waitingFor).toBeUndefined();
   });
 
+  it('end as they ended in the store even when the store finishes a write in passing after a later one', async () => {
+    // A store with a pool of connections: a write of progress taken in passing is slow, the run's
+    // end fast; written together, the progress would land last and the run read as running.
+    const inner = memoryDocuments<SimulationRun>();
+    const store = {
+      ...inner,
+      put: async (id: string, run: SimulationRun) => {
+        if (run.status === 'running' && run.progress > 0) await new Promise((r) => setTimeout(r, 30));
+        await inner.put(id, run);
+      },
+    };
+    const runs = createSimulationRuns({ store, source: () => arraySource(population(500, () => 0.04), 30), workers: 0, progressStep: 0.2 });
+    const started = await runs.start([retention()]);
+    expect((await runs.wait(started.id)).status).toBe('succeeded');
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await inner.get(started.id))?.status).toBe('succeeded');
+  });
+
+  it('tell the source when a run waiting for it is cancelled, so it stops saying what it waits for', async () => {
+    let aborted = false;
+    const runs = createSimulationRuns({
+      store: memoryDocuments<SimulationRun>(),
+      workers: 0,
+      source: (_waiting, signal) => {
+        signal.addEventListener('abort', () => (aborted = true));
+        return new Promise<never>(() => {});
+      },
+    });
+    const started = await runs.start([retention()]);
+    await runs.cancel(started.id);
+    expect(aborted).toBe(true);
+  });
+
   it("are dated on the runtime's clock (the world's time in the sandbox), not the wall clock", async () => {
     const world = new ManualClock(Date.UTC(2026, 11, 12, 9));
     const runs = createSimulationRuns({ store: memoryDocuments<SimulationRun>(), source: () => arraySource(population(200, () => 0.04), 30), workers: 0, clock: world });

@@ -332,13 +332,16 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // And every incident, plan's end and customer's time with the network: an incident's effect on churn, learned for the lab's network scenarios.
   const incidents = keepIncidentLedger(twins);
   const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events), o.log)]);
-  const labSource = async (waiting: (what: string) => void) => {
+  const labSource = async (waiting: (what: string) => void, signal?: AbortSignal) => {
     if (!startLog.progress().done) {
-      // Say what the run waits for while it does (minutes after a restart at load), then draw.
+      // Say what the run waits for while it does (minutes after a restart at load), then draw;
+      // a run cancelled while it waits stops saying it (the log's read goes on for the next run).
       const say = () => waiting(startLogWaiting(startLog.progress()));
       say();
       const every = setInterval(say, 2_000).unref();
-      await startLog.loaded.finally(() => clearInterval(every));
+      const stop = () => clearInterval(every);
+      signal?.addEventListener('abort', stop, { once: true });
+      await startLog.loaded.finally(() => (stop(), signal?.removeEventListener('abort', stop)));
     }
     return liveTwinSource(twins, intelligence, { revenue: revenue.ledger, answers: true, incidents: incidents.ledger });
   };
