@@ -85,13 +85,13 @@ describe('contact rules on actions', () => {
   it("judges a person on a call as reaching out when the customer's context shows no call of theirs in progress", () => {
     const onCall = request({ channel: 'call', actor: person, params: { offerId: 'x' } });
     // The newcomer's night: a care agent's offer "on a call" at 23:00 with no call going on went out as if the customer had called in.
-    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: false }, NIGHT)).toMatchObject({ rule: 'quiet-hours', reason: expect.stringContaining('judged as outbound: no call of C1 is in progress') });
-    expect(actionContactRefusal(policy, { ...onCall, params: { offerId: 'x', direction: 'inbound' } }, { ...facts(1), inContact: false }, NIGHT)).toMatchObject({ rule: 'quiet-hours' });
-    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: true }, NIGHT)).toBeNull();
+    expect(actionContactRefusal(policy, { ...onCall, inContact: false }, facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours', reason: expect.stringContaining('judged as outbound: no call of C1 is in progress') });
+    expect(actionContactRefusal(policy, { ...onCall, inContact: false, params: { offerId: 'x', direction: 'inbound' } }, facts(1), NIGHT)).toMatchObject({ rule: 'quiet-hours' });
+    expect(actionContactRefusal(policy, { ...onCall, inContact: true }, facts(1), NIGHT)).toBeNull();
     // Where nothing says (no omnichannel context), a person on a call is taken at their word, as before.
     expect(actionContactRefusal(policy, onCall, facts(1), NIGHT)).toBeNull();
     // By day the outbound offer goes, under the outbound rules.
-    expect(actionContactRefusal(policy, onCall, { ...facts(1), inContact: false }, NOON)).toBeNull();
+    expect(actionContactRefusal(policy, { ...onCall, inContact: false }, facts(1), NOON)).toBeNull();
   });
 
   it('service and legal messages (an outage notice) go at any hour, without marketing consent, to an opted-out channel', () => {

@@ -136,15 +136,15 @@ export interface ContactFacts {
   consents(): { readonly sms: boolean | null; readonly email: boolean | null };
   /** The months a catalogue offering runs once accepted (its `recurringChargePeriodLength`), or undefined for one the catalogue lacks. */
   readonly offerMonths?: (offerId: string) => number | undefined;
-  /** Whether an interaction with the customer is in progress on the request's channel (`Asker.inContact`); undefined where it is not known. */
-  readonly inContact?: boolean;
 }
 
-/** Why the contact rules forbid this action now, or null (pure). */
-export function actionContactRefusal(policy: ContactPolicy, action: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
-  const kind = contactKindOf(action);
+/**
+ * Why the contact rules forbid this action now, or null (pure). Whether the customer is in contact
+ * with the asker is the request's (`ActionRequest.inContact`, stamped when it was first judged).
+ */
+export function actionContactRefusal(policy: ContactPolicy, request: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
+  const kind = contactKindOf(request);
   if (kind === 'none' || kind === 'service') return null;
-  const request = facts.inContact === undefined ? action : { ...action, inContact: facts.inContact };
   const direction = contactDirectionOf(request);
   const via = contactChannelOf(request);
   const gate = contactGate(policy, facts.summary, facts.features, { channel: via, direction, now });
@@ -164,7 +164,7 @@ const INBOUND_EXEMPT: ReadonlySet<ContactRefusal['rule']> = new Set(['quiet-hour
  * A refusal of a request judged outbound that a person on an assisted channel, or a request saying
  * inbound, would have had exempt: saying why it was judged outbound.
  */
-function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest & Pick<Asker, 'inContact'>): ContactRefusal {
+function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest): ContactRefusal {
   if (personOnTheLine(request)) return refusal;
   if (onAssistedChannel(request.actor, request.channel) && request.inContact === false) {
     return { ...refusal, reason: `${refusal.reason}; judged as outbound: no ${request.channel} of ${request.customerId} is in progress, so the customer is not in contact with ${request.actor.id} (a person reaching out is bound by the rules an outbound contact is)` };

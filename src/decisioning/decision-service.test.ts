@@ -130,20 +130,22 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(onTheLine('data-bonus'), consents)?.rule).not.toBe('same-offer-pending');
   });
 
-  it('judges a person on a call with no call of the customer in progress as reaching out, but an approved request as it was asked, and a channel not seen as unknown', async () => {
+  it("judges a person's request by whether the customer was in contact when it was asked (its stamp), not by the context now: with no call in progress they reach out", async () => {
     await service.observe([{ ...answer('presented' as 'accepted', 'data-bonus', { requestId: 'cpr:2026-02:c1' }), time: iso(NOON - 8 * 3_600_000) }]);
     const onTheLine = { id: 'd2:retain-10', actionClass: 'offer', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'retain-10', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} } as ActionRequest;
     const consents = () => ({ sms: null, email: null });
+    // The context says the call is over now; what counts is what was stamped when the request was asked.
     service.setInContact(() => false);
-    // Outbound, one offer at a time: the data bonus awaits its answer.
-    expect(service.contactRefusal(onTheLine, consents)).toMatchObject({ rule: 'offer-pending', reason: expect.stringContaining('judged as outbound: no call of c1 is in progress') });
-    // Approved after the call ended, the request asked on the line is not turned into an outbound contact.
-    expect(service.contactRefusal(onTheLine, consents, { approved: true })).toBeNull();
-    service.setInContact(() => true);
+    expect(service.inContactOf('c1', onTheLine.actor, 'call')).toBe(false);
+    // Asked with no call in progress: outbound, one offer at a time (the data bonus awaits its answer).
+    expect(service.contactRefusal({ ...onTheLine, inContact: false }, consents)).toMatchObject({ rule: 'offer-pending', reason: expect.stringContaining('judged as outbound: no call of c1 is in progress') });
+    // Asked on the call, judged (approved, say) after it ended: still the customer's contact.
+    expect(service.contactRefusal({ ...onTheLine, inContact: true }, consents)).toBeNull();
+    // Nothing known when asked (no interaction of the channel seen): the person is taken at their word.
     expect(service.contactRefusal(onTheLine, consents)).toBeNull();
-    // No interaction of the channel seen yet: the person is taken at their word.
-    service.setInContact(() => undefined);
-    expect(service.contactRefusal(onTheLine, consents)).toBeNull();
+    // The context is read only for a person on an assisted channel.
+    expect(service.inContactOf('c1', { kind: 'agent' }, 'call')).toBeUndefined();
+    expect(service.inContactOf('c1', onTheLine.actor, 'web')).toBeUndefined();
   });
 
   it('starts an offering added later from its own acceptance prior', async () => {

@@ -149,8 +149,12 @@ export class DecisionService {
     this.inContact = inContact;
   }
 
-  /** Whether `asker` on `channel` is in contact with the customer, where it matters and is known (`Asker.inContact`). */
-  private inContactOf(customerId: string, asker: Pick<Actor, 'kind'>, channel: Channel): boolean | undefined {
+  /**
+   * Whether `asker` on `channel` is in contact with the customer now, where it matters and is known
+   * (`Asker.inContact`): read by a decision, and by the guarded executor once for a request, which
+   * keeps it (`ActionRequest.inContact`).
+   */
+  inContactOf(customerId: string, asker: Pick<Actor, 'kind'>, channel: Channel): boolean | undefined {
     // Only a person on an assisted channel is on the line but for the interaction in progress: only then is the context read.
     return this.inContact && onAssistedChannel(asker, channel) ? this.inContact(customerId, channel) : undefined;
   }
@@ -170,9 +174,11 @@ export class DecisionService {
   /**
    * Why the contact rules forbid an action on its customer now, or null: the rules the funnel
    * applies before ranking, applied again by the guarded executor to whatever path asks (campaigns,
-   * flows, MCP, the API). `consents` are the customer's channel consents (opt-outs).
+   * flows, MCP, the API). `consents` are the customer's channel consents (opt-outs). Whether the
+   * customer is in contact with the asker is the request's stamp (`ActionRequest.inContact`), set when
+   * the guarded executor first judged it: an approved request is judged as it was asked.
    */
-  contactRefusal(request: ActionRequest, consents: ContactFacts['consents'], judged: { readonly approved?: boolean } = {}): ContactRefusal | null {
+  contactRefusal(request: ActionRequest, consents: ContactFacts['consents']): ContactRefusal | null {
     if (!request.customerId || contactKindOf(request) === 'none') return null;
     const now = this.o.clock.now();
     const features = this.o.twins.features(request.customerId, now);
@@ -184,12 +190,7 @@ export class DecisionService {
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
-    // An approved request is judged again without the context: the call it was asked on, which let it
-    // pass as the customer's contact, may have ended while it waited for a person, and the customer's
-    // yes on the line is not to become an outbound contact held to quiet hours. The asker is taken at
-    // their word there, as before the context was read.
-    const inContact = judged.approved ? undefined : this.inContactOf(request.customerId, request.actor, request.channel);
-    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, inContact }, now);
+    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths }, now);
   }
 
   get catalogue(): OfferCatalogue {

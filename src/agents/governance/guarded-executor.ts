@@ -120,11 +120,18 @@ export interface GuardedExecutorOptions {
   leftAt?: (customerId: string) => number | undefined;
   /**
    * The contact rules for a request (consent, quiet hours, caps, channel opt-outs), or null when
-   * it may reach the customer; absent: no contact rules (tests of the policy alone). `approved`: the
-   * request is judged again as a person approved it, not as it was asked (a call it was asked on may
-   * have ended since).
+   * it may reach the customer; absent: no contact rules (tests of the policy alone). Whether the
+   * customer is in contact with the asker is the request's stamp (`ActionRequest.inContact`), set
+   * when it was first judged: an approved request is judged as it was asked.
    */
-  contact?: (request: ActionRequest, now: number, approved: boolean) => ContactRefusal | null;
+  contact?: (request: ActionRequest, now: number) => ContactRefusal | null;
+  /**
+   * Whether the customer is in contact with the request's asker on its channel now (the operator's
+   * omnichannel context, `DecisionService.inContactOf`), or undefined where that is not known or not
+   * asked (an automated asker, a digital channel): read once, when a request is first judged, and
+   * stamped on it (`ActionRequest.inContact`), which the approval keeps. Absent: never known.
+   */
+  inContact?: (request: ActionRequest) => boolean | undefined;
   /**
    * Brings what `contact` reads up to date before a request is judged (the control groups another
    * process has held out since: `HoldoutRegister.fresh`). Absent: nothing to bring.
@@ -615,7 +622,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     if (customerKnown !== false) await options.contactFresh?.(request, now);
     const policy = currentPolicy();
     const spending = await ledger.standingFor(policy, request, now);
-    const contact = customerKnown === false ? null : (options.contact?.(request, now, approvedBy !== undefined) ?? null);
+    const contact = customerKnown === false ? null : (options.contact?.(request, now) ?? null);
     // A money move to a customer is judged with what they were given of its class over the policy's window (decision 0068).
     const customerId = customerKnown !== false && countsInWindow(policy, request.actionClass) ? request.customerId : undefined;
     let window: MoneyWindow | undefined = customerId === undefined ? undefined : { days: policy.moneyWindowDays, earlier: await windows.earlier(customerId, request.actionClass, request.id, now, policy.moneyWindowDays) };
@@ -861,10 +868,16 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         // held back end, two answers to one kind of act (decision 0021).
         const hold = options.actsHeld?.();
         if (hold) throw heldError(hold.reason, hold.retryAfterMs);
+        // Whether the customer is in contact with the asker, as it is now, is stamped on the request
+        // (in the audit, and with the approval it may wait for): a person who approves it after the
+        // call ended approves what was asked on the call, judged so (decision 0050). Read before
+        // anything is kept: while it cannot be known yet (UNAVAILABLE) the ask leaves nothing behind.
+        const inContact = options.inContact?.(request);
+        const judged = inContact === undefined ? request : { ...request, inContact };
         // Kept before anything is recorded, so that a crash after cannot let another request in under this id.
         if (!first) await asks.put(request.id, ask);
-        await record('action.requested', request, request.actor, { status: 'received' });
-        const result = await decideAndAct(request, customerKnown);
+        await record('action.requested', judged, judged.actor, { status: 'received' });
+        const result = await decideAndAct(judged, customerKnown);
         // Refused or only advised, the id holds nothing (no act, no approval): it is released.
         if (result.status === 'refused' || result.status === 'advised') await asks.put(request.id, { ...ask, released: true });
         return result;

@@ -96,6 +96,16 @@ export type ActionRequest = z.infer<typeof actionRequestSchema> & {
    * cost when `costPaidOn` is `acceptance`): set by the pricing, never by a caller (docs/policy.md, "Budgets").
    */
   costOnAcceptance?: number;
+  /**
+   * Whether the customer was in contact with the asker on the request's channel when the request was
+   * first judged (`Asker.inContact`: an interaction of that channel in progress in the operator's
+   * omnichannel context; absent where that was not known): stamped then by the guarded executor, never
+   * by a caller (the schema has no such field, so a body's is dropped), and kept with the request. An
+   * approved request is judged by it, not by the context at the approval, nor by the asker's word: a
+   * care agent's offer asked on a live call and approved after the hang-up is still that call's; one
+   * asked with no call in progress is still an outbound contact (decision 0050).
+   */
+  inContact?: boolean;
 };
 /** An action request as callers write it. */
 export type ActionRequestInput = z.input<typeof actionRequestSchema>;

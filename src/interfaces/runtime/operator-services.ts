@@ -279,7 +279,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // An approval for a customer who has left says when they did.
     leftAt: (id) => twins.engine.contactRecord(id)?.leftAt || undefined,
     // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
-    contact: (request, now, approved) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }, { approved }),
+    contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
+    // Read once, when a request is first judged, and kept with it (an approval after the call judges what was asked on it).
+    inContact: (request) => (request.customerId ? decisions.inContactOf(request.customerId, request.actor, request.channel) : undefined),
     // The holds read again when another process (a partition worker) placed one since: one record read a marketing contact otherwise.
     contactFresh: (request, now) => holdouts.fresh(now, request),
     ledger,
