@@ -12,6 +12,9 @@
 // - what the pilot shows: the offered arm's churn against the controls' (intention to treat, with its sd),
 //   the posterior of the two multipliers and of "no effect", and the posterior probability that the worth
 //   list's value is above zero (the evidence the sizing reads);
+// - what that list bets on: each posterior draw's intention to treat on the pilot's own offered arm against the
+//   list's value in the draw (the share of the list's variance it explains, the reading at which the list breaks
+//   even, and the posterior probability of being past it);
 // - what sizing alone could reach: the agent's ranking cut at its best length with hindsight (over the
 //   truth, and over the feature oracle's expectation), and the feature oracle's own picks valued by the
 //   agent's posterior (does the agent see the value the feature oracle plans on?).
@@ -126,6 +129,33 @@ for (const file of files.sort()) {
     return treated / untreated;
   })();
 
+  // What the worth list's value hangs on: each posterior draw's intention to treat on the pilot's own offered arm (its
+  // churn if offered against untouched, the churn model's calibration cancelling: Σ e·(a·r·m_A + (1 − a)·m_N)/(a·r + 1 − a)
+  // ÷ Σ e), beside the list's value in that draw. The weighted regression of the one on the other says how much of the
+  // list's spread is the pilot's single reading (R²), the reading at which the list breaks even, and the posterior
+  // probability that the reading is past it: a decision on this posterior is a bet on that one number.
+  const bet = (() => {
+    if (worthIds.length === 0) return null;
+    const offeredRows = obs.filter((r) => r.treated).map((r) => ({ a: model.acceptance(r.covariates).mean, e: r.expectedChurn }));
+    const value = new Float64Array(draws.length);
+    for (const id of worthIds) netByDraw(candidateOf.get(id)).forEach((x, i) => (value[i] += x));
+    const reading = draws.map((x) => {
+      let num = 0, den = 0;
+      for (const o of offeredRows) {
+        num += (o.e * (o.a * x.selection * x.acceptedMultiplier + (1 - o.a) * x.declinedMultiplier)) / (o.a * x.selection + 1 - o.a);
+        den += o.e;
+      }
+      return num / den;
+    });
+    const w = draws.map((x) => x.weight);
+    const mean = (f) => w.reduce((a, wi, i) => a + wi * f(i), 0);
+    const mx = mean((i) => reading[i]), my = mean((i) => value[i]);
+    const vx = mean((i) => (reading[i] - mx) ** 2), vy = mean((i) => (value[i] - my) ** 2);
+    const slope = mean((i) => (reading[i] - mx) * (value[i] - my)) / vx;
+    const breakEven = mx - my / slope;
+    return { itt: { mean: mx, sd: Math.sqrt(vx) }, r2: (slope * slope * vx) / vy, breakEven, pastIt: mean((i) => (slope < 0 ? reading[i] < breakEven : reading[i] > breakEven) ? 1 : 0) };
+  })();
+
   // The feature oracle with its effect read from the same pilot: every candidate's expected value as the
   // feature oracle has it (the world's hidden model, latent parts integrated out: the best ranking the
   // observables allow), but the contact's effect, in the pilot's units, known only as far as the pilot
@@ -199,6 +229,7 @@ for (const file of files.sort()) {
     hindsightExpected,
     scaled,
     ends,
+    bet,
     pilot: { offered: offered.churned, offeredExpected: offered.expected, controls: controls.churned, controlsExpected: controls.expected, itt, ittSd, ittTruth, mA: model.acceptedMultiplier, mN: model.declinedMultiplier, r: model.selection, noEffect, accepted: model.acceptedShare },
   };
   const w = byWorld.get(d.world) ?? [];
@@ -216,6 +247,7 @@ for (const [world, seeds] of byWorld) {
     console.log(`    feature oracle: ${s.fo.n} contacts, true ${fmt(s.fo.truth)}, its expectation ${fmt(s.fo.expected)} (${fmt(s.fo.expected / Math.max(1, s.fo.n), 1)} a contact), the agent's posterior mean of the same ${fmt(s.fo.agentMean)} (${fmt(s.fo.agentMean / Math.max(1, s.fo.n), 1)} a contact); ${mixText(s.fo.mix)}`);
     console.log(`    agent as it runs: ${s.plan.n} contacts, true ${fmt(s.plan.truth)}, feature oracle's expectation ${fmt(s.plan.expected)}, agent's ${fmt(s.plan.agentMean)}; ${mixText(s.plan.mix)}`);
     console.log(`    worth list (risk-neutral): ${s.worth.n} contacts (${s.worth.overlap} of them the feature oracle's), true ${fmt(s.worth.truth)}, feature oracle's expectation ${fmt(s.worth.expected)}, agent's ${fmt(s.worth.agentMean)} ± ${fmt(s.worth.sd)}, P(> 0) ${fmt(s.worth.positive, 2)}; ${mixText(s.worth.mix)}`);
+    if (s.bet) console.log(`    what the worth list bets on: the pilot's intention to treat, posterior ${fmt(s.bet.itt.mean, 3)} ± ${fmt(s.bet.itt.sd, 3)} (truth ${fmt(p.ittTruth, 3)}), explains ${fmt(100 * s.bet.r2)} % of the list's variance; the list breaks even at ${fmt(s.bet.breakEven, 3)}, P(past it) ${fmt(s.bet.pastIt, 2)}`);
     if (s.scaled) console.log(`    feature oracle, its effect read from this pilot (s ${fmt(s.scaled.sMean, 2)} ± ${fmt(s.scaled.sSd, 2)} of the truth): risk-neutral ${s.scaled.neutral.n} contacts, true ${fmt(s.scaled.neutral.truth)}; sized as the agent sizes ${s.scaled.sized.n}, true ${fmt(s.scaled.sized.truth)}`);
     if (s.ends) console.log(`    with the contract-end model: as it runs ${s.ends.sized.n} contacts, true ${fmt(s.ends.sized.truth)}; worth list ${s.ends.worth.n} (${s.ends.worth.overlap} of them the feature oracle's), true ${fmt(s.ends.worth.truth)}, ${mixText(s.ends.worth.mix)}; its ranking at its best length in hindsight ${s.ends.hindsight.k}, true ${fmt(s.ends.hindsight.value)}`);
     console.log(`    the agent's ranking at its best length in hindsight: ${s.hindsight.k} contacts, true ${fmt(s.hindsight.value)}; by the feature oracle's expectation ${s.hindsightExpected.k} contacts, ${fmt(s.hindsightExpected.value)}`);
