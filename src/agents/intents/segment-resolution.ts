@@ -1,3 +1,4 @@
+import { kthLargest } from '../../domain/kth-largest.js';
 import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
 import { formatFilter, type FeatureFilter } from '../../twin/feature-filter.js';
 import type { NamedSegment, Segment } from './intent-schema.js';
@@ -45,12 +46,16 @@ export interface SegmentLevels {
 /**
  * The churn score from which the riskiest `share` of `scores` start (their lowest), over the scores
  * that are numbers; undefined when there are none. Ties at the level are in: a level is a condition
- * `churn >= level`, which holds a few more than the share when many share its score.
+ * `churn >= level`, which holds a few more than the share when many share its score. Found by
+ * selection on a copy, not a sort: a planning reads it over the whole active base (200,000 twins
+ * and more) on the server's thread (BENCHMARKS.md, "An intent's 'at risk' level").
  */
-export function riskiestShareLevel(scores: readonly number[], share: number = AT_RISK_SHARE): number | undefined {
-  const known = scores.filter((x) => Number.isFinite(x)).sort((a, b) => b - a);
-  if (known.length === 0) return undefined;
-  return known[Math.min(known.length, Math.max(1, Math.ceil(known.length * share))) - 1];
+export function riskiestShareLevel(scores: ArrayLike<number>, share: number = AT_RISK_SHARE): number | undefined {
+  const known = new Float64Array(scores.length);
+  let n = 0;
+  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i])) known[n++] = scores[i];
+  if (n === 0) return undefined;
+  return kthLargest(known, Math.min(n, Math.max(1, Math.ceil(n * share))), n);
 }
 
 /** `at-risk`'s level in words: "churn >= 0.0432, the riskiest 10 % of 19217 active customers". */

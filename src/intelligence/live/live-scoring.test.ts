@@ -212,6 +212,20 @@ describe('live scoring', () => {
     expect(alerts).toEqual([]);
   });
 
+  it("reads the active twins' churn off its scores, scoring first a twin no pass has reached, as a read of each twin would", () => {
+    const ids = Array.from({ length: twins.engine.size }, (_, slot) => twins.engine.table.idAt(slot));
+    const byRead = (s: LiveScoring) => ids.map((id) => s.scoreOf(id)!).filter((x) => x.active).map((x) => x.churn);
+    expect(live.activeChurn()).toEqual(Float64Array.from(byRead(live)));
+    // A first pass in slices that has not run: no twin scored yet, every one scored by the read.
+    const fresh = new LiveScoring(twins.engine, live.model, { firstPass: 'in-slices' });
+    expect(fresh.scoredCount()).toBe(0);
+    const churn = fresh.activeChurn();
+    expect(fresh.scoredCount()).toBe(twins.engine.size);
+    expect(churn.length).toBeGreaterThan(100);
+    expect(churn.length).toBeLessThan(twins.engine.size + 1);
+    expect(churn).toEqual(Float64Array.from(byRead(live)));
+  });
+
   it('reports no drift on its own population and alerts on a shifted one', () => {
     const report = live.driftReport()!;
     expect(report.population).toBeGreaterThan(100);

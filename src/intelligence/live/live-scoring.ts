@@ -352,6 +352,22 @@ export class LiveScoring {
     out[offset + 1] = s.clvValue[slot];
   }
 
+  /**
+   * The served churn probability of every twin in the scored population (an active or suspended
+   * plan, not churned), in slot order, read off the typed arrays the scores are kept in: no twin's
+   * features are computed again, except a twin no pass nor batch has scored yet, scored now as a
+   * read of it would be. What a level relative to the base (its riskiest tenth) is read from.
+   */
+  activeChurn(): Float64Array {
+    const size = this.engine.table.size;
+    for (let slot = 0; slot < size; slot++) if (!this.serving.has(slot)) this.rescoreSlot(slot);
+    const { churn, active } = this.serving;
+    const out = new Float64Array(size);
+    let n = 0;
+    for (let slot = 0; slot < size; slot++) if (active[slot] === 1) out[n++] = churn[slot];
+    return out.subarray(0, n);
+  }
+
   /** The `scores` block of a twin answer, with reasons computed now for this one twin. */
   decorate(view: TwinView): { scores: TwinScores } {
     const slot = this.engine.table.slotOf(view.customerId);

@@ -14,6 +14,9 @@ export type ScoreField = (typeof SCORE_FIELDS)[number];
 /** The fields of segment filters (intents, policy segments): the twin's features, then the live scores. */
 export const TWIN_SCORE_FIELDS: FilterFields = filterFields(SCORE_FIELDS);
 
+/** Why a filter on a score cannot be read before a model serves, as every reader of the scores says it. */
+export const NO_SCORES_TO_FILTER = 'no churn model is serving yet, so there are no scores to filter on; train one with `twinloop model train-twins` (or POST /models/train)';
+
 /**
  * The live scores as extra fields of a twin query (`/twins?churn.gt=0.5`), read from whichever
  * scorer serves when the query runs. A query that filters on a score while no model serves fails
@@ -24,7 +27,7 @@ export function liveScoreFields(live: () => LiveScoring | null): ExtraFields {
     names: SCORE_FIELDS,
     read(customerId, out, offset) {
       const scoring = live();
-      if (!scoring) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there are no scores to filter on; train one with `twinloop model train-twins` (or POST /models/train)');
+      if (!scoring) throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
       scoring.scoresInto(customerId, out, offset);
     },
   };

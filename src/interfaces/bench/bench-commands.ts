@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { alarmsBench } from './alarms-bench.js';
+import { atRiskBench } from './at-risk-bench.js';
 import { assuranceBench } from './assurance-bench.js';
 import { backfillBench } from './backfill-bench.js';
 import { checkpointBench } from './checkpoint-bench.js';
@@ -22,7 +23,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, checkpointBench, sandboxBench, backfillBench, firstModelBench, firstStartBench, modelBench, scoringBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
+const BENCHES = [ingestBench, checkpointBench, sandboxBench, backfillBench, firstModelBench, firstStartBench, modelBench, scoringBench, atRiskBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

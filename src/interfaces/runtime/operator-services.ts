@@ -44,6 +44,7 @@ import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../
 import { TwinloopError } from '../../domain/errors.js';
 import { DAYS_PER_MONTH } from '../../domain/time.js';
 import { whyUnscored, type Intelligence, type TwinDecorator } from '../../intelligence/live/live-intelligence.js';
+import { NO_SCORES_TO_FILTER } from '../../intelligence/live/score-fields.js';
 import { createSimulationRuns, operatorTwinSource, simulate, type KeepTwin, type OperatorEvidence, type SimulationRun, type SimulationRuns, type TwinSource } from '../../simulation/index.js';
 import { recordDocuments, recordVersioned, type DocumentStore } from '../../store/document-store.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
@@ -51,7 +52,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { countTwins, fieldValuesWhere, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
+import { countTwins, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -425,10 +426,18 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
     // "At risk" is the riskiest share of today's active customers, whatever the serving model's window and the world's churn.
+    // Read off the live scores' typed arrays and selected, not sorted: computing every twin's features
+    // again and sorting held the server's thread 3.6 s a planning on 24,000 twins and 19.6 s on
+    // 200,000 at load 45; now 0.75 and 67 ms (`bench at-risk`, BENCHMARKS.md).
     segmentLevels: async () => {
-      const scores = fieldValuesWhere(twins.engine, 'churn', [{ field: 'churned', op: '==', value: 0 }], intelligence.scoreFields);
+      const live = intelligence.live();
+      if (!live) {
+        if (twins.engine.size === 0) return undefined;
+        throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
+      }
+      const scores = live.activeChurn();
       const churn = riskiestShareLevel(scores, AT_RISK_SHARE);
-      return churn === undefined ? undefined : { atRisk: { churn, share: AT_RISK_SHARE, of: scores.filter(Number.isFinite).length } };
+      return churn === undefined ? undefined : { atRisk: { churn, share: AT_RISK_SHARE, of: scores.length } };
     },
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
     // The plan's control group as its campaign will draw it (consent, other runs' holdouts, sleeping dogs), not a share of the segment.

@@ -1,0 +1,165 @@
+import { ManualClock } from '../../domain/clock.js';
+import { TwinloopError } from '../../domain/errors.js';
+import { openEventStore } from '../../store/open-event-store.js';
+import { openModelRegistry } from '../../store/open-model-registry.js';
+import { openTwinService } from '../../twin/twin-service.js';
+import { TwinEngine } from '../../twin/twin-engine.js';
+import { FEATURE_COUNT } from '../../twin/twin-features.js';
+import { compileFilters } from '../../twin/feature-filter.js';
+import { queryFields } from '../../twin/twin-query.js';
+import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
+import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
+import { LiveScoring, type LiveModel } from '../../intelligence/live/live-scoring.js';
+import { liveScoreFields } from '../../intelligence/live/score-fields.js';
+import { AT_RISK_SHARE, riskiestShareLevel } from '../../agents/intents/segment-resolution.js';
+import { intOption } from '../cli/cli-numbers.js';
+import { inTempDir, submitInBatches } from './bench-fixtures.js';
+import { defineBench } from './bench-harness.js';
+import { median, ratio, round } from './bench-stats.js';
+
+/** Timed turns of each way, alternating (the median is reported): the machine is shared. */
+const TURNS = 5;
+
+/** One population's figures. */
+export interface AtRiskPopulation {
+  twins: number;
+  /** Twins in the scored population (active), what the level is read over. */
+  active: number;
+  level: number;
+  /** ms a level holds the thread: as the server read it before (every twin's features computed, the scores read through the filter fields, a full sort). */
+  before_ms: number;
+  /** The live scores' typed arrays read, the level found by selection: what a planning does now. */
+  after_ms: number;
+  /** The typed arrays read, then a full sort: what selection adds over the read alone. */
+  typed_sort_ms: number;
+  /** after / before: the share of the old cost left. */
+  ratio: number;
+}
+
+/** Figures of `bench at-risk`. */
+export interface AtRiskBenchResult {
+  share: number;
+  turns: number;
+  populations: AtRiskPopulation[];
+}
+
+/**
+ * The level as the server read it before (`fieldValuesWhere` and a sort, until 2026-12-07): each
+ * twin's features computed, its scores read through the filter fields, tested against
+ * `churned == 0`, the finite ones sorted.
+ */
+function levelAsBefore(engine: TwinEngine, live: LiveScoring): { level: number | undefined; of: number } {
+  const extra = liveScoreFields(() => live);
+  const fields = queryFields(extra);
+  const at = fields.names.indexOf('churn');
+  const test = compileFilters([{ field: 'churned', op: '==', value: 0 }], fields);
+  const vec = new Float64Array(fields.names.length);
+  const scores: number[] = [];
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    engine.features(id, engine.eventClock, vec);
+    extra.read(id, vec, FEATURE_COUNT);
+    if (test(vec)) scores.push(vec[at]);
+  }
+  const known = scores.filter((x) => Number.isFinite(x)).sort((a, b) => b - a);
+  return { level: known.length ? known[Math.min(known.length, Math.max(1, Math.ceil(known.length * AT_RISK_SHARE))) - 1] : undefined, of: known.length };
+}
+
+/** A population of `customers` twins over `days`, in memory, scored by `model`. */
+function population(customers: number, days: number, model: LiveModel): { engine: TwinEngine; live: LiveScoring } {
+  const engine = new TwinEngine();
+  for (const e of syntheticChurnEvents({ customers, days, seed: 17 })) {
+    const time = Date.parse(e.time);
+    if (engine.check(e, time, engine.gate(e.customerId)).ok) engine.apply(e, time);
+  }
+  return { engine, live: new LiveScoring(engine, model) };
+}
+
+/** Times `fn` once, in ms. */
+const timed = <T>(fn: () => T): { ms: number; value: T } => {
+  const t = performance.now();
+  const value = fn();
+  return { ms: performance.now() - t, value };
+};
+
+/**
+ * An intent's "at risk" level (the riskiest tenth of the active base) read as a planning reads it,
+ * against how it was read before, on populations of each size given.
+ */
+export async function runAtRiskBench(options: { twins: readonly number[]; days: number; log: (line: string) => void }): Promise<AtRiskBenchResult> {
+  const model = await inTempDir('at-risk-bench', async (dir) => {
+    const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2100-01-01')) });
+    const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
+    try {
+      await submitInBatches(twins.intake, syntheticChurnEvents({ customers: 3_000, days: 200, seed: 11 }));
+      options.log('training a churn model on 3,000 synthetic customers…');
+      await trainAndRegister(twins, registry, { promotion: 'champion' });
+      return (await loadChampion(registry))!;
+    } finally {
+      await registry.close();
+      await twins.close();
+    }
+  });
+  const populations: AtRiskPopulation[] = [];
+  for (const n of options.twins) {
+    options.log(`${n} twins over ${options.days} days, in memory…`);
+    const { engine, live } = population(n, options.days, model);
+    const before: number[] = [];
+    const after: number[] = [];
+    const typedSort: number[] = [];
+    let level = Number.NaN;
+    let active = 0;
+    for (let turn = 0; turn < TURNS; turn++) {
+      const b = timed(() => levelAsBefore(engine, live));
+      const a = timed(() => {
+        const scores = live.activeChurn();
+        return { level: riskiestShareLevel(scores), of: scores.length };
+      });
+      const s = timed(() => {
+        const scores = Array.from(live.activeChurn()).sort((x, y) => y - x);
+        return scores[Math.max(1, Math.ceil(scores.length * AT_RISK_SHARE)) - 1];
+      });
+      // The same level from every way, or the figures compare nothing.
+      if (a.value.level !== b.value.level || a.value.of !== b.value.of || s.value !== b.value.level) {
+        throw new TwinloopError('INTERNAL', `bench at-risk: the ways disagree on ${n} twins (before ${b.value.level} of ${b.value.of}, after ${a.value.level} of ${a.value.of}, sorted ${s.value}); report this as a bug`);
+      }
+      level = a.value.level ?? Number.NaN;
+      active = a.value.of;
+      if (turn === 0) continue; // the first turn compiles what the others time
+      before.push(b.ms);
+      after.push(a.ms);
+      typedSort.push(s.ms);
+    }
+    const p: AtRiskPopulation = { twins: engine.size, active, level: round(level, 6), before_ms: round(median(before), 2), after_ms: round(median(after), 3), typed_sort_ms: round(median(typedSort), 2), ratio: 0 };
+    p.ratio = ratio(p.after_ms, p.before_ms, 4);
+    populations.push(p);
+    options.log(`  ${p.twins} twins: ${p.before_ms} ms → ${p.after_ms} ms`);
+  }
+  return { share: AT_RISK_SHARE, turns: TURNS - 1, populations };
+}
+
+/** The human summary of `bench at-risk`. */
+export function formatAtRiskBench(r: AtRiskBenchResult): string {
+  return [
+    `an intent's "at risk" level (the riskiest ${r.share * 100} % of the active base), the median of ${r.turns} turns each way:`,
+    ...r.populations.map((p) => `  ${p.twins} twins (${p.active} active, level ${p.level}): ${p.after_ms} ms from the live scores by selection against ${p.before_ms} ms as before (features of every twin, a full sort): ratio ${p.ratio}; the live scores fully sorted ${p.typed_sort_ms} ms`),
+  ].join('\n');
+}
+
+/** A list of population sizes, `24000,200000`. */
+function sizesOption(value: string): number[] {
+  const parse = intOption('--twins', 100, 5_000_000);
+  return value.split(',').map((s) => parse(s.trim()));
+}
+
+/** `bench at-risk`: the level an intent's "at risk" means, read from the live scores, against the old read. */
+export const atRiskBench = defineBench({
+  name: 'at-risk',
+  description: 'an intent\'s "at risk" level (the riskiest 10 % of active customers) read from the live scores by selection, against every twin\'s features and a full sort',
+  options: [
+    { flags: '--twins <list>', description: 'population sizes, comma-separated', parse: sizesOption, default: [24_000, 200_000] },
+    { flags: '--days <n>', description: 'days of synthetic history per population', parse: intOption('--days', 1, 365), default: 30 },
+  ],
+  run: (o: { twins: number[]; days: number }, { log }) => runAtRiskBench({ ...o, log }),
+  summary: formatAtRiskBench,
+});
