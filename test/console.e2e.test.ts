@@ -724,6 +724,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.goto(`${base}/console/service-operations/${runId}`);
     await seen(page, '[data-testid=notice-counts]', /^Outage notices sent to [1-9]/);
     expect(await page.getByTestId('watch-note').count()).toBe(0);
+    // The severity in force at each time, and what is owed by the one the flow acts on now.
+    await seen(page, '[data-testid=alarm-severities]', /^warning from .+, then major from /);
+    await seen(page, '[data-testid=alarm-compensation]', /^5 each after /);
     expect(acting.notifiedCustomers.length).toBeGreaterThan(0);
     await page.context().close();
   }, JOURNEY_MS);

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
+import { createAlarmInbox, type ReceivedAlarm } from '../../src/agents/flows/alarm-inbox.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
-import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
-import { incidentCustomers } from '../../src/agents/flows/incident-customers.js';
+import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
@@ -201,6 +202,129 @@ describe('service operations flow (sandbox)', () => {
       const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
       expect(out).toMatchObject({ escalatedTo: 'critical', notified: affected.length, compensated: affected.length, resolutionNotices: affected.length, ticket: 'executed', cleared: true });
       expect(out.watched).toBeUndefined();
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a warning escalated while no run heard it (the process stopped) counts its outage from the escalation when the catch-up tells its run', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const inbox = createAlarmInbox({ store: memoryDocuments<ReceivedAlarm>(), clock });
+    const before = world.backends.stats();
+    try {
+      // Kept by the inbox, then the process stopped before any run heard of it: raised a warning,
+      // made major 2 h later, its details changed half an hour after that (changedTime moves on).
+      const raisedMs = clock.now();
+      const { id } = await inbox.raise({ sourceSystemId: 'nms', externalAlarmId: 'N-1', alarmType: 'equipmentAlarm', perceivedSeverity: 'warning', probableCause: 'powerProblem', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(raisedMs).toISOString(), state: 'raised' });
+      clock.advance(2 * HOUR);
+      const escalatedMs = clock.now();
+      await inbox.update(id, { perceivedSeverity: 'major' });
+      clock.advance(HOUR / 2);
+      await inbox.update(id, { alarmDetails: 'rectifier replaced, still down' });
+      expect(inbox.get(id)?.severities).toEqual([
+        { perceivedSeverity: 'warning', fromTime: new Date(raisedMs).toISOString() },
+        { perceivedSeverity: 'major', fromTime: new Date(escalatedMs).toISOString() },
+      ]);
+      // The next start catches up: the run starts on the warning as raised and hears its escalation at its time.
+      const watcher = watchAlarms({ alarms: inbox, engine: h.engine });
+      expect(await watcher.catchUp()).toMatchObject({ started: 1 });
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(id)).steps);
+      expect(affected.length).toBeGreaterThan(10);
+      expect(world.backends.stats().notifications.ok - before.notifications.ok).toBe(affected.length);
+      // 4 h 30 after the raise, 2 h 30 after the escalation: nobody is paid yet (from the raise, they were).
+      clock.advance(2 * HOUR);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(0);
+      clock.advance(1.5 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(affected.length);
+      // The catch-up again (another restart) starts nothing and changes nothing.
+      expect(await watcher.catchUp()).toMatchObject({ started: 0 });
+      watcher.stop();
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a warning escalated after a week of watching is acted on: the watch lasts as long as the alarm is raised', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const alarm: Alarm = { id: 'ALM-W3', alarmType: 'equipmentAlarm', perceivedSeverity: 'warning', probableCause: 'powerProblem', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const before = world.backends.stats();
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      // Eight days of a standing warning (the watch's old end was at seven): still watching, nobody told.
+      for (let d = 0; d < 8; d++) {
+        clock.advance(24 * HOUR);
+        await h.engine.runOnce();
+      }
+      expect((await h.engine.get(alarm.id))?.status).toBe('waiting');
+      expect(h.asked).toEqual([]);
+      const escalatedMs = clock.now();
+      expect(await signalAlarmEscalated(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(escalatedMs).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      expect(affected.length).toBeGreaterThan(10);
+      expect(world.backends.stats().notifications.ok - before.notifications.ok).toBe(affected.length);
+      expect(h.tickets).toHaveLength(1);
+      clock.advance(4 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(affected.length);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      expect((await h.engine.get(alarm.id))?.output).toMatchObject({ escalatedTo: 'critical', notified: affected.length, compensated: affected.length, resolutionNotices: affected.length, cleared: true });
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('an acting alarm made worse re-judges what is owed: minor to major pays major from the escalation, major to critical pays the difference, later words name the severity', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const h = await harness(clock);
+    const alarm: Alarm = { id: 'ALM-M1', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'performanceDegraded', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const credits = () => h.asked.filter((r) => r.actionClass === 'compensation') as { id: string; customerId: string; cost: number }[];
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      expect(noticesAsked(h, 0)).toHaveLength(affected.length);
+      // A minor alarm is not compensated: five hours in, nobody is paid.
+      clock.advance(HOUR);
+      const majorMs = clock.now();
+      expect(await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'major', escalatedTime: new Date(majorMs).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      // Counted from the escalation to major: 4 h after the raise nobody is paid, 4 h after the escalation everyone found is, major's 5.
+      clock.advance(3 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(credits()).toEqual([]);
+      clock.advance(HOUR);
+      await h.engine.runOnce();
+      expect(credits().map((c) => c.cost)).toEqual(affected.map(() => 5));
+      // Made critical: the difference (5 more) to each paid, once, under its own request id.
+      expect(await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(clock.now()).toISOString() })).toBe(true);
+      await h.engine.runOnce();
+      const raised = credits().slice(affected.length);
+      expect(raised.map((c) => c.cost)).toEqual(affected.map(() => 5));
+      expect(raised.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
+      // A second "critical" (sent again after a drop back) is no news: nothing more is paid.
+      await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      expect(credits()).toHaveLength(2 * affected.length);
+      const askedBeforeClear = h.asked.length;
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      // The resolution names the severity in force; the outage notices went out as minor.
+      const resolutions = noticesAsked(h, askedBeforeClear).map((r) => (r as unknown as { why: { evidence: { severity: string } } }).why.evidence.severity);
+      expect(new Set(resolutions)).toEqual(new Set(['critical']));
+      const out = (await h.engine.get(alarm.id))?.output as ServiceOpsResult;
+      expect(out).toMatchObject({ escalatedTo: 'critical', compensated: affected.length, compensationRaised: affected.length, resolutionNotices: affected.length, cleared: true });
+      // The view reads the judgement: acting as critical, the outage counted from the escalation to major.
+      const received = { ...alarm, state: 'cleared' as const, clearedTime: new Date(clock.now()).toISOString(), sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };
+      const judged = runSeverity(received, { status: 'succeeded', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } });
+      expect(judged).toEqual({ raised: 'minor', acting: 'critical', outageFromMs: majorMs });
     } finally {
       await h.close();
     }

@@ -31,10 +31,31 @@ export interface ReceivedAlarm extends Alarm {
   alarmDetails?: string;
   /** Attributes of the standard resource Twinloop keeps but does not act on (comments, places…). */
   other?: Record<string, unknown>;
+  /**
+   * The severity in force from each time: the raise's (from the raise), then each change of it (from
+   * when it reached us). What service operations owed at a time is judged on the severity then, not
+   * today's (decision 0072, amended). Absent on alarms kept before it was.
+   */
+  severities?: SeverityChange[];
+}
+
+/** A severity an alarm took, and from when. */
+export interface SeverityChange {
+  perceivedSeverity: Alarm['perceivedSeverity'];
+  fromTime: string;
+}
+
+/**
+ * The severity history of an alarm from the inbox (its `severities`), or undefined for an alarm of
+ * another feed or kept before the inbox kept it: then only today's severity is known.
+ */
+export function severityHistory(alarm: Alarm): readonly SeverityChange[] | undefined {
+  const h = (alarm as Partial<ReceivedAlarm>).severities;
+  return Array.isArray(h) && h.length > 0 ? h : undefined;
 }
 
 /** A new alarm: the feed's fields without the id (the inbox gives one), as the sender says them. */
-export type NewAlarm = Omit<ReceivedAlarm, 'id' | 'reportingTime' | 'changedTime'>;
+export type NewAlarm = Omit<ReceivedAlarm, 'id' | 'reportingTime' | 'changedTime' | 'severities'>;
 
 /** What an update may change: the severity, the details, or the clear. */
 export interface AlarmChange {
@@ -121,6 +142,7 @@ export function createAlarmInbox(o: { store: DocumentStore<ReceivedAlarm>; clock
           reportingTime: now,
           changedTime: now,
           ...(cleared ? { clearedTime: input.clearedTime ?? now } : {}),
+          severities: [{ perceivedSeverity: input.perceivedSeverity, fromTime: input.raisedTime }],
         };
         return keep(alarm);
       }),
@@ -142,6 +164,8 @@ export function createAlarmInbox(o: { store: DocumentStore<ReceivedAlarm>; clock
           changedTime: nowIso(),
         };
         if (clears) next.clearedTime = change.clearedTime ?? next.changedTime;
+        // A new severity is kept with when it came (a later PATCH of the details moves changedTime, not it).
+        if (next.perceivedSeverity !== current.perceivedSeverity && current.severities) next.severities = [...current.severities, { perceivedSeverity: next.perceivedSeverity, fromTime: next.changedTime }];
         if (next.clearedTime !== undefined && Date.parse(next.clearedTime) < Date.parse(next.raisedTime)) {
           throw new TwinloopError('BAD_INPUT', `alarmClearedTime: ${next.clearedTime} is before the alarm was raised (${next.raisedTime})`);
         }

@@ -1,6 +1,7 @@
 import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
 import { toTwinloopError, type TwinloopError } from '../../domain/errors.js';
-import { servesCustomers, SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, signalAlarmEscalated, type AlarmCleared } from './service-operations-flow.js';
+import { severityHistory } from './alarm-inbox.js';
+import { servesCustomers, SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, type AlarmCleared } from './service-operations-flow.js';
 
 /**
  * Turns the network alarm feed into service-operations workflows: one workflow per alarm, its id
@@ -60,16 +61,36 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
   const startFor = async (alarm: Alarm): Promise<boolean> => {
     const link = options.incidentOf?.(alarm);
     const confirmed = options.confirmed?.(alarm) === true;
-    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm, ...(link ? { continues: link.incident, ...(link.noticesUnder ? { noticesUnder: link.noticesUnder, ...(link.toldOf ? { toldOf: link.toldOf } : {}) } : {}) } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
+    // The run starts on the alarm as raised (the severity its history began with): a change of
+    // severity since, one the run never heard (the process stopped between keeping it and telling
+    // the run), reaches it as a signal with its own time (escalateFor), so a warning made major
+    // while this process was down counts its outage from the escalation, not from the raise.
+    const raisedAs = severityHistory(alarm)?.[0].perceivedSeverity;
+    const given = raisedAs && raisedAs !== alarm.perceivedSeverity && alarm.state !== 'cleared' ? { ...alarm, perceivedSeverity: raisedAs } : alarm;
+    const r = await engine.start(SERVICE_OPS_WORKFLOW_ID, { alarm: given, ...(link ? { continues: link.incident, ...(link.noticesUnder ? { noticesUnder: link.noticesUnder, ...(link.toldOf ? { toldOf: link.toldOf } : {}) } : {}) } : {}), ...(confirmed ? { confirmed } : {}) }, { workflowId: alarm.id });
     if (r.created) stats.started++;
     options.onStarted?.(alarm, r.created);
     return r.created;
   };
   // An update to a severity that serves customers ends a watch (the run of a warning acts from
-  // then on); to a run that is not watching, the signal changes nothing.
-  const escalateFor = async (alarm: Alarm): Promise<void> => {
-    const changed = (alarm as { changedTime?: unknown }).changedTime;
-    if (await signalAlarmEscalated(engine, alarm.id, { escalatedTo: alarm.perceivedSeverity, ...(typeof changed === 'string' ? { escalatedTime: changed } : {}) })) stats.escalated++;
+  // then on, from the first such change); each severity the alarm took after its raise is told to a
+  // run that acts (version 6), which re-judges what is owed on a worse one. To a run that is not
+  // waiting for it, a signal changes nothing; sent again (a catch-up), it is the same signal.
+  const escalateFor = async (alarm: Alarm, created: boolean): Promise<void> => {
+    const history = severityHistory(alarm);
+    if (!history) {
+      // An alarm of another feed, or kept before the inbox kept its severities: today's severity, from its last change.
+      if (created || !servesCustomers(alarm)) return;
+      const changed = (alarm as { changedTime?: unknown }).changedTime;
+      if (await signalAlarmEscalated(engine, alarm.id, { escalatedTo: alarm.perceivedSeverity, ...(typeof changed === 'string' ? { escalatedTime: changed } : {}) })) stats.escalated++;
+      return;
+    }
+    const later = history.slice(1).filter((h) => servesCustomers(h));
+    if (later.length === 0) return;
+    let heard = false;
+    if (!servesCustomers(history[0])) heard = await signalAlarmEscalated(engine, alarm.id, { escalatedTo: later[0].perceivedSeverity, escalatedTime: later[0].fromTime });
+    for (const h of later) heard = (await signalAlarmSeverity(engine, alarm.id, { escalatedTo: h.perceivedSeverity, escalatedTime: h.fromTime })) || heard;
+    if (heard) stats.escalated++;
   };
   const signalFor = async (alarm: Alarm): Promise<boolean> => {
     const payload: AlarmCleared = alarm.clearedTime ? { clearedTime: alarm.clearedTime } : {};
@@ -109,7 +130,7 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
     acceptedIds.add(alarm.id);
     enqueue(alarm, async () => {
       const created = await startFor(alarm);
-      if (!created && alarm.state === 'updated' && servesCustomers(alarm)) await escalateFor(alarm);
+      if (alarm.state === 'updated') await escalateFor(alarm, created);
     });
   };
 
@@ -125,8 +146,9 @@ export function watchAlarms(options: AlarmWatcherOptions): AlarmWatcher {
         if (open.status !== 'ok') continue;
         for (const a of open.value.filter(accept)) {
           acceptedIds.add(a.id);
-          if (await startFor(a)) started++;
-          else if (state === 'updated' && servesCustomers(a)) await escalateFor(a);
+          const created = await startFor(a);
+          if (created) started++;
+          if (state === 'updated') await escalateFor(a, created);
         }
       }
       const cleared = await alarms.list({ idempotencyKey: `catch-up:${since ?? 'all'}:cleared`, state: 'cleared', since });

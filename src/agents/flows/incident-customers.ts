@@ -1,6 +1,7 @@
+import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
-import type { ReceivedAlarm } from './alarm-inbox.js';
-import { affectedOfRun, servesCustomers, type BatchOutcome } from './service-operations-flow.js';
+import { severityHistory, type ReceivedAlarm } from './alarm-inbox.js';
+import { affectedOfRun, servesCustomers, SEVERITY_STEP_ID, TROUBLE_TICKET_STEP_ID, type BatchOutcome, type SeverityJudged } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 
 /**
@@ -31,6 +32,8 @@ export interface CustomerTreatment {
 export interface RunReading {
   status: string;
   steps: readonly StepRecord[];
+  /** The run's input (the alarm as its run was started on); absent where the reader has none. */
+  input?: unknown;
 }
 
 const SENT: Treatment = { state: 'sent', why: null };
@@ -92,20 +95,50 @@ function escalation(steps: readonly StepRecord[]): { to: string; atMs: number | 
   return undefined;
 }
 
+/** The severity an alarm's run judged it by: as it started, as it acts now (null: it only watches), and when its outage counts from. */
+export interface RunSeverity {
+  raised: Alarm['perceivedSeverity'];
+  acting: Alarm['perceivedSeverity'] | null;
+  outageFromMs: number;
+}
+
+/**
+ * What severity the run acted on, from its own record, not from the alarm's severity today (a major
+ * alarm dropped to warning still acts; a warning made major acts only once its run heard it): the
+ * severity it judged last (version 6 journals each judgement), else the escalation that ended its
+ * watch, else the severity it was started on (its input; the alarm's first severity; today's).
+ */
+export function runSeverity(a: ReceivedAlarm, run: RunReading): RunSeverity {
+  const raisedMs = Date.parse(a.raisedTime);
+  const given = (run.input as { alarm?: { perceivedSeverity?: Alarm['perceivedSeverity'] } } | undefined)?.alarm?.perceivedSeverity;
+  const raised = given ?? severityHistory(a)?.[0].perceivedSeverity ?? a.perceivedSeverity;
+  const judged = run.steps.filter((s) => s.stepId === SEVERITY_STEP_ID && s.status === 'succeeded' && s.output);
+  if (judged.length > 0) {
+    const last = JSON.parse(judged[judged.length - 1].output!) as SeverityJudged;
+    return { raised, acting: last.severity, outageFromMs: last.outageFromMs };
+  }
+  const escalated = escalation(run.steps);
+  if (escalated) return { raised, acting: escalated.to as Alarm['perceivedSeverity'], outageFromMs: escalated.atMs ?? raisedMs };
+  if (servesCustomers({ perceivedSeverity: raised })) return { raised, acting: raised, outageFromMs: raisedMs };
+  // A run that ticketed or told someone acted (its escalation's wait, not kept past compaction, is gone): on today's severity, the best known.
+  const acted = run.steps.some((s) => s.stepId === TROUBLE_TICKET_STEP_ID || /^notice(-first)?-\d+$/.test(s.key));
+  return { raised, acting: acted ? a.perceivedSeverity : null, outageFromMs: raisedMs };
+}
+
 /** Each affected customer of the alarm's run, in the order found, with its notice, compensation and resolution and why any is not sent. */
 export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, settings: ServiceOpsSettings): CustomerTreatment[] {
   if (!run) return [];
   const steps = run.steps;
   const finished = run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
-  const escalated = escalation(steps);
-  const watching = !servesCustomers(a) && !escalated;
-  const severity = escalated?.to ?? a.perceivedSeverity;
+  const judged = runSeverity(a, run);
+  const watching = judged.acting === null;
+  const severity = judged.acting ?? judged.raised;
   const notices = readBatches(steps, /^notice(-first|-showing-\d+)?-\d+$/);
   const comp = readBatches(steps, /^compensation(-later)?-\d+$/);
   const resolution = readBatches(steps, /^resolution-\d+$/);
   const over = overBeforeNotice(steps);
   const amount = settings.compensation.find((c) => c.severity === severity);
-  const outageFromMs = escalated?.atMs ?? Date.parse(a.raisedTime);
+  const outageFromMs = judged.outageFromMs;
   const lastedMs = a.clearedTime ? Date.parse(a.clearedTime) - outageFromMs : null;
   const threshold = hours(settings.compensateAfterMs);
   const unnamedWhy = (u: { refused: number; failed: number }) => `refused or failed (this run kept counts only: ${u.refused} refused, ${u.failed} failed in its batches)`;
@@ -114,7 +147,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     if (notices.done.has(c)) return SENT;
     const w = notices.why.get(c);
     if (w) return answered(w);
-    if (watching) return notSent(`watched: a ${a.perceivedSeverity} alarm tells nobody unless it escalates to ${settings.actingSeverities.join(', ')}`);
+    if (watching) return notSent(`watched: a ${judged.raised} alarm tells nobody unless it escalates to ${settings.actingSeverities.join(', ')}`);
     if (over) return notSent('the outage was over before their notice: nobody is told of an outage that has ended');
     if (notices.unnamed.refused + notices.unnamed.failed > 0) return notSent(unnamedWhy(notices.unnamed));
     return finished ? notSent('not asked') : notYet('not asked yet');
@@ -123,13 +156,13 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     if (comp.done.has(c)) return SENT;
     const w = comp.why.get(c);
     if (w) return answered(w);
-    if (watching) return notSent(`watched: a ${a.perceivedSeverity} alarm pays nobody unless it escalates`);
+    if (watching) return notSent(`watched: a ${judged.raised} alarm pays nobody unless it escalates`);
     if (!amount) return notSent(`a ${severity} alarm is not compensated (compensated: ${settings.compensation.map((x) => x.severity).join(', ') || 'no severity'})`);
     if (lastedMs !== null && lastedMs <= settings.compensateAfterMs) return notSent(`the outage lasted ${hours(lastedMs)}, not past ${threshold}`);
     if (comp.unnamed.refused + comp.unnamed.failed > 0) return notSent(unnamedWhy(comp.unnamed));
     // Runs before version 5 paid only those told.
     if (comp.ran && notice.state !== 'sent') return notSent(`not told of the outage (${notice.why ?? 'no notice'}), and this run compensated only those told`);
-    if (!finished) return notYet(`decided once the outage has lasted past ${threshold}${escalated ? ' from its escalation' : ''}, or at its clear`);
+    if (!finished) return notYet(`decided once the outage has lasted past ${threshold}${outageFromMs !== Date.parse(a.raisedTime) ? ' from its escalation' : ''}, or at its clear`);
     return notSent('not asked');
   };
   const resolutionOf = (c: string, notice: Treatment): Treatment => {

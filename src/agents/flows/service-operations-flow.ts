@@ -21,6 +21,10 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 6 hears every escalation: a watch lasts while the alarm is raised (it ended after a week,
+ * and an escalation after that was never acted on), and a run that acts re-judges what is owed when
+ * its alarm is made worse (its later notices' words, the compensation's amount, the difference to
+ * those paid less), journaling each judgement (`severity-N`; decision 0072, amended).
  * Version 5 compensates every customer the outage touched, told or not (before: those told), and
  * keeps why each customer's request was not carried out (`BatchOutcome.why`). Version 4 watches an alarm of a quiet severity (a warning) instead of leaving it unseen: it finds
  * and keeps finding the affected customers, tells and pays nobody, and acts as on a raise if the
@@ -30,7 +34,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 5;
+export const SERVICE_OPS_WORKFLOW_VERSION = 6;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -55,6 +59,18 @@ export function signalAlarmEscalated(engine: { signal(workflowId: string, name: 
 }
 
 /**
+ * The signal telling a run that acts (version 6) that its alarm was raised to `severity`: one name
+ * per severity, as the engine keeps the first signal of a name, so minor → major → critical is two
+ * signals the run hears one after the other, and a second "major" (after a drop back) is no news.
+ */
+export const alarmSeveritySignal = (severity: Alarm['perceivedSeverity']): string => `alarm-severity-${severity}`;
+
+/** Tells an acting run (version 6) that its alarm now has `escalatedTo`, from `escalatedTime`; false when no such run is waiting. */
+export function signalAlarmSeverity(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmEscalated): Promise<boolean> {
+  return engine.signal(alarmId, alarmSeveritySignal(payload.escalatedTo), payload);
+}
+
+/**
  * Severities that take service away from nobody (TMF642's warning, and indeterminate: not known to):
  * their flow watches (version 4): it lists the affected customers and keeps looking for those showing
  * it, tells and pays nobody, and acts only if the alarm escalates (decision 0072).
@@ -64,6 +80,9 @@ const QUIET = new Set(QUIET_SEVERITIES);
 
 /** Alarms that touch a service: everything but the quiet severities; their flow tells the affected customers. */
 export const servesCustomers = (a: Pick<Alarm, 'perceivedSeverity'>): boolean => !QUIET.has(a.perceivedSeverity);
+
+/** The severities that serve customers, least first: a change to a later one is an escalation (version 6). */
+const ACTING_ORDER: readonly Alarm['perceivedSeverity'][] = ['minor', 'major', 'critical'];
 
 /**
  * Signal ending a watch (version 4): the alarm escalated to a severity that serves customers
@@ -79,6 +98,19 @@ export const OUTAGE_NOTICE_STEP_ID = 'outage-notices';
 export const TROUBLE_TICKET_STEP_ID = 'trouble-ticket';
 export const COMPENSATION_STEP_ID = 'compensation';
 export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
+/**
+ * Version 6: the severity the run acts on, journaled at each judgement (when it starts to act, and
+ * at each escalation it hears), keys `severity-N`: the incidents view reads what the run owed from
+ * it, not from the alarm's severity today.
+ */
+export const SEVERITY_STEP_ID = 'severity';
+
+/** A judgement of the severity (version 6): the severity acted on, since when, and when the outage counts from for compensation. */
+export interface SeverityJudged {
+  severity: Alarm['perceivedSeverity'];
+  fromMs: number;
+  outageFromMs: number;
+}
 
 /** What the flow asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
 export interface CellLookup {
@@ -251,6 +283,8 @@ export interface ServiceOpsResult {
   showing: number;
   /** Affected customers not told of the outage because it had cleared before their notice (version 3). */
   notToldCleared?: number;
+  /** Version 6: customers paid the difference after the alarm was made worse than the severity they were paid for. */
+  compensationRaised?: number;
   /** Version 4: true when the run only watched (a quiet severity that never escalated: nobody told or paid); the severity it acted on after an escalation. */
   watched?: boolean;
   escalatedTo?: Alarm['perceivedSeverity'];
@@ -336,7 +370,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -389,16 +423,18 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
-    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[]) => ActionRequestInput | Promise<ActionRequestInput>,
-  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[] }, BatchOutcome> => ({
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number) => ActionRequestInput | Promise<ActionRequestInput>,
+    // What the request id names after the incident (default the step's id): one id per thing asked of a customer.
+    purposeOf: (alarm: Alarm) => string = () => id,
+  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[]; paidBefore?: number }, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
-        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf);
-        const full = { ...req, id: `${incident ?? alarm.id}:${id}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
+        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore);
+        const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
           try {
             const r = await deps.guarded().execute(full);
@@ -412,7 +448,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             // own id instead, or the customer would never be paid.
             const first = await deps.guarded().statusOf(full.id);
             if (first === 'executed' || first === 'pending-approval') return { status: 'asked-before', reason: `${first === 'executed' ? 'done' : 'waiting for a person'} already under ${incident}, this incident's first alarm` };
-            const r = await deps.guarded().execute({ ...full, id: `${alarm.id}:${id}:${customerId}` });
+            const r = await deps.guarded().execute({ ...full, id: `${alarm.id}:${purposeOf(alarm)}:${customerId}` });
             return { status: r.status, reason: r.reason };
           }
         };
@@ -479,6 +515,28 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       why: { summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`, evidence: { alarmId: alarm.id } },
     };
   });
+  // Version 6: an escalation after the customers were paid at a lower severity's amount pays the
+  // difference, asked once per customer and severity (`…:compensation-uplift-critical:C…`), so a
+  // customer is owed, in all, the amount of the worst severity the outage reached.
+  const uplift = batchStep(
+    COMPENSATION_STEP_ID,
+    (alarm, customerId, incident, _toldOf, paidBefore = 0) => {
+      const amount = Math.max(0, (policy.compensation[alarm.perceivedSeverity] ?? 0) - paidBefore);
+      return {
+        actionClass: 'compensation',
+        channel: 'app',
+        customerId,
+        domain: 'service_operations',
+        cost: amount,
+        params: { amount, reason: `network incident ${incident} (now ${alarm.perceivedSeverity})`, alarmId: incident },
+        actor,
+        why: { summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} paid at its earlier severity`, evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore } },
+      };
+    },
+    (alarm) => `${COMPENSATION_STEP_ID}-uplift-${alarm.perceivedSeverity}`,
+  );
+  /** Version 6: journals a judgement of the severity (what the run acts on, and when the outage counts from); the view reads it. */
+  const severityStep: StepDefinition<SeverityJudged, SeverityJudged> = { id: SEVERITY_STEP_ID, version: 1, run: async (judged) => ok(judged) };
   const ticket: StepDefinition<{ alarm: Alarm; affected: number }, GuardedStatus> = {
     id: TROUBLE_TICKET_STEP_ID,
     version: 1,
@@ -496,11 +554,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[]): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
-      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}) }, { key: `${prefix}-${i}` });
+      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}) }, { key: `${prefix}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
@@ -513,7 +571,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     id: SERVICE_OPS_WORKFLOW_ID,
     version,
     // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
-    keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID],
+    keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID, SEVERITY_STEP_ID],
     parseInput: (raw) => {
       const id = z.string().min(1).max(200);
       const input = z.object({ alarm: alarmSchema, continues: id.optional(), noticesUnder: id.optional(), toldOf: z.array(id).max(1000).optional(), confirmed: z.boolean().optional() }).parse(raw);
@@ -539,14 +597,20 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       let alarm = asRaised;
 
       /**
-       * Waits for `signal` at most `timeoutMs`; in version 2, while the alarm is young, wakes every
-       * `showingEveryMs` to find the customers newly showing the incident, and tells them unless
-       * the run only watches (`tell` false). Each look is journaled (its window and whom it found),
-       * so a replay tells nobody twice.
+       * Waits for `signals` (one, or the first of several: version 6) at most `timeoutMs`; in
+       * version 2, while the alarm is young, wakes every `showingEveryMs` to find the customers
+       * newly showing the incident, and tells them unless the run only watches (`tell` false). Each
+       * look is journaled (its window and whom it found), so a replay tells nobody twice. `key`
+       * names the wait in the journal (default: the signal's name), for a body that waits for the
+       * same signals more than once.
        */
-      const waitWatching = async <T>(signal: string, timeoutMs: number, tell = true): Promise<{ payload: T | null; timedOut: boolean }> => {
-        if (version < 2 || !deps.evidence) return ctx.waitForSignal<T | null>(signal, { timeoutMs, fallback: null });
-        const untilMs = (await ctx.now(`${signal}-from`)) + timeoutMs;
+      const waitWatching = async <T>(signals: string | readonly string[], timeoutMs: number, o: { tell?: boolean; key?: string } = {}): Promise<{ payload: T | null; timedOut: boolean; signal?: string | null }> => {
+        const tell = o.tell ?? true;
+        const base = o.key ?? (typeof signals === 'string' ? signals : signals.join('|'));
+        const wait = (ms: number, key: string | undefined) =>
+          typeof signals === 'string' ? ctx.waitForSignal<T | null>(signals, { timeoutMs: ms, fallback: null, ...(key ? { key } : {}) }) : ctx.waitForAnySignal<T | null>(signals, { timeoutMs: ms, fallback: null, key: key ?? base });
+        if (version < 2 || !deps.evidence) return wait(timeoutMs, o.key);
+        const untilMs = (await ctx.now(`${base}-from`)) + timeoutMs;
         for (;;) {
           const nowMs = await ctx.now(`look-${look.round}`);
           const young = nowMs < raisedMs + policy.showingForMs;
@@ -565,8 +629,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             }
           }
           const left = untilMs - nowMs;
-          if (left <= 0) return { payload: null, timedOut: true };
-          const w = await ctx.waitForSignal<T | null>(signal, { timeoutMs: young ? Math.min(policy.showingEveryMs, left) : left, fallback: null, key: `${signal}-${look.round}` });
+          if (left <= 0) return { payload: null, timedOut: true, signal: null };
+          const w = await wait(young ? Math.min(policy.showingEveryMs, left) : left, `${base}-${look.round}`);
           look.round++;
           if (!w.timedOut) return w;
         }
@@ -577,7 +641,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       // customers makes the run act from then on, the outage counted from the escalation.
       let outageFromMs = raisedMs;
       if (version >= 4 && !servesCustomers(asRaised)) {
-        const w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>(ALARM_WATCH_ENDED_SIGNAL, policy.maxOpenMs, false);
+        // Version 6: the watch lasts as long as the alarm is raised (a week at a time, one journaled
+        // wait each), as a warning escalated after its week was never acted on; before, it ended
+        // after `maxOpenMs`, and an escalation after that told nobody and paid nobody.
+        let w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>(ALARM_WATCH_ENDED_SIGNAL, policy.maxOpenMs, { tell: false });
+        for (let week = 1; version >= 6 && w.timedOut; week++) w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>(ALARM_WATCH_ENDED_SIGNAL, policy.maxOpenMs, { tell: false, key: `${ALARM_WATCH_ENDED_SIGNAL}-${week}w` });
         const escalatedTo = w.payload?.escalatedTo;
         if (w.timedOut || escalatedTo === undefined || !servesCustomers({ perceivedSeverity: escalatedTo })) {
           const clearedTime = w.timedOut ? undefined : w.payload?.clearedTime;
@@ -610,6 +678,105 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told, toldOf);
       const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
       notified.push(...firstOut.executed, ...restOut.executed);
+
+      if (version >= 6) {
+        // Version 6: the run hears every change of its alarm to a worse severity while it acts (a
+        // minor made major, a major made critical) and re-judges what is owed: its later notices
+        // (to customers found showing it, the resolution) name the severity in force, the
+        // compensation is that severity's, counted from when the alarm first took a compensated
+        // severity, and customers already paid a lower severity's amount are paid the difference.
+        // Before, an acting run heard no escalation: a minor alarm made major paid nobody.
+        const amountOf = (severity: Alarm['perceivedSeverity']) => policy.compensation[severity] ?? 0;
+        let isCleared = alarm.state === 'cleared' || clearedEarly !== undefined;
+        let clearTime = alarm.state === 'cleared' ? alarm.clearedTime : clearedEarly?.clearedTime;
+        // Hours at a severity not compensated (a warning, a minor alarm) are not hours of a compensated outage.
+        let paidFromMs: number | undefined = amountOf(alarm.perceivedSeverity) > 0 ? outageFromMs : undefined;
+        let judgements = 0;
+        const judge = (fromMs: number) => ctx.step(severityStep, { severity: alarm.perceivedSeverity, fromMs, outageFromMs: paidFromMs ?? outageFromMs }, { key: `${SEVERITY_STEP_ID}-${judgements++}` });
+        await judge(outageFromMs);
+        const asked = new Set<string>();
+        const paid = new Map<string, number>();
+        const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+        let raisedPay = 0;
+        let thresholdPaid = false;
+        /** Asks compensation for every customer found and not asked yet, at the severity in force. */
+        const payFound = async (prefix: string) => {
+          const amount = amountOf(alarm.perceivedSeverity);
+          const who = [...known].filter((c) => !asked.has(c));
+          for (const c of who) asked.add(c);
+          const r = await runBatches(ctx, compensation, alarm, who, prefix, policy.batchSize, continues);
+          for (const c of r.executed) paid.set(c, amount);
+          comp.executed.push(...r.executed);
+          comp.pending.push(...r.pending);
+          comp.refused += r.refused;
+          comp.failed += r.failed;
+        };
+        /** After a worse severity, the difference to each customer paid a lower one's amount. */
+        const payDifference = async () => {
+          const amount = amountOf(alarm.perceivedSeverity);
+          const byPaid = new Map<number, string[]>();
+          for (const [c, p] of paid) if (p < amount) byPaid.set(p, [...(byPaid.get(p) ?? []), c]);
+          for (const [p, who] of [...byPaid].sort((x, y) => x[0] - y[0])) {
+            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p);
+            for (const c of r.executed) paid.set(c, amount);
+            raisedPay += r.executed.length;
+          }
+        };
+        const byClear = confirmed === true;
+        let leaveAtMs = (await ctx.now('acting-from')) + policy.maxOpenMs;
+        for (let round = 0; !isCleared; round++) {
+          const amount = amountOf(alarm.perceivedSeverity);
+          const dueMs = amount > 0 && !thresholdPaid && !byClear && paidFromMs !== undefined ? paidFromMs + policy.compensateAfterMs : Infinity;
+          const untilMs = Math.min(dueMs, leaveAtMs);
+          const nowMs = await ctx.now(`acting-${round}`);
+          // Worst first: both a major and a critical heard at once act as critical.
+          const worse = ACTING_ORDER.slice(ACTING_ORDER.indexOf(alarm.perceivedSeverity) + 1).reverse();
+          const w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>([...worse.map(alarmSeveritySignal), ALARM_CLEARED_SIGNAL], Math.max(1, untilMs - nowMs), { key: `acting-${round}` });
+          if (w.timedOut) {
+            // At the threshold, or (a confirmed alarm) still open when its wait ran out, which is the evidence: everyone found is owed.
+            if (amount > 0 && !thresholdPaid) {
+              thresholdPaid = true;
+              await payFound(COMPENSATION_STEP_ID);
+              leaveAtMs = (await ctx.now(`paid-${round}`)) + policy.maxOpenMs;
+              continue;
+            }
+            break;
+          }
+          if (w.signal === ALARM_CLEARED_SIGNAL || !w.payload?.escalatedTo) {
+            [isCleared, clearTime] = [true, w.payload?.clearedTime];
+            break;
+          }
+          const atMs = w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now(`escalated-${round}`);
+          alarm = { ...alarm, perceivedSeverity: w.payload.escalatedTo };
+          if (paidFromMs === undefined && amountOf(alarm.perceivedSeverity) > 0) paidFromMs = atMs;
+          await judge(atMs);
+          // An alarm made worse late in its wait is waited for a full one from then.
+          leaveAtMs = Math.max(leaveAtMs, (await ctx.now(`heard-${round}`)) + policy.maxOpenMs);
+          if (thresholdPaid) await payDifference();
+        }
+        const endMs = isCleared ? (clearTime ? Date.parse(clearTime) : await ctx.now('cleared-at')) : undefined;
+        if (thresholdPaid) await payFound('compensation-later');
+        else if (amountOf(alarm.perceivedSeverity) > 0 && endMs !== undefined && paidFromMs !== undefined && endMs - paidFromMs > policy.compensateAfterMs) await payFound(COMPENSATION_STEP_ID);
+        const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
+        return {
+          alarmId: alarm.id,
+          affected: known.size,
+          notified: notified.length,
+          pendingApproval: firstOut.pending.length + restOut.pending.length + look.pending,
+          refused: firstOut.refused + restOut.refused + look.refused,
+          failed: firstOut.failed + restOut.failed + look.failed,
+          ticket: ticketStatus,
+          compensated: comp.executed.length,
+          compensationPending: comp.pending.length,
+          ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}),
+          cleared: isCleared,
+          durationMs: endMs === undefined ? null : endMs - raisedMs,
+          resolutionNotices: resolved?.executed.length ?? 0,
+          showing: look.found,
+          notToldCleared,
+          ...(alarm.perceivedSeverity !== asRaised.perceivedSeverity ? { escalatedTo: alarm.perceivedSeverity } : {}),
+        };
+      }
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the
       // alarm itself (started late, already cleared) counts as well.

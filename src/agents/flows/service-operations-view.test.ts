@@ -104,4 +104,30 @@ describe('the service-operations view', () => {
     const before = serviceOperationsView({ alarms: { all: () => [warned] }, run: async () => null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
     expect((await before.incidents()).items[0]).toMatchObject({ watch: false, runStatus: 'none' });
   });
+
+  it('judges watch and what is owed on the severity in force when the run heard it, not on today\'s', async () => {
+    const H = 3_600_000;
+    const sev = (...h: [ReceivedAlarm['perceivedSeverity'], number][]) => h.map(([perceivedSeverity, at]) => ({ perceivedSeverity, fromTime: iso(at) }));
+    // Raised major, acted on (told C1), then dropped to warning: its run still acts, and pays as major.
+    const dropped: ReceivedAlarm = { ...alarm('alarm-7', 'cell-4', T), perceivedSeverity: 'warning', state: 'updated', severities: sev(['major', T], ['warning', T + H]) };
+    // Raised warning and made major a minute ago: its run has not heard it yet, so it still only watches.
+    const raisedUp: ReceivedAlarm = { ...alarm('alarm-8', 'cell-5', T), perceivedSeverity: 'major', state: 'updated', severities: sev(['warning', T], ['major', T + 2 * H]) };
+    const runs = new Map([
+      ['alarm-7', { status: 'waiting', input: { alarm: { perceivedSeverity: 'major' } }, steps: [step('affected-customers', ['C1'], T + 61_000), step('notice-first-0', batch(['C1']), T + 90_000)] }],
+      ['alarm-8', { status: 'waiting', input: { alarm: { perceivedSeverity: 'warning' } }, steps: [step('affected-customers', ['C2'], T + 61_000)] }],
+    ]);
+    const view = serviceOperationsView({ alarms: { all: () => [dropped, raisedUp] }, run: async (id) => runs.get(id) ?? null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
+    const { items } = await view.incidents();
+    expect(items.find((i) => i.alarmId === 'alarm-7')).toMatchObject({ watch: false, actingSeverity: 'major', perceivedSeverity: 'warning', severities: sev(['major', T], ['warning', T + H]) });
+    expect(items.find((i) => i.alarmId === 'alarm-8')).toMatchObject({ watch: true, actingSeverity: null, severities: sev(['warning', T], ['major', T + 2 * H]) });
+    const [c1] = (await view.incident('alarm-7')).customers;
+    expect(c1.notice.state).toBe('sent');
+    // Owed as a major outage (5 after 4 h), not "watched" nor "a warning is not compensated".
+    expect(c1.compensation).toEqual({ state: 'not-yet', why: 'decided once the outage has lasted past 4 h, or at its clear' });
+    expect((await view.incident('alarm-8')).customers[0].notice.why).toMatch(/^watched: a warning alarm tells nobody/);
+    // Once the run has heard it (version 6 journals its judgement), it acts as major from the escalation.
+    runs.get('alarm-8')!.steps.push({ ...step('severity-0', { severity: 'major', fromMs: T + 2 * H, outageFromMs: T + 2 * H }, T + 2 * H), stepId: 'severity' });
+    expect((await view.incidents()).items.find((i) => i.alarmId === 'alarm-8')).toMatchObject({ watch: false, actingSeverity: 'major' });
+    expect((await view.incident('alarm-8')).customers[0].compensation.why).toBe('decided once the outage has lasted past 4 h from its escalation, or at its clear');
+  });
 });

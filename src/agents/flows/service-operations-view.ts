@@ -1,9 +1,9 @@
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
-import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
-import { affectedOfRun, servesCustomers, type BatchOutcome } from './service-operations-flow.js';
+import { severityHistory, type AlarmInbox, type ReceivedAlarm, type SeverityChange } from './alarm-inbox.js';
+import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
-import { incidentCustomers, type CustomerTreatment } from './incident-customers.js';
+import { incidentCustomers, runSeverity, type CustomerTreatment, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
 
 /**
@@ -38,11 +38,16 @@ export interface IncidentView {
   /** The run's state: none (not started yet, or a warning sent in before warnings were watched), running, waiting, succeeded… */
   runStatus: string;
   /**
-   * The run only watches (decision 0072): the alarm's severity is a quiet one (warning,
-   * indeterminate), so its affected customers are listed and nobody is told or compensated unless
-   * it escalates (then its severity is no longer quiet, and this is false).
+   * The run only watches (decision 0072): it was started on a quiet severity (warning,
+   * indeterminate) and has heard no escalation, so its affected customers are listed and nobody is
+   * told or compensated. Judged on the severity in force at each time as the run heard it, not on
+   * today's: a major alarm dropped to warning still acts, a warning made major watches until its run hears it.
    */
   watch: boolean;
+  /** The severity the run acts on (its raise's, or the last escalation it heard); null while it only watches, or with no run. */
+  actingSeverity: ReceivedAlarm['perceivedSeverity'] | null;
+  /** The severity in force from each time: the raise's, then each change (only today's for an alarm kept before they were). */
+  severities: SeverityChange[];
   affectedCustomers: string[];
   notifiedCustomers: string[];
   compensatedCustomers: string[];
@@ -92,7 +97,7 @@ export interface IncidentSummary {
 export interface ServiceOpsViewDeps {
   alarms: Pick<AlarmInbox, 'all'>;
   /** A run's status and journaled steps, or null when no run exists for that id. */
-  run(workflowId: string): Promise<{ status: string; steps: readonly StepRecord[] } | null>;
+  run(workflowId: string): Promise<RunReading | null>;
   suspicions(): readonly ViewSuspicion[];
   /** The cells of a site, to match a suspicion on a cell to an alarm on its site. */
   cellsOfSite(siteId: string): string[];
@@ -131,7 +136,7 @@ function sameObject(s: ViewSuspicion, a: ReceivedAlarm, cellsOfSite: (siteId: st
 }
 
 /** One alarm's view from its run's journaled steps. */
-export function incidentView(a: ReceivedAlarm, run: { status: string; steps: readonly StepRecord[] } | null, suspicions: readonly ViewSuspicion[], deps: Pick<ServiceOpsViewDeps, 'cellsOfSite' | 'firstContact'>): IncidentView {
+export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicions: readonly ViewSuspicion[], deps: Pick<ServiceOpsViewDeps, 'cellsOfSite' | 'firstContact'>): IncidentView {
   const raised = Date.parse(a.raisedTime);
   const steps = run?.steps ?? [];
   const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
@@ -147,6 +152,7 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
   const reported = Date.parse(a.reportingTime);
   const ahead = linked.length > 0 && linked[0].openedMs < reported;
   const affected = affectedOfRun(steps);
+  const judged = run ? runSeverity(a, run) : null;
   const contactFrom = linked.length > 0 ? Math.min(raised, linked[0].openedMs - CONTACT_LOOKBACK_MS) : raised;
   let contacted = 0;
   let toldFirst = 0;
@@ -172,7 +178,9 @@ export function incidentView(a: ReceivedAlarm, run: { status: string; steps: rea
     timeToFirstNoticeMs: firstNotice.length ? Math.min(...firstNotice) - raised : null,
     timeToRepairMs: a.clearedTime ? Date.parse(a.clearedTime) - raised : null,
     runStatus: run?.status ?? 'none',
-    watch: run !== null && !servesCustomers(a),
+    watch: judged !== null && judged.acting === null,
+    actingSeverity: judged?.acting ?? null,
+    severities: [...(severityHistory(a) ?? [{ perceivedSeverity: a.perceivedSeverity, fromTime: a.raisedTime }])],
     affectedCustomers: affected,
     notifiedCustomers: notified,
     compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),

@@ -345,6 +345,16 @@ export class RunExecution {
             return this.host.now() >= due ? { payload: options.fallback, timedOut: true } : undefined;
           }),
         ),
+      waitForAnySignal: <T>(names: readonly string[], options: { timeoutMs: number; fallback: T; key: string }) =>
+        this.guarded(() =>
+          this.waitStep<SignalOutcome<T> & { signal: string | null }>(`signal:${options.key}`, 'signal', () => this.host.now() + options.timeoutMs, (due) => {
+            for (const name of names) {
+              const s = this.signals.get(name);
+              if (s) return { payload: JSON.parse(s.payload) as T, timedOut: false, signal: name };
+            }
+            return this.host.now() >= due ? { payload: options.fallback, timedOut: true, signal: null } : undefined;
+          }),
+        ),
       child: <I, O>(def: WorkflowDefinition<I, O>, input: I, options?: { key?: string }) =>
         this.guarded(() => this.childStep(def as WorkflowDefinition<unknown, O>, input, `child:${options?.key ?? this.nextKey(def.id)}`)),
       now: (name) => this.guarded(() => this.waitStep(`now:${name}`, 'now', () => this.host.now(), () => this.host.now())),

@@ -65,6 +65,13 @@ export interface WorkflowContext {
    * several points (`timeoutMs: 0` only looks whether it came).
    */
   waitForSignal<T>(name: string, options: { timeoutMs: number; fallback: T; key?: string }): Promise<SignalOutcome<T>>;
+  /**
+   * Waits for the first of several signals, as `waitForSignal` does for one (journaled under `key`):
+   * the one that came, the earliest of `names` when several did (so a body orders them by what it
+   * must hear first); `signal` null on timeout. A signal a body has acted on stays sent: leave its
+   * name out of the next wait.
+   */
+  waitForAnySignal<T>(names: readonly string[], options: { timeoutMs: number; fallback: T; key: string }): Promise<SignalOutcome<T> & { signal: string | null }>;
   /** Starts a child workflow (id `${workflowId}/${key}`) and waits for its result; its failure throws here. */
   child<I, O>(definition: WorkflowDefinition<I, O>, input: I, options?: { key?: string }): Promise<O>;
   /** The engine clock's time, journaled so that a replay sees the same value. */

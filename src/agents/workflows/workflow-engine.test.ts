@@ -292,6 +292,48 @@ describe('workflow engine', () => {
     expect(await engine.signal('late', 'approved', {})).toBe(false);
   });
 
+  it('waits for the first of several signals: the one that came, the earliest named when several did, each heard once by leaving it out of the next wait', async () => {
+    // A body that hears each 'worse' once, in order of badness, until 'done'.
+    const wf: WorkflowDefinition<number, unknown> = {
+      id: 'any',
+      version: 1,
+      parseInput: Number,
+      async run(ctx) {
+        const heard: (string | null)[] = [];
+        let names = ['critical', 'major', 'done'];
+        for (let i = 0; ; i++) {
+          const w = await ctx.waitForAnySignal<string | null>(names, { timeoutMs: 60_000, fallback: null, key: `w-${i}` });
+          heard.push(w.signal);
+          if (w.signal === null || w.signal === 'done') return heard;
+          names = names.slice(names.indexOf(w.signal) + 1);
+        }
+      },
+    };
+    engine.register(wf);
+    await engine.start('any', 0, { workflowId: 'a' });
+    await engine.runOnce();
+    expect(await engine.signal('a', 'major', 'm')).toBe(true);
+    await engine.runOnce();
+    expect((await engine.get('a'))?.status).toBe('waiting');
+    // Both came before it ran again: the earlier named first ('critical'), then 'done'; 'major' is not heard twice.
+    await engine.signal('a', 'done', 'd');
+    await engine.signal('a', 'critical', 'c');
+    await engine.runOnce();
+    // 'major' was heard, then only 'done' was listened for after it: 'critical' came too late to be named.
+    expect((await engine.get('a'))?.output).toEqual(['major', 'done']);
+    await engine.start('any', 0, { workflowId: 'b' });
+    await engine.runOnce();
+    await engine.signal('b', 'done', 'd');
+    await engine.signal('b', 'critical', 'c');
+    await engine.runOnce();
+    expect((await engine.get('b'))?.output).toEqual(['critical', 'done']);
+    await engine.start('any', 0, { workflowId: 'c' });
+    await engine.runOnce();
+    clock.advance(60_000);
+    await engine.runOnce();
+    expect((await engine.get('c'))?.output).toEqual([null]);
+  });
+
   it('runs a child workflow and resumes the parent with its result', async () => {
     const child: WorkflowDefinition<number, number> = {
       id: 'double',

@@ -495,7 +495,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     alarms,
     run: async (id) => {
       const run = await journal.getRun(id);
-      return run ? { status: run.status, steps: (await journal.loadHistory(id)).steps } : null;
+      return run ? { status: run.status, steps: (await journal.loadHistory(id)).steps, input: JSON.parse(run.input) as unknown } : null;
     },
     suspicions: () => anomalies.suspicions(),
     cellsOfSite: (siteId) => twins.engine.cells.cellsOfSite(siteId),

@@ -369,6 +369,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     confirmed: (alarm) => services.alarms.get(alarm.id)?.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID,
     onError: (err, alarm) => o.log(`alarms: ${alarm.id}: ${err.message}`),
   });
+  // What the inbox kept that no run heard (a stop between keeping an alarm, its change of severity
+  // or its clear and telling its run; a partition worker's PATCH): told now. Starts are by the
+  // alarm's id and signals kept once, so what was heard is not acted on twice.
+  void alarms.catchUp().then(
+    (r) => (r.started + r.signalled > 0 ? o.log(`alarms: caught up with what came while no run heard it: ${r.started} flows started, ${r.signalled} clears told`) : undefined),
+    (err: Error) => o.log(`alarms: the catch-up with alarms kept while no run heard them failed (${err.message}); each is acted on at its next change`),
+  );
   // The first start's history written behind (decision 0021): by this run from the seed, or the
   // rest of an earlier run's; the store's sealing of it and training wait for it, a shutdown for neither.
   const behind = startWriteBehind({

@@ -50,7 +50,14 @@ export interface IncidentCounts {
   readonly resolutionNotices: number;
   /** The run only watches (a warning): nobody is told or compensated unless the alarm escalates (decision 0072). */
   readonly watch: boolean;
+  /** The severity the run acts on (its raise's or the last escalation it heard); null while it watches. */
+  readonly actingSeverity: string | null;
+  /** The severity in force from each time. */
+  readonly severities: readonly { readonly perceivedSeverity: string; readonly fromTime: string }[];
 }
+
+/** The severity the flow judges the alarm by: the one it acts on, or (watching) the one it watches. */
+const acted = (incident: IncidentCounts, a: TmfAlarm): string => incident.actingSeverity ?? incident.severities[0]?.perceivedSeverity ?? a.perceivedSeverity;
 
 /**
  * One alarm: what it is, the service-operations flow's progress, the customers it affects (ranked
@@ -83,6 +90,12 @@ export function ServiceAlarm({ id }: { id: string }) {
           <dl class="facts" data-testid="alarm-facts">
             <dt>State</dt>
             <dd>{a.state}</dd>
+            {incident && incident.severities.length > 1 && (
+              <>
+                <dt>Severity</dt>
+                <dd data-testid="alarm-severities">{incident.severities.map((h) => `${h.perceivedSeverity} from ${eventTime(h.fromTime)}`).join(', then ')}</dd>
+              </>
+            )}
             <dt>Raised</dt>
             <dd>{eventTime(a.alarmRaisedTime)}</dd>
             <dt>Cleared</dt>
@@ -94,7 +107,8 @@ export function ServiceAlarm({ id }: { id: string }) {
             <dt>First notice</dt>
             <dd>{incident?.timeToFirstNoticeMs == null ? 'none sent yet' : `${duration(incident.timeToFirstNoticeMs)} after the alarm was raised`}</dd>
             <dt>Compensation</dt>
-            <dd data-testid="alarm-compensation">{settings ? (compensationOf(settings, a.perceivedSeverity) ?? `none for a ${a.perceivedSeverity} alarm (compensated: ${settings.compensation.map((c) => c.severity).join(', ') || 'no severity'})`) : 'reading…'}</dd>
+            {/* By the severity the flow acts on (the last escalation it heard), not today's: a major alarm dropped to minor is still paid as major. */}
+            <dd data-testid="alarm-compensation">{settings && incident ? (compensationOf(settings, acted(incident, a)) ?? `none for a ${acted(incident, a)} alarm (compensated: ${settings.compensation.map((c) => c.severity).join(', ') || 'no severity'})`) : 'reading…'}</dd>
           </dl>
         </section>
       )}
@@ -104,7 +118,7 @@ export function ServiceAlarm({ id }: { id: string }) {
         </h2>
         {incident?.watch && a && (
           <p class="outcome" data-testid="watch-note">
-            Watched, not acted on: a {a.perceivedSeverity} alarm takes service away from nobody, so its affected customers are listed as the flow finds them and nobody is told or compensated.
+            Watched, not acted on: a {incident.severities[0]?.perceivedSeverity ?? a.perceivedSeverity} alarm takes service away from nobody, so its affected customers are listed as the flow finds them and nobody is told or compensated.
             {settings && ` If it escalates to ${orList(settings.actingSeverities)}, the flow tells them then, and compensates them ${compensatedWhen(settings)} from the escalation.`}
           </p>
         )}
