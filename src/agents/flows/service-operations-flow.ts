@@ -679,6 +679,25 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
       notified.push(...firstOut.executed, ...restOut.executed);
 
+      /** What the run reports at its end, from what it did. */
+      const result = (comp: BatchOutcome, cleared: boolean, endMs: number | undefined, resolved: BatchOutcome | undefined): ServiceOpsResult => ({
+        alarmId: alarm.id,
+        affected: customers.length,
+        notified: notified.length,
+        pendingApproval: firstOut.pending.length + restOut.pending.length + look.pending,
+        refused: firstOut.refused + restOut.refused + look.refused,
+        failed: firstOut.failed + restOut.failed + look.failed,
+        ticket: ticketStatus,
+        compensated: comp.executed.length,
+        compensationPending: comp.pending.length,
+        cleared,
+        durationMs: endMs === undefined ? null : endMs - raisedMs,
+        resolutionNotices: resolved?.executed.length ?? 0,
+        showing: look.found,
+        ...(version >= 3 ? { notToldCleared } : {}),
+        ...(alarm.perceivedSeverity !== asRaised.perceivedSeverity ? { escalatedTo: alarm.perceivedSeverity } : {}),
+      });
+
       if (version >= 6) {
         // Version 6: the run hears every change of its alarm to a worse severity while it acts (a
         // minor made major, a major made critical) and re-judges what is owed: its later notices
@@ -758,24 +777,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         if (thresholdPaid) await payFound('compensation-later');
         else if (amountOf(alarm.perceivedSeverity) > 0 && endMs !== undefined && paidFromMs !== undefined && endMs - paidFromMs > policy.compensateAfterMs) await payFound(COMPENSATION_STEP_ID);
         const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
-        return {
-          alarmId: alarm.id,
-          affected: known.size,
-          notified: notified.length,
-          pendingApproval: firstOut.pending.length + restOut.pending.length + look.pending,
-          refused: firstOut.refused + restOut.refused + look.refused,
-          failed: firstOut.failed + restOut.failed + look.failed,
-          ticket: ticketStatus,
-          compensated: comp.executed.length,
-          compensationPending: comp.pending.length,
-          ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}),
-          cleared: isCleared,
-          durationMs: endMs === undefined ? null : endMs - raisedMs,
-          resolutionNotices: resolved?.executed.length ?? 0,
-          showing: look.found,
-          notToldCleared,
-          ...(alarm.perceivedSeverity !== asRaised.perceivedSeverity ? { escalatedTo: alarm.perceivedSeverity } : {}),
-        };
+        return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}) };
       }
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the
@@ -815,23 +817,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       }
       const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
       const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
-      return {
-        alarmId: alarm.id,
-        affected: customers.length,
-        notified: notified.length,
-        pendingApproval: firstOut.pending.length + restOut.pending.length + look.pending,
-        refused: firstOut.refused + restOut.refused + look.refused,
-        failed: firstOut.failed + restOut.failed + look.failed,
-        ticket: ticketStatus,
-        compensated: comp.executed.length,
-        compensationPending: comp.pending.length,
-        cleared,
-        durationMs: endMs === undefined ? null : endMs - raisedMs,
-        resolutionNotices: resolved?.executed.length ?? 0,
-        showing: look.found,
-        ...(version >= 3 ? { notToldCleared } : {}),
-        ...(alarm !== asRaised ? { escalatedTo: alarm.perceivedSeverity } : {}),
-      };
+      return result(comp, cleared, endMs, resolved);
     },
   };
 }
