@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
-import { LearningRetentionAgent } from '../agents/retention/learning-agent.js';
+import { answersSoFar, LearningRetentionAgent } from '../agents/retention/learning-agent.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
 import { defaultCatalogue } from '../decisioning/default-catalogue.js';
 import { DAY_MS, MONTH_MS } from '../domain/time.js';
@@ -209,6 +209,11 @@ export interface SeedResult {
     readonly exploration: { readonly valueOfInformation: number; readonly cost: number; readonly perfectInformation: number };
     /** Candidates worth a contact on the expected value that the plan-level guard left. */
     readonly planRisk: number;
+    /**
+     * The held-out contact design's month (held-out-design.ts): whom it exploited, explored (in pairs, one held out),
+     * held out, left for harm (P(ρ > 1) ≥ 0.5) or for the guard, its batch's value of information and the pooled ln ρ.
+     */
+    readonly design: { readonly exploit: number; readonly explore: number; readonly holdout: number; readonly harms: number; readonly planRisk: number; readonly valueOfInformation: number; readonly level: { readonly mean: number; readonly sd: number } };
     /** True expected net value of the month's contacts made to exploit, and to explore. */
     readonly exploitValue: number;
     readonly exploreValue: number;
@@ -535,7 +540,14 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
       // now, a customer who left in between would be scored on the twin of someone already gone.
       const scorer = createChurnScorer(trained.document);
       // The pilot's control arm too, as held out: against it the agent calibrates the churn it expects.
-      for (const p of pilot) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: !p.treated });
+      // Each with what it had answered before the campaign (its stratum in the agent's held-out design).
+      const answeredBefore = (id: string, treated: boolean, accepted: boolean) => {
+        const r = twins.engine.contactRecord(id);
+        return answersSoFar(r && treated ? { presented: r.presented - 1, accepted: r.accepted - (accepted ? 1 : 0) } : r);
+      };
+      for (const p of pilot) agent.remember(p.id, { at: pilotAt, hazard: scorer.probability(pilotFeatures.get(p.id)!), heldOut: !p.treated }, undefined, { features: pilotFeatures.get(p.id)!, answers: answeredBefore(p.id, p.treated, p.accepted) });
+      // And those its random sample left out: controls of the design too, as the single decision reads them.
+      for (const [id, f] of notSampled) agent.rememberControl(id, pilotAt, scorer.probability(f), f, answeredBefore(id, false, false));
 
       const inPilot = new Set(pilot.filter((p) => p.treated).map((p) => p.id));
       const months: Record<RetentionPolicy, PolicyMonth>[] = [];
@@ -564,8 +576,9 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
           if (p === 'learning-agent') {
             live.scoreAll();
             const planned = agent.planMonth(twins.engine, live, budget, o.months - m, seed * 1000 + m);
-            picksOf[p] = planned.plan.contact.map((c) => c.customerId);
-            for (const c of planned.plan.contact) reasonOf.set(c.customerId, c.reason);
+            const contacts = [...planned.plan.contact, ...planned.design.contact];
+            picksOf[p] = contacts.map((c) => c.customerId);
+            for (const c of contacts) reasonOf.set(c.customerId, c.reason);
             const r = planned.plan.counts;
             agentMonth = {
               exploit: r.exploit, explore: r.explore, holdout: r.holdout, harms: r['contact-harms'],
@@ -575,6 +588,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               hazardRatio: planned.model.hazardRatio.map((x) => round(x, 3)),
               exploration: { valueOfInformation: Math.round(planned.plan.exploration.valueOfInformation), cost: Math.round(planned.plan.exploration.cost), perfectInformation: Math.round(planned.plan.exploration.perfectInformation) },
               planRisk: r['plan-risk'],
+              design: { ...planned.design.counts, valueOfInformation: Math.round(planned.design.exploration.valueOfInformation), level: { mean: round(planned.design.level.mean, 3), sd: round(planned.design.level.sd, 3) } },
             };
             calibration = calibrateProfiles(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
             if (m === 0) {

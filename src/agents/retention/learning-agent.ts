@@ -5,16 +5,19 @@ import {
   acceptanceOf,
   DEFAULT_RESPONSE_PRIORS,
   fitResponseModel,
+  RESPONSE_CLASSES,
   responseProfile,
   type ProfileEvidence,
   type ResponseModel,
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
+import { readHeldOutDesign, type DesignEpisode } from '../../intelligence/uplift/held-out-read.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
-import type { OfferKind } from '../../twin/twin-responses.js';
-import { planLearningCampaign, type LearningPlan, type ProfiledCandidate } from './learning-planner.js';
+import type { ContactRecord, OfferKind } from '../../twin/twin-responses.js';
+import { planHeldOutDesign, type DesignPlan } from './held-out-design.js';
+import { contactSpend, HARM_THRESHOLD, planLearningCampaign, type LearningPlan, type ProfiledCandidate } from './learning-planner.js';
 
 /**
  * The retention agent that learns by acting: every month it fits the base's response model to
@@ -85,6 +88,25 @@ export interface AgentMonth {
   readonly profiles: ReadonlyMap<string, ResponseProfile>;
   /** Observed ÷ expected churn of the held-out customers (pooled toward 1): the churn model's calibration for the agent's picks. */
   readonly calibration: number;
+  /** The held-out contact design's month, planned on the candidates the class plan left (held-out-design.ts). */
+  readonly design: DesignPlan;
+}
+
+/** One randomised unit of the held-out contact design: whom, when, the stratum then, the churn model's hazard then, and the arm. */
+export interface DesignEntry {
+  readonly customerId: string;
+  readonly at: number;
+  readonly hazard: number;
+  readonly heldOut: boolean;
+  readonly stratum: string;
+  /** Whether a contact's offer was accepted, fixed when a later entry of the same customer ends it (until then read from the twin). */
+  accepted?: boolean;
+}
+
+/** What a customer had answered when chosen: the answers part of the design's stratum. */
+export function answersSoFar(record: Pick<ContactRecord, 'presented' | 'accepted'> | undefined): 'none' | 'accepted' | 'refused' {
+  if (!record || record.presented === 0) return 'none';
+  return record.accepted > 0 ? 'accepted' : 'refused';
 }
 
 /** The agent with its ledger. */
@@ -93,6 +115,14 @@ export class LearningRetentionAgent {
   readonly ledger = new Map<string, LedgerEntry>();
   /** The earlier ones, each ended by the next: what the customer showed between them stays evidence. */
   readonly ended = new Map<string, EndedEntry[]>();
+  /**
+   * The held-out contact design's log: every contact and holdout of the agent's plans and of the
+   * campaigns it is told of, and every customer such a campaign's random sample left alone, each
+   * with its stratum when chosen.
+   */
+  readonly design: DesignEntry[] = [];
+  /** The churn model's hazards that cut the strata into risk bands (tertiles of the first customers the design saw). */
+  private bands: [number, number] | undefined;
   private readonly effectMonths: number;
 
   constructor(private readonly options: LearningAgentOptions) {
@@ -103,8 +133,75 @@ export class LearningRetentionAgent {
    * Records contacts made outside the agent's own plans (an earlier campaign) so it learns from them
    * too. An entry it replaces is kept as ended, its offer's acceptance read from `engine`'s twin.
    */
-  remember(customerId: string, entry: LedgerEntry, engine?: Pick<TwinEngine, 'contactRecord'>): void {
+  remember(customerId: string, entry: LedgerEntry, engine?: Pick<TwinEngine, 'contactRecord'>, design?: { features: Float64Array; answers: 'none' | 'accepted' | 'refused' }): void {
     this.record(customerId, entry, engine);
+    if (design) this.pendingDesign.push({ customerId, at: entry.at, hazard: entry.hazard, heldOut: entry.heldOut, features: design.features, answers: design.answers });
+  }
+
+  /**
+   * A customer a campaign's random sample left alone (as randomly untouched as its held-out arm):
+   * a control of the held-out design only; the class model's ledger does not hold it.
+   */
+  rememberControl(customerId: string, at: number, hazard: number, features: Float64Array, answers: 'none' | 'accepted' | 'refused'): void {
+    this.pendingDesign.push({ customerId, at, hazard, heldOut: true, features, answers });
+  }
+
+  /** Entries told of before the risk bands are cut: their strata are read at the first month. */
+  private readonly pendingDesign: { customerId: string; at: number; hazard: number; heldOut: boolean; features: Float64Array; answers: 'none' | 'accepted' | 'refused' }[] = [];
+
+  /** The design's stratum: the answers so far, the churn risk's band and the contract (month to month or not). */
+  stratumOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
+    const [low, high] = this.bands ?? [Infinity, Infinity];
+    const band = hazard < low ? 'low' : hazard < high ? 'mid' : 'high';
+    return `${answers}|${band}|${features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : 'contract'}`;
+  }
+
+  /** Cuts the risk bands once, at the tertiles of the hazards given, and files the entries waiting for them. */
+  private settleBands(hazards: readonly number[]): void {
+    if (!this.bands) {
+      const sorted = [...hazards].sort((a, b) => a - b);
+      const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Infinity);
+      this.bands = [at(1 / 3), at(2 / 3)];
+    }
+    for (const p of this.pendingDesign) this.design.push({ customerId: p.customerId, at: p.at, hazard: p.hazard, heldOut: p.heldOut, stratum: this.stratumOf(p.features, p.answers, p.hazard) });
+    this.pendingDesign.length = 0;
+  }
+
+  /** Adds a design entry; the customer's earlier one, if a contact, keeps whether its offer was accepted (the twin holds only the last acceptance). */
+  private addDesign(entry: DesignEntry, engine: Pick<TwinEngine, 'contactRecord'>): void {
+    for (let i = this.design.length - 1; i >= 0; i--) {
+      const e = this.design[i];
+      if (e.customerId !== entry.customerId) continue;
+      if (!e.heldOut && e.accepted === undefined) e.accepted = (engine.contactRecord(e.customerId)?.lastAcceptedAt ?? 0) >= e.at;
+      break;
+    }
+    this.design.push(entry);
+  }
+
+  /**
+   * The design's episodes as of `now`: each watched from its start to the end of the effect window,
+   * the customer's leaving, a later choice of the same customer or now, whichever comes first.
+   */
+  designEpisodes(engine: Pick<TwinEngine, 'contactRecord'>, now: number, windowMs: number): DesignEpisode[] {
+    const nextAt = new Map<DesignEntry, number>();
+    const lastOf = new Map<string, DesignEntry>();
+    for (const e of [...this.design].sort((a, b) => a.at - b.at)) {
+      const before = lastOf.get(e.customerId);
+      if (before && e.at > before.at) nextAt.set(before, e.at);
+      lastOf.set(e.customerId, e);
+    }
+    const out: DesignEpisode[] = [];
+    for (const e of this.design) {
+      const record = engine.contactRecord(e.customerId);
+      const leftAt = record && record.leftAt > 0 ? record.leftAt : Infinity;
+      if (leftAt <= e.at) continue;
+      const end = Math.min(now, e.at + windowMs, nextAt.get(e) ?? Infinity);
+      if (!(end > e.at)) continue;
+      const churned = leftAt <= end;
+      const accepted = e.heldOut ? undefined : (e.accepted ?? (record?.lastAcceptedAt ?? 0) >= e.at);
+      out.push({ stratum: e.stratum, heldOut: e.heldOut, expected: (e.hazard * ((churned ? leftAt : end) - e.at)) / MONTH_MS, churned, accepted });
+    }
+    return out;
   }
 
   /**
@@ -128,7 +225,7 @@ export class LearningRetentionAgent {
     const windowMs = this.effectMonths * MONTH_MS;
     const evidence: ProfileEvidence[] = [];
     const calibration = this.calibration(engine, now, windowMs);
-    const active: { id: string; evidence: ProfileEvidence; modelHazard: number; hazard: number; value: number; price: number }[] = [];
+    const active: { id: string; evidence: ProfileEvidence; modelHazard: number; hazard: number; value: number; price: number; features: Float64Array; answers: 'none' | 'accepted' | 'refused' }[] = [];
     for (const id of engine.customerIds()) {
       const f = engine.features(id);
       const record = engine.contactRecord(id);
@@ -149,7 +246,7 @@ export class LearningRetentionAgent {
       // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
       // window, when a contact still finds the last one's effect in force).
       if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
-      active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price] });
+      active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price], features: f, answers: answersSoFar(record) });
     }
     const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
     const model = fitResponseModel(evidence, priors);
@@ -183,10 +280,35 @@ export class LearningRetentionAgent {
     // The ledger keeps the churn model's own hazard: the outcome is read against it times the
     // calibration of the month it is read in (until 2026-12-06 it kept the calibrated hazard, and the
     // calibration was applied twice to the agent's own contacts and holdouts).
+    // The held-out design, on the candidates the class plan left with the budget it left.
+    this.settleBands(this.pendingDesign.length > 0 ? this.pendingDesign.map((p) => p.hazard) : active.map((a) => a.modelHazard));
+    const read = readHeldOutDesign(this.designEpisodes(engine, now, windowMs), { seed });
+    const taken = new Set([...plan.contact, ...plan.holdout].map((c) => c.customerId));
+    const byId = new Map(active.map((a) => [a.id, a]));
+    const acceptance = acceptanceOf(model, this.options.offer.kind);
+    const design = planHeldOutDesign(
+      candidates
+        .filter((c) => !taken.has(c.customerId) && c.classes['sleeping-dog'] < (this.options.harmThreshold ?? HARM_THRESHOLD))
+        .map((c) => {
+          const a = byId.get(c.customerId)!;
+          const p = RESPONSE_CLASSES.map((k) => c.classes[k]);
+          return { customerId: c.customerId, stratum: this.stratumOf(a.features, a.answers, a.modelHazard), hazard: c.hazard, value: c.value, spend: contactSpend(c, p, { acceptance }, this.options.contactCost) };
+        }),
+      read,
+      { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed },
+    );
     const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
-    for (const c of plan.contact) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: false }, engine);
-    for (const c of plan.holdout) this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut: true }, engine);
-    return { plan, model, profiles, calibration };
+    const stratumOf = (id: string) => {
+      const a = byId.get(id)!;
+      return this.stratumOf(a.features, a.answers, a.modelHazard);
+    };
+    for (const [list, heldOut] of [[[...plan.contact, ...design.contact], false], [[...plan.holdout, ...design.holdout], true]] as const) {
+      for (const c of list) {
+        this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut }, engine);
+        this.addDesign({ customerId: c.customerId, at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut, stratum: stratumOf(c.customerId) }, engine);
+      }
+    }
+    return { plan, model, profiles, calibration, design };
   }
 
   /**

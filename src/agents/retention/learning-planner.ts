@@ -216,9 +216,10 @@ export function valueOfInformation(c: ProfiledCandidate, p: readonly number[], r
 
 /** Deterministic uniform in [0, 1) from a customer id and a seed, for the holdout draw. */
 // FNV-1a's high bits barely move between ids that differ in their last character: mixed first.
-const uniformOf = (id: string, seed: number) => (fmix32(fnv1a32(id, seed)) >>> 0) / 4294967296;
+export const uniformOf = (id: string, seed: number) => (fmix32(fnv1a32(id, seed)) >>> 0) / 4294967296;
 
-const byId = (a: { customerId: string }, b: { customerId: string }) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
+/** Orders by customer id: the tie-break of every plan's ranking. */
+export const byId = (a: { customerId: string }, b: { customerId: string }) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : 0);
 
 /** Plans one month of a learning retention campaign (see the module's comment). */
 export function planLearningCampaign(candidates: readonly ProfiledCandidate[], r: ResponsePosterior, o: LearningPlanOptions): LearningPlan {
