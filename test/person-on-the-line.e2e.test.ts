@@ -106,4 +106,33 @@ describe('a person on the line, and the channel the customer receives', () => {
       expect(refused.body.error?.message).toMatch(/^(params\.)?customerAccepted: not a field a request may carry: .*POST \/decisions\/:id\/accept/);
     }
   });
+
+  it("knows after a restart the calls in progress the log held: the one going on is the care agent's contact, the one that ended is not (503 until read back)", async () => {
+    // C1 hangs up; C2 is still on the call it began in the first test. Then the server restarts.
+    const hungUp = { id: 'C1-call-1-end', kind: 'interaction', customerId: 'C1', time: new Date(bare.operator.services.clock.now()).toISOString(), source: 'contact-centre', v: 1, data: { channel: 'call', intent: 'billing', phase: 'end' } };
+    const ended = await bare.app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [hungUp] });
+    expect(ended.statusCode, ended.body).toBe(200);
+    await bare.close();
+    bare = await startBareOperator(dir);
+    // Asked before the log is read back, a person's contact with no call known live is not known yet: 503, ask again.
+    const asked = async (id: string, customerId: string) => {
+      for (let tries = 0; ; tries++) {
+        const res = await post('/actions', 'care', { ...offer(id), customerId });
+        if (res.status !== 503 || tries === 50) return res;
+        expect(res.body.error?.message).toMatch(/not known yet: the customers' interactions before the server started are being read back from the log/);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    // C1's call ended before the restart: the care agent reaches out, judged outbound (C1's offer awaits its answer).
+    const noCall = await asked('care-r1', 'C1');
+    expect(noCall.status, JSON.stringify(noCall.body)).toBe(200);
+    expect(noCall.body.status, JSON.stringify(noCall.body)).toBe('refused');
+    expect(noCall.body.reason).toMatch(/judged as outbound: no call of C1 is in progress/);
+    // C2's call goes on: its context says so, and the care agent on it is held back by no rule of outbound contact.
+    const context = await bare.app.inject({ method: 'GET', url: '/customers/C2/context', headers: { authorization: `Bearer ${keys.admin}` } });
+    expect(context.json().channels.call, context.body).toMatchObject({ phase: 'start', inProgress: true });
+    const onCall = await asked('care-r2', 'C2');
+    expect(onCall.status, JSON.stringify(onCall.body)).toBe(200);
+    expect(EXEMPT, JSON.stringify(onCall.body)).not.toContain(onCall.body.verdict?.guardrail);
+  });
 });

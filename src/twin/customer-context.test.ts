@@ -116,6 +116,30 @@ describe('CustomerContextStore', () => {
     expect(store.get('C2').channels.call?.endsBy).toBe(new Date(T0 + 6 * HOUR + 10 * MIN).toISOString());
   });
 
+  it('reads back the log from before the start beneath what the intake brought since, announcing no start, a call held by its endsBy included', () => {
+    const clock = new ManualClock(T0 + 3 * HOUR);
+    const store = new CustomerContextStore({ clock, windowMs: 2 * HOUR });
+    const started: InteractionStarted[] = [];
+    store.onStarted((s) => started.push(s));
+    // Live since the start: C2 hung up (its start came before the start, in the log).
+    store.observe([interaction('C2', 'call', 'end', T0 + 3 * HOUR, 'roaming')]);
+    store.readBack([
+      // Begun 3 h ago, past the 2 h window, but held for 10 h by its channel: the staged call.
+      interaction('C1', 'call', 'start', T0, 'billing_complaint', { staged: 'care-example' }, T0 + 10 * HOUR),
+      interaction('C2', 'call', 'start', T0 + 2 * HOUR, 'roaming'),
+      interaction('C3', 'chat', 'start', T0 + 2.5 * HOUR, 'roaming'),
+      interaction('C3', 'chat', 'update', T0 + 2.6 * HOUR, 'roaming', { step: 2 }),
+      // Older than the window and held by nothing: gone.
+      interaction('C4', 'store', 'start', T0, 'repair'),
+    ]);
+    expect(started).toEqual([]);
+    expect(store.get('C1').channels.call).toMatchObject({ inProgress: true, startedAt: new Date(T0).toISOString() });
+    expect(store.get('C2').channels.call).toMatchObject({ phase: 'end', inProgress: false });
+    expect(store.get('C3').channels.chat).toMatchObject({ inProgress: true, context: { step: 2 } });
+    expect(store.has('C4')).toBe(false);
+    expect(store.openOn('call', 8).map((o) => o.customerId)).toEqual(['C1']);
+  });
+
   it("holds a call until the endsBy its channel gives, past the context's window, and an update may move it", () => {
     const clock = new ManualClock(T0);
     const store = new CustomerContextStore({ clock, windowMs: HOUR });

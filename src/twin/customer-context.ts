@@ -126,6 +126,8 @@ interface Interaction {
   endsBy: number;
   /** Whether its channel gave `endsBy` (then kept until another event gives one), else it follows `at`. */
   endsBySaid: boolean;
+  /** Whether an event the intake brought reached it (`observe`): then nothing read back from the log (`readBack`) is newer. */
+  live: boolean;
 }
 
 interface CustomerRecord {
@@ -215,9 +217,30 @@ export class CustomerContextStore {
     const acceptedAt = this.wallClock();
     for (const accepted of events) {
       if (accepted.event.kind !== 'interaction') continue;
-      const started = this.apply(accepted.event, accepted.time);
+      const started = this.apply(accepted.event, accepted.time, true);
       if (started) this.emit({ ...started, seq: accepted.seq, acceptedAt });
     }
+    this.evict();
+  }
+
+  /**
+   * Interaction events the log held before this process began, read back once at start (the start's
+   * pass over the log, `interactionsFromLog`), applied beneath what the intake has brought since: a
+   * customer's channel a live event has reached keeps its interaction (the log's are older), and no
+   * start is announced (nobody wants a card for a call that began before the start). So a restarted
+   * process knows the calls in progress, where it knew only those begun after it (decision 0050).
+   */
+  readBack(events: readonly AcceptedEvent[]): void {
+    const touched = new Set<CustomerRecord>();
+    for (const { event, time } of events) {
+      if (event.kind !== 'interaction') continue;
+      if (this.customers.get(event.customerId)?.current.get(event.data.channel)?.live) continue;
+      this.apply(event, time, false);
+      const record = this.customers.get(event.customerId);
+      if (record) touched.add(record);
+    }
+    // Read back after live ones, the older interactions go before them in the timeline.
+    for (const record of touched) record.timeline.sort((a, b) => a.startedAt - b.startedAt);
     this.evict();
   }
 
@@ -273,11 +296,12 @@ export class CustomerContextStore {
   }
 
   /** Updates one customer; returns the start notification (without seq and acceptedAt) when one is due. */
-  private apply(event: EventOf<'interaction'>, time: number): Omit<InteractionStarted, 'seq' | 'acceptedAt'> | null {
+  private apply(event: EventOf<'interaction'>, time: number, live: boolean): Omit<InteractionStarted, 'seq' | 'acceptedAt'> | null {
     if (time > this.latest) this.latest = time;
-    if (time < this.horizon()) return null;
-    const { channel, intent, phase } = event.data;
     const endsBy = event.data.endsBy === undefined ? undefined : Date.parse(event.data.endsBy);
+    // Older than the window, unless its channel says it goes on past it (a call held longer, read back after a restart).
+    if (time < this.horizon() && !(endsBy !== undefined && endsBy > this.now())) return null;
+    const { channel, intent, phase } = event.data;
     const context = event.data.context ?? EMPTY;
     let record = this.customers.get(event.customerId);
     if (record) this.customers.delete(event.customerId);
@@ -293,6 +317,7 @@ export class CustomerContextStore {
       open.intent = intent;
       open.phase = phase;
       open.at = Math.max(open.at, time);
+      open.live ||= live;
       if (endsBy !== undefined) {
         open.endsBy = endsBy;
         open.endsBySaid = true;
@@ -301,7 +326,7 @@ export class CustomerContextStore {
     }
     // A start, or an update/end with no open interaction on the channel (its start was missed):
     // a new interaction either way, but only a start announces itself.
-    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time, endsBy: endsBy ?? time + UNSEEN_END_MS, endsBySaid: endsBy !== undefined };
+    const interaction: Interaction = { channel, eventId: event.id, intent, phase, context, at: time, startedAt: time, endsBy: endsBy ?? time + UNSEEN_END_MS, endsBySaid: endsBy !== undefined, live };
     record.current.set(channel, interaction);
     record.timeline.push(interaction);
     if (record.timeline.length > this.maxPerCustomer) record.timeline.splice(0, record.timeline.length - this.maxPerCustomer);

@@ -63,7 +63,7 @@ import { planPrices } from './plan-prices.js';
 import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
 import { keepIncidentLedger } from './incidents-from-log.js';
-import { startLogPass, startLogWaiting } from './start-log-pass.js';
+import { startLogPass, startLogWaiting, type LogConsumer } from './start-log-pass.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -152,6 +152,8 @@ export interface OperatorServicesOptions {
    * the edge (HTTP, MCP); the gateway passes a decision to the owner. Absent: every twin is here.
    */
   readonly answersFor?: (customerId: string) => boolean;
+  /** What else keeps part of the log held at start (the omnichannel context's last day: operator.ts), taken from the one pass over it. */
+  readonly fromLog?: readonly LogConsumer[];
   readonly log: (line: string) => void;
 }
 
@@ -334,7 +336,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // lab's billing records, and the decision service's contacts (its ledger is the intake's alone).
   // And every incident, plan's end and customer's time with the network: an incident's effect on churn, learned for the lab's network scenarios.
   const incidents = keepIncidentLedger(twins);
-  const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events), o.log)]);
+  const startLog = startLogPass(twins, [revenue.fromLog, incidents.fromLog, contactsFromLog(twins.engine.eventClock, ACCEPTANCE_RETENTION_DAYS, (events) => decisions.rememberContacts(events), o.log), ...(o.fromLog ?? [])]);
   const labSource = async (waiting: (what: string) => void, signal?: AbortSignal) => {
     if (!startLog.progress().done) {
       // Say what the run waits for while it does (minutes after a restart at load), then draw;

@@ -28,6 +28,7 @@ import { HISTORY_WAY_OUT } from '../../store/sqlite-seeded-history.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { DEFAULT_MAX_FUTURE_MS } from '../../twin/intake.js';
+import { DEFAULT_CONTEXT_WINDOW_MS } from '../../twin/customer-context.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { ensureAdminKey, openAuthenticator, type AuthSettings, type FirstAdminKey } from '../auth/local-auth.js';
@@ -39,6 +40,7 @@ import { campaignAcrossWorkers } from './campaign-across-workers.js';
 import type { CampaignDelivery } from './campaign-delivery.js';
 import { workerHeaders } from './worker-identity.js';
 import { openOperatorServices, type OperatorServices } from './operator-services.js';
+import { interactionsFromLog } from './interactions-from-log.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
 import { planSandbox, readStoredSandboxState, sandboxAwareClock, startSandboxOperator, storedSandboxState, worldClock, type SandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
 import { startHistoryWriter, type HistoryWriter } from './history-writer.js';
@@ -311,6 +313,9 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   // What the operator's acts are judged and dated by: the world's time, not the wall's, while it is behind it.
   const worldTime = worldClock(() => bss?.clock, () => twins.engine.eventClock);
+  // The customers' interactions before the start, read back into the omnichannel context from the
+  // start's one pass over the log (decision 0050); the intake brings what comes after it.
+  const interactionsBack = interactionsFromLog(twins.engine.eventClock - DEFAULT_CONTEXT_WINDOW_MS);
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
@@ -323,6 +328,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     flows: (s) => (flows = buildFlows(s)),
     // Bound late: the partitions start once the server listens.
     ...(worker ? { answersFor: (id: string) => partitionWorker?.answersFor(id) ?? false } : {}),
+    fromLog: [interactionsBack.consumer],
     log: o.log,
   });
   const { services } = running;
@@ -350,12 +356,30 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   // A person on a call, chat or store visit is on the line with the customer only while the
   // omnichannel context holds an interaction of that channel in progress (decision 0050), on a
-  // channel whose interactions this process has seen begin: an operator whose store or contact
-  // centre sends none, or a process just restarted (the context is not rebuilt from the log), takes
-  // the person at their word until it does.
+  // channel whose interactions have been seen begin (live, or in the log's last day read back at
+  // start): an operator whose store or contact centre sends none takes the person at their word.
+  // Until the log is read back (a restart), only a live call in progress is known: otherwise the
+  // answer is not known yet (503, ask again), where a restarted process took every person at their
+  // word until that channel's next interaction began.
   const interactionsSeenOn = new Set<Channel>();
   assist.contexts.onStarted((started) => interactionsSeenOn.add(started.channel));
-  services.decisions.setInContact((customerId, channel) => (interactionsSeenOn.has(channel) ? (assist.contexts.get(customerId).channels[channel]?.inProgress ?? false) : undefined));
+  let readBack = false;
+  void interactionsBack.read.then((read) => {
+    if (typeof read === 'string') {
+      o.log(`assist: the customers' interactions before the start could not be read back from the log (${read}); a call in progress then is known once its next event comes, and a person on a channel none has begun on since is taken at their word`);
+    } else {
+      assist.contexts.readBack(read);
+      for (const { event } of read) if (event.kind === 'interaction' && event.data.phase === 'start') interactionsSeenOn.add(event.data.channel);
+    }
+    readBack = true;
+  });
+  services.decisions.setInContact((customerId, channel) => {
+    const inProgress = assist.contexts.get(customerId).channels[channel]?.inProgress ?? false;
+    if (!readBack && !inProgress) {
+      throw new TwinloopError('UNAVAILABLE', `whether ${customerId} is in contact on ${channel} now is not known yet: the customers' interactions before the server started are being read back from the log; ask again in a few seconds`, { context: { retryAfterSeconds: 5 } });
+    }
+    return interactionsSeenOn.has(channel) ? inProgress : undefined;
+  });
   // Every alarm the network's systems send in (TMF642, the inbox) starts the service-operations
   // flow (one per alarm); the sandbox's network system sends its alarms there as they happen.
   // An alarm on the cell or site of a confirmed suspected incident continues it (nobody is told twice), and its clear clears it;

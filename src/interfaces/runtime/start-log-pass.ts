@@ -26,6 +26,8 @@ export interface LogConsumer {
   take(events: readonly StoredEvent[]): void;
   /** Told when the server's pass failed (`startLogPass`; the store's words): it says what it goes without. */
   onFailed?(reason: string): void;
+  /** Told once the server's pass has read the log through (`startLogPass`; at once on a first start): every page it takes has been handed. */
+  onRead?(): void;
 }
 
 /**
@@ -107,10 +109,14 @@ export function startLogPass(twins: Pick<TwinService, 'store' | 'appliedSeq'>, c
   let readSeq = 0;
   let done = throughSeq === 0;
   let failed: string | undefined;
+  const read = () => {
+    for (const c of consumers) c.onRead?.();
+  };
   const loaded =
     throughSeq === 0
-      ? Promise.resolve()
+      ? Promise.resolve().then(read)
       : passOverLog(twins.store, consumers, { throughSeq, read: (after) => readLogWaiting(twins.store, after), onProgress: (seq) => (readSeq = seq) })
+          .then(read)
           .catch((err: Error) => {
             failed = err.message;
             for (const c of consumers) c.onFailed?.(err.message);
