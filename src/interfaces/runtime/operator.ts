@@ -1,4 +1,4 @@
-import type { Channel } from '../../domain/events.js';
+import { ASSISTED_CHANNELS, type Channel } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
@@ -364,12 +364,15 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const interactionsSeenOn = new Set<Channel>();
   assist.contexts.onStarted((started) => interactionsSeenOn.add(started.channel));
   let readBack = false;
+  const readingBackSince = performance.now();
   void interactionsBack.read.then((read) => {
     if (typeof read === 'string') {
       o.log(`assist: the customers' interactions before the start could not be read back from the log (${read}); a call in progress then is known once its next event comes, and a person on a channel none has begun on since is taken at their word`);
     } else {
       assist.contexts.readBack(read);
       for (const { event } of read) if (event.kind === 'interaction' && event.data.phase === 'start') interactionsSeenOn.add(event.data.channel);
+      // Said, with how long it took: until then a person's contact with no live call was answered 503.
+      if (read.length > 0) o.log(`assist: ${read.length} interaction events from before the start read back from the log in ${((performance.now() - readingBackSince) / 1000).toFixed(1)} s; in progress now: ${ASSISTED_CHANNELS.map((c) => `${assist.contexts.openOn(c, Number.MAX_SAFE_INTEGER).length} on ${c}`).join(', ')}`);
     }
     readBack = true;
   });
