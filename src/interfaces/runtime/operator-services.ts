@@ -63,7 +63,7 @@ import { planPrices } from './plan-prices.js';
 import { contactsFromLog } from './contacts-from-log.js';
 import { keepRevenueLedger, revenueCaveat } from './revenue-ledger-from-log.js';
 import { keepIncidentLedger } from './incidents-from-log.js';
-import { startLogPass, startLogWaiting, type LogConsumer } from './start-log-pass.js';
+import { startLogPass, startLogWaiting, type LogConsumer, type StartLogProgress } from './start-log-pass.js';
 
 /**
  * The running operator's services, as the HTTP routes, the MCP tools and the CLI use them. One
@@ -160,6 +160,8 @@ export interface OperatorServicesOptions {
 /** The services and how to stop them. */
 export interface RunningServices {
   readonly services: OperatorServices;
+  /** How far the start's one pass over the log is (`startLogPass`): what a part waiting for it says. */
+  startLog(): StartLogProgress;
   close(): Promise<void>;
 }
 
@@ -604,6 +606,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
 
   return {
     services,
+    startLog: () => startLog.progress(),
     async close() {
       clearInterval(sweep);
       clearInterval(scheduler);

@@ -131,5 +131,5 @@ export function startLogPass(twins: Pick<TwinService, 'store' | 'appliedSeq'>, c
  */
 export function startLogWaiting(p: StartLogProgress): string {
   const share = p.throughSeq === 0 ? 1 : p.readSeq / p.throughSeq;
-  return `the log's records from before the server started (billing, contacts, incidents): ${Math.floor(share * 100)} % read (${p.readSeq.toLocaleString('en-US')} of ${p.throughSeq.toLocaleString('en-US')})`;
+  return `the log's records from before the server started (billing, contacts, incidents, interactions): ${Math.floor(share * 100)} % read (${p.readSeq.toLocaleString('en-US')} of ${p.throughSeq.toLocaleString('en-US')})`;
 }
