@@ -7,8 +7,12 @@ import type { IncidentLedger } from './incident-ledger.js';
 import type { RevenueLedger } from './revenue-noise.js';
 import { arraySource, twinSource, type TwinSource } from './twin-population.js';
 
-/** Which active twins a lab's scenarios see (an intent's segment): the others are read for the acceptance model only. */
-export type KeepTwin = (id: string, features: Float64Array) => boolean;
+/**
+ * Which active twins a lab's scenarios see (an intent's segment): the others are read for the
+ * acceptance model only. Named by id (a plan's customers), only they are read when no acceptance
+ * model is fitted (`answers` off).
+ */
+export type KeepTwin = ((id: string, features: Float64Array) => boolean) | ReadonlySet<string>;
 
 /**
  * The population an operator's lab simulates over (the server's, `twinloop simulate FILE`): its
@@ -54,7 +58,9 @@ export interface LabChurnModel {
 export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evidence: OperatorEvidence = {}, keep?: KeepTwin): TwinSource {
   const revenue = evidence.revenue;
   const scorer = recalibratedScorer(createChurnScorer(churn.document), churn.metadata.outOfTime);
-  const live = twinSource(engine, scorer, churn.metadata.horizonDays);
+  const ids = keep instanceof Set ? keep : undefined;
+  const live = twinSource(engine, scorer, churn.metadata.horizonDays, {}, evidence.answers ? undefined : ids);
+  const kept = ids ? (id: string) => ids.has(id) : (keep as Exclude<KeepTwin, ReadonlySet<string>> | undefined);
   // One pass over the twins: each active twin's features and score are computed once; those the
   // scenarios see are kept, and every answer to an offer feeds the acceptance model. The lab read the
   // population three times (the answers, the shifts, the scenarios) and an intent's planning once per
@@ -63,7 +69,7 @@ export function operatorTwinSource(engine: TwinEngine, churn: LabChurnModel, evi
   const answers: AnswerRow[] = [];
   live.forEach((id, f, p) => {
     if (evidence.answers) answers.push(...answerRowsOf(engine, id, f, p));
-    if (!keep || keep(id, f)) rows.push({ id, features: Float64Array.from(f), probability: p });
+    if (!kept || kept(id, f)) rows.push({ id, features: Float64Array.from(f), probability: p });
   });
   const model = answers.length >= MIN_TWIN_ANSWERS ? fitAcceptanceModel(answers, 1) : null;
   const shifts = model ? new Map(rows.map((r) => [r.id, model.shift(acceptanceCovariates(r.features, r.probability))])) : null;

@@ -103,6 +103,28 @@ describe('the partition order of the twins (GET /twins over partition workers)',
     }
   });
 
+  it('a whole scan in time slices (`until`) walks at least one twin a slice and, resumed at each next, equals the scan in one go', () => {
+    const filters = parseFilterQuery({ 'data_mb_30d.gt': '100' }, queryFields());
+    const whole: string[] = [];
+    walkTwinsInPartitionOrder(engine, filters, undefined, Infinity, () => true, (id) => whole.push(id) > 0);
+    // A slice already over when it starts (until in the past): each walks one twin, as a loaded machine's slice might.
+    const sliced: string[] = [];
+    let after: PartitionKey | null = null;
+    let slices = 0;
+    do {
+      let walked = 0;
+      after = walkTwinsInPartitionOrder(engine, filters, after ?? undefined, Infinity, () => true, (id) => ++walked > 0 && sliced.push(id) > 0, undefined, performance.now() - 1).next;
+      expect(walked).toBeLessThanOrEqual(1);
+      slices++;
+    } while (after !== null && slices < 10_000);
+    expect(sliced).toEqual(whole);
+    expect(slices).toBe(engine.size);
+    // A slice long enough walks everything at once.
+    let once = 0;
+    expect(walkTwinsInPartitionOrder(engine, filters, undefined, Infinity, () => true, () => ++once > 0, undefined, performance.now() + 60_000).next).toBeNull();
+    expect(once).toBe(whole.length);
+  });
+
   it('leaves out twins forgotten (a partition given back) and partitions not kept', () => {
     const local = population(200);
     const gone = [...local.customerIds()].filter((id) => partitionOf(id) < PARTITION_COUNT / 2);

@@ -79,7 +79,10 @@ export interface PartitionPage extends Pick<TwinPage, 'items'> {
  * filters (a churn scan drops those without an active score), so the page's end is the last twin
  * walked, not the last taken. `next` is that twin's key when more twins follow, else null. The
  * one walk of a worker's part of a population scan (GET /twins's pages, a campaign's audience, a
- * churn-prevention run's candidates) and of one process's whole scan (`limit` Infinity).
+ * churn-prevention run's candidates) and of one process's whole scan (`limit` Infinity). With
+ * `until` (a `performance.now()` time) it also stops, after at least one twin, once that time has
+ * passed: one process's whole scan then goes a slice at a time, resuming at `next`, and the event
+ * loop is not held for the whole population (BENCHMARKS.md, "The first minutes after ready").
  */
 export function walkTwinsInPartitionOrder(
   engine: TwinEngine,
@@ -89,6 +92,7 @@ export function walkTwinsInPartitionOrder(
   keep: (customerId: string) => boolean,
   take: (customerId: string, vec: Float64Array, extraRead: boolean) => boolean,
   extra?: ExtraFields,
+  until?: number,
 ): { next: PartitionKey | null } {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
@@ -105,7 +109,7 @@ export function walkTwinsInPartitionOrder(
   }
   let taken = 0;
   let at = lo;
-  for (; at < slots.length && taken < limit; at++) {
+  for (; at < slots.length && taken < limit && (until === undefined || at === lo || performance.now() < until); at++) {
     const id = keys[at].customerId;
     // A forgotten twin (its partition given back) keeps its slot but is no longer known here.
     if (!engine.has(id) || !keep(id)) continue;

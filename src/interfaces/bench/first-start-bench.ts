@@ -6,7 +6,8 @@ import { DEFAULT_RETENTION_BUDGET, DEFAULT_SANDBOX_SPEED, startOperator, type Re
 import { historyDays } from '../runtime/sandbox-operator.js';
 import { inTempDir, worldOptions } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
-import { ratio, round } from './bench-stats.js';
+import { longestHold, ratio, round } from './bench-stats.js';
+import { intOption } from '../cli/cli-numbers.js';
 
 /** How the first start's history goes in: from its seed, written behind (decision 0021), or each batch written before it is applied (decision 0011). */
 export type HistoryPath = 'seeded' | 'durable';
@@ -32,6 +33,36 @@ export interface FirstStartBenchResult {
   generate_only_cpu_us_per_event: number;
   /** The intake thread's CPU an event against the generation's alone (the load moves both alike). */
   ratio_to_generate: number;
+  /**
+   * The event loop over the `--after-ready` seconds after the ready line, the world live (the first
+   * proactive churn run, the sweeps, the history written behind): how late a 20-ms timer ran, its
+   * longest (what a request arriving then waited, on top of its own work), its p99, and how many
+   * times it was held more than a second.
+   */
+  after_ready: { seconds: number; longest_hold_ms: number; p99_ms: number; holds_over_1s: number };
+  /**
+   * The proactive churn scan of every twin once the window ends, the event loop's longest hold
+   * while it runs: as one process's run scans now (`ChurnWorkHere.scan`, in slices) against the same
+   * scan in one go (the baseline, as it ran until 2026-12-07); ratio = slices / one go.
+   */
+  churn_scan_hold_ms: { in_one_go: number; in_slices: number; ratio: number; scanned: number };
+}
+
+/** How late a 20-ms timer runs over `seconds`: what the server's own `/health` eventLoopDelay measures. */
+async function loopDelayOver(seconds: number): Promise<FirstStartBenchResult['after_ready']> {
+  const every = 20;
+  const late: number[] = [];
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    late.push(Math.max(0, now - last - every));
+    last = now;
+  }, every);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  clearInterval(timer);
+  late.sort((a, b) => a - b);
+  const at = (q: number) => (late.length ? late[Math.min(late.length - 1, Math.floor(q * late.length))] : 0);
+  return { seconds, longest_hold_ms: round(late.at(-1) ?? 0, 1), p99_ms: round(at(0.99), 1), holds_over_1s: late.filter((x) => x > 1000).length };
 }
 
 /**
@@ -39,7 +70,7 @@ export interface FirstStartBenchResult {
  * attaches, a fresh data dir, the sandbox's world backfilled through the intake and the first
  * model trained), without the HTTP edge, on a smaller population; then the operator is closed.
  */
-export async function runFirstStartBench(o: { world: string; customers: number; months: number; seed: number; history: HistoryPath; log: (s: string) => void }): Promise<FirstStartBenchResult> {
+export async function runFirstStartBench(o: { world: string; customers: number; months: number; seed: number; history: HistoryPath; afterReady: number; log: (s: string) => void }): Promise<FirstStartBenchResult> {
   if (threadCpuSecondsIfKnown() === undefined) throw new TwinloopError('UNAVAILABLE', "bench first-start reads a thread's CPU from /proc (Linux only)");
   const config = resolveWorld({ world: o.world, customers: o.customers });
   // The baseline: the world's events made on this thread and dropped.
@@ -62,6 +93,12 @@ export async function runFirstStartBench(o: { world: string; customers: number; 
       const ready = await operator.scored;
       if (ready.historyEvents === 0) throw new TwinloopError('INTERNAL', 'bench first-start: the history phase took no events (a store that was not fresh?)');
       const threadUs = ((ready.historyThreadCpuSeconds ?? 0) * 1e6) / ready.historyEvents;
+      o.log(`ready; the event loop watched for ${o.afterReady} s…`);
+      const afterReady = await loopDelayOver(o.afterReady);
+      const offers = (await operator.services.churnPolicy.get()).offers;
+      let scanned = 0;
+      const oneGo = await longestHold(async () => void (scanned = operator.churnHere.scanPage([], offers, null, Infinity, () => true).items.length));
+      const sliced = await longestHold(async () => void (await operator.churnHere.scan([], offers)));
       return {
         world: o.world,
         customers: o.customers,
@@ -73,6 +110,8 @@ export async function runFirstStartBench(o: { world: string; customers: number; 
         process_cpu_us_per_event: round((ready.historyCpuSeconds * 1e6) / ready.historyEvents),
         generate_only_cpu_us_per_event: round(generateUs),
         ratio_to_generate: ratio(threadUs, generateUs),
+        after_ready: afterReady,
+        churn_scan_hold_ms: { in_one_go: round(oneGo.holdMs, 1), in_slices: round(sliced.holdMs, 1), ratio: ratio(sliced.holdMs, oneGo.holdMs), scanned },
       };
     } finally {
       await operator.close();
@@ -88,10 +127,11 @@ function historyOption(value: string): HistoryPath {
 /** `bench first-start`: the server's first start in process, and the intake thread's CPU an event in its history phase. */
 export const firstStartBench = defineBench({
   name: 'first-start',
-  description: "The server's first start in process (every listener, no HTTP edge) on a fresh data dir: the ready report and the intake thread's CPU an event in the history phase, against generating the same world alone",
+  description: "The server's first start in process (every listener, no HTTP edge) on a fresh data dir: the ready report and the intake thread's CPU an event in the history phase, against generating the same world alone; then the event loop's holds in the minute after ready, and the proactive churn scan's longest hold in slices against in one go",
   options: [
     ...worldOptions({ customers: 2_000, months: 12 }),
     { flags: '--history <seeded|durable>', description: 'the history from its seed, written behind (decision 0021), or each batch written before it is applied (decision 0011)', parse: historyOption, default: 'seeded' },
+    { flags: '--after-ready <s>', description: 'seconds the event loop is watched after the ready line, the world live', parse: intOption('--after-ready', 1, 3_600), default: 60 },
   ],
-  run: (o: { world: string; customers: number; months: number; seed: number; history: HistoryPath }, { log }) => runFirstStartBench({ ...o, log }),
+  run: (o: { world: string; customers: number; months: number; seed: number; history: HistoryPath; afterReady: number }, { log }) => runFirstStartBench({ ...o, log }),
 });

@@ -77,6 +77,8 @@ export interface ChurnWorkHere {
   scanPage(segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here: (customerId: string) => boolean): { items: ScannedCustomer[]; next: PartitionKey | null };
   /** The check of the plan's customers among those `here` answers for (the others are left out). */
   check(summary: ChurnPlanSummary, here: (customerId: string) => boolean): ChurnCheckPart;
+  /** Every scanned customer of this process (one process's whole run), a slice at a time, the event loop let go between slices. */
+  scan(segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]>;
 }
 
 /**
@@ -121,6 +123,11 @@ export interface OperatorFlows {
 const CHURN_SCAN_ANCHOR_ID = 'churn-prevention-anchor';
 /** Churn-prevention runs (newest first) among which the proactive scan's last one is looked for: intents start runs of their own. */
 const RUNS_LOOKED_AT = 100;
+/**
+ * How long one slice of a process's whole churn scan may hold the event loop: a request that
+ * arrives meanwhile waits at most this (on an idle core) before the scan lets it in.
+ */
+const SCAN_SLICE_MS = 10;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
@@ -195,7 +202,7 @@ export function operatorFlows(
      * among those `here` answers for (everyone when absent); a customer with no active score is
      * walked past, not scanned. One process scans everyone at once; a worker a page per request.
      */
-    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean): { items: ScannedCustomer[]; next: PartitionKey | null } => {
+    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number): { items: ScannedCustomer[]; next: PartitionKey | null } => {
       const live = intelligence.live();
       if (!live) return { items: [], next: null };
       const items: ScannedCustomer[] = [];
@@ -229,10 +236,25 @@ export function operatorFlows(
           costByOffer: Object.fromEntries(offers.map((o) => [o.id, offeringPrice(o, f[FEATURE_INDEX.monthly_price])])),
         });
         return true;
-      }, s.scoreFields);
+      }, s.scoreFields, until);
       return { items, next };
     };
-    const scanHere = (segment: readonly FeatureFilter[], offerIds: readonly string[]) => scanPage(segment, offerIds, null, Infinity).items;
+    /**
+     * Every scanned customer of this process, a slice of SCAN_SLICE_MS at a time with the event loop
+     * let go between slices: in one go, the default world's first proactive run held the server's
+     * thread 18.7 s (load 45) right after its ready line, every request waiting (BENCHMARKS.md).
+     */
+    const scanHere = async (segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]> => {
+      const items: ScannedCustomer[] = [];
+      let after: PartitionKey | null = null;
+      for (;;) {
+        const page = scanPage(segment, offerIds, after, Infinity, undefined, performance.now() + SCAN_SLICE_MS);
+        for (const item of page.items) items.push(item);
+        if (page.next === null) return items;
+        after = page.next;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
     // One scenario per offer of the plan, over exactly the customers who get it (those held here);
     // their expected net values add up draw by draw (docs/flows.md, "The simulation check").
     const checkHere = (summary: ChurnPlanSummary, here?: (customerId: string) => boolean): ChurnCheckPart => {
@@ -272,7 +294,7 @@ export function operatorFlows(
       ).scenarios;
       // Only the plan's customers are read into the lab (its scenarios touch no one else).
       const planned = new Set(groups.flatMap((g) => g.customerIds));
-      const values = compileScenarios(liveTwinSource(s.twins, intelligence, {}, (id) => planned.has(id)), scenarios).map((plan) => expectedNetValue(plan));
+      const values = compileScenarios(liveTwinSource(s.twins, intelligence, {}, planned), scenarios).map((plan) => expectedNetValue(plan));
       for (const v of values) v.perDraw.forEach((x, d) => (perDraw[d] += x));
       return { perDraw: [...perDraw], customers: values.flatMap((v) => v.twins.map((t) => ({ customerId: t.id, mean: t.netValue.mean, low: t.netValue.p05 }))) };
     };
@@ -461,6 +483,6 @@ export function operatorFlows(
     const close = () => {
       detachCampaigns();
     };
-    return { definitions, churnHere: { scanPage, check: checkHere }, execute, observe, audienceOf, campaigns, scheduleChurnPrevention, close };
+    return { definitions, churnHere: { scanPage, check: checkHere, scan: scanHere }, execute, observe, audienceOf, campaigns, scheduleChurnPrevention, close };
   };
 }

@@ -189,8 +189,15 @@ export function liveTwinSource(twins: TwinService, intelligence: Intelligence, e
   return operatorTwinSource(twins.engine, live.model, evidence, keep);
 }
 
-/** A customer's logged offer events (presented, answered) after log seq `afterSeq` (all: 0), oldest first. */
+/**
+ * A customer's logged offer events (presented, answered) after log seq `afterSeq` (all: 0), oldest
+ * first. Read in a turn of the event loop of its own: the embedded log is read synchronously, and
+ * the sweeps (the outcome watch's answers, the settlements) read hundreds of customers one after the
+ * other with only resolved promises between them, which held the default world's server 7–8 s at a
+ * time after its first proactive run (BENCHMARKS.md, "The first minutes after ready").
+ */
 async function offerEventsOf(twins: Pick<TwinService, 'history'>, customerId: string, afterSeq = 0): Promise<TwinEvent[]> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
   const out: TwinEvent[] = [];
   for await (const e of twins.history.entries(customerId, undefined, afterSeq)) if (e.kind === 'offer') out.push(e.event);
   return out;
