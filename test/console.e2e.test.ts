@@ -464,6 +464,37 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.context().close();
   }, JOURNEY_MS);
 
+  it("a supervisor's approval whose action takes long to carry out stays on the page, as sent and then with what came of it, while the queue is read again", async () => {
+    const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&limit=5')).body.items[3].customerId;
+    const asked = (await api<{ status: string; approvalId: string }>('POST', '/actions', { actionClass: 'credit', channel: 'call', customerId, cost: 60, why: { summary: 'roaming charged on a home network' } }, await keyOf('alice', 'care_agent'))).body;
+    expect(asked.status).toBe('pending-approval');
+    const page = await signedIn('bob', 'supervisor', '/console/approvals');
+    // The back end answers slowly (a loaded default world): the server decides at once and answers
+    // only later. Meanwhile the page reads its queue again, which no longer holds the approval: the
+    // page said only "No approval is waiting." and the decision was nowhere (a newcomer's report).
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await page.route('**/approvals/*/approve', async (route) => {
+      const response = await route.fetch();
+      await answered;
+      await route.fulfill({ response });
+    });
+    const item = page.locator('[data-testid=approval]', { hasText: 'roaming charged on a home network' }).first();
+    await visible(item, "alice's request in the queue", page.getByTestId('approval'));
+    await item.getByLabel('Reason').fill('home network roaming is free');
+    const queueReadAgain = page.waitForResponse((r) => new URL(r.url()).pathname === '/approvals' && r.request().method() === 'GET', { timeout: WAIT_MS });
+    await item.getByRole('button', { name: 'Approve' }).click();
+    await queueReadAgain;
+    const done = page.locator('[data-testid=decided]', { hasText: 'roaming charged on a home network' }).first();
+    await visible(done.getByTestId('sending').filter({ hasText: 'Approving with your reason “home network roaming is free”' }), 'the decision shown as sent while its answer is awaited', page.locator('main'));
+    expect((await api<{ status: string }>('GET', `/approvals/${asked.approvalId}`)).body.status).toBe('approved');
+    answer();
+    await visible(done.getByTestId('outcome').filter({ hasText: /^executed: / }), 'its outcome: executed', page.locator('main'));
+    expect(await done.getByTestId('decision').innerText()).toMatch(/Approved by bob.*: home network roaming is free/s);
+    expect(await done.getByTestId('sending').count()).toBe(0);
+    await page.context().close();
+  }, JOURNEY_MS);
+
   it('a data scientist promotes a challenger model and it serves', async () => {
     const trained = await api<{ id: string; status: string }>('POST', '/models/train', { cutoffs: 3 });
     expect(trained.status).toBe(201);

@@ -28,7 +28,14 @@ interface Approval {
   readonly outcome?: { readonly status: string; readonly reason: string };
 }
 
-function Decide({ approval, onDone }: { approval: Approval; onDone(id: string): void }) {
+type Verb = 'approve' | 'reject';
+
+/** Sends a decision (the one way both the queue and an approval's page do): the policy's answer to the approved action, or to the rejection. */
+const sendDecision = (id: string, verb: Verb, reason: string) => postJson<GuardedResult>(`/approvals/${seg(id)}/${verb}`, { reason: reason.trim() });
+const answerText = (verb: Verb, r: GuardedResult) => `${verb === 'approve' ? 'Approved' : 'Rejected'}: ${r.status}, ${r.reason}`;
+
+/** The reason and the two buttons; `onDecide` sends the decision and answers what to show once it is answered. */
+function Decide({ approval, onDecide }: { approval: Approval; onDecide(verb: Verb, reason: string): Promise<string> }) {
   const who = useIdentity();
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
@@ -36,14 +43,12 @@ function Decide({ approval, onDone }: { approval: Approval; onDone(id: string): 
   const own = approval.requestedBy.kind === 'human' && approval.requestedBy.id === who.name;
   if (!may(who, 'approvals:decide')) return <p class="muted">Your role may read approvals but not decide them.</p>;
   if (own) return <p class="muted" data-testid="own-request">You asked for this action: another person must decide it (four eyes).</p>;
-  const decide = (verb: 'approve' | 'reject') => {
+  const decide = (verb: Verb) => {
     setBusy(true);
-    postJson<GuardedResult>(`/approvals/${seg(approval.id)}/${verb}`, { reason: reason.trim() }).then(
-      (r) => {
-        setResult({ text: `${verb === 'approve' ? 'Approved' : 'Rejected'}: ${r.status}, ${r.reason}`, ok: true });
+    onDecide(verb, reason).then(
+      (text) => {
+        setResult({ text, ok: true });
         setBusy(false);
-        // The decided approval is then read back with its outcome (Decided), where it stays.
-        setTimeout(() => onDone(approval.id), 1500);
       },
       (err: Error) => {
         setResult({ text: err.message, ok: false });
@@ -129,9 +134,9 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
 }
 
 /** What was asked, by whom, why and on what evidence: the same for a pending approval and a decided one. */
-function ApprovalCard({ a, children, link = true }: { a: Approval; children: ComponentChildren; link?: boolean }) {
+function ApprovalCard({ a, children, link = true, decided = a.status !== 'pending' }: { a: Approval; children: ComponentChildren; link?: boolean; decided?: boolean }) {
   return (
-    <article class="panel" data-testid={a.status === 'pending' ? 'approval' : 'decided'} aria-labelledby={`ap-${a.id}`}>
+    <article class="panel" data-testid={decided ? 'decided' : 'approval'} aria-labelledby={`ap-${a.id}`}>
       <h2 id={`ap-${a.id}`}>
         {approvalTitle(a.request)} for{' '}
         {a.request.customerId ? <a href={`/console/customers/${seg(a.request.customerId)}`}>{a.request.customerId}</a> : 'a customer'}
@@ -148,7 +153,7 @@ function ApprovalCard({ a, children, link = true }: { a: Approval; children: Com
       {/* An approval waits in people's time (decision 0028): its ages are real time, the facts' date an event time. */}
       <p class="muted">
         asked by <strong>{a.requestedBy.id}</strong> ({a.requestedBy.kind}) {span(a.createdAt - Date.now())} (real time) on {a.request.channel ?? '–'}
-        {a.status === 'pending' && (
+        {!decided && (
           <>
             ; expires {span(a.expiresAt - Date.now())} (real time), then {a.onTimeout.replace(/-/g, ' ')}
             {/* A run's request ends with the run, on the event clock: at the sandbox's speed that may come long before the approval's own deadline. */}
@@ -225,13 +230,48 @@ function Decision({ a }: { a: Approval }) {
   );
 }
 
-/** A decided approval read back from the server (GET /approvals/:id), until its outcome is there. */
-function Decided({ id }: { id: string }) {
-  const one = useJson<Approval>(`/approvals/${seg(id)}`, 3_000);
-  if (!one.data) return <Alert message={one.error} />;
+/**
+ * A decision made on this page: the approval as it was shown when decided, the decision sent, and
+ * the server's answer once it came (carrying an approved action out waits for the back end, seconds
+ * on a loaded world).
+ */
+interface DecidedHere {
+  readonly approval: Approval;
+  readonly verb: Verb;
+  readonly reason: string;
+  readonly answer?: { readonly ok: true; readonly text: string } | { readonly ok: false; readonly text: string };
+}
+
+/**
+ * A decision made here: shown at once as sent (the approval as it was shown), then with the
+ * server's answer and the approval read back from GET /approvals/:id with its outcome, where it stays.
+ * Registered only once the server had answered, the decision was lost whenever the queue was read
+ * again meanwhile (every 10 s): the approval had left the queue, the page said "No approval is waiting."
+ */
+function Decided({ d }: { d: DecidedHere }) {
+  const one = useJson<Approval>(d.answer ? `/approvals/${seg(d.approval.id)}` : null, 3_000);
+  const a = one.data ?? d.approval;
+  const doing = d.verb === 'approve' ? 'Approving' : 'Rejecting';
   return (
-    <ApprovalCard a={one.data}>
-      <Decision a={one.data} />
+    <ApprovalCard a={a} decided>
+      {!d.answer && (
+        <p class="muted" role="status" data-testid="sending">
+          {doing} with your reason “{d.reason}”: sent, waiting for the server's answer (an approved action is carried out first, with the back end's answer)
+        </p>
+      )}
+      {d.answer?.ok === true && (
+        <p class="outcome executed" role="status">
+          {d.answer.text}
+        </p>
+      )}
+      {d.answer?.ok === false && (
+        <p class="error" role="alert" data-testid="not-decided">
+          Not {d.verb === 'approve' ? 'approved' : 'rejected'}: {d.answer.text}
+          {a.status === 'pending' ? ' It is still waiting, back in the queue below.' : ''}
+        </p>
+      )}
+      <Alert message={one.error} />
+      {a.status !== 'pending' && <Decision a={a} />}
     </ApprovalCard>
   );
 }
@@ -240,32 +280,49 @@ function Decided({ id }: { id: string }) {
  * Approvals: the queue of actions the policy held for a person, each with its evidence (who asked,
  * why, the policy rule and risk class, the simulated or scored effect the requester attached),
  * approved or rejected with a reason. Nobody decides their own request: the page does not offer
- * it, and the server refuses it (four eyes). An approval decided here stays on the page with what
- * came of it (executed, failed, or refused when judged again at the approval); each has its page.
+ * it, and the server refuses it (four eyes). An approval decided here stays on the page from the
+ * moment it is sent, with what came of it (executed, failed, or refused when judged again at the
+ * approval); each has its page.
  */
 export function Approvals() {
   const list = useJson<readonly Approval[]>('/approvals', 10_000);
-  const [decided, setDecided] = useState<readonly string[]>([]);
-  const onDone = (id: string) => {
-    setDecided((d) => [id, ...d.filter((x) => x !== id)]);
-    list.reload();
+  const [decided, setDecided] = useState<readonly DecidedHere[]>([]);
+  const decide = (approval: Approval) => (verb: Verb, reason: string) => {
+    const sent = sendDecision(approval.id, verb, reason);
+    const mine = { approval, verb, reason: reason.trim() };
+    setDecided((ds) => [mine, ...ds.filter((x) => x.approval.id !== approval.id)]);
+    const answered = (answer: DecidedHere['answer']) => {
+      setDecided((ds) => ds.map((x) => (x.approval === approval && x.verb === verb && !x.answer ? { ...x, answer } : x)));
+      list.reload();
+    };
+    return sent.then(
+      (r) => {
+        answered({ ok: true, text: answerText(verb, r) });
+        return answerText(verb, r);
+      },
+      (err: Error) => {
+        answered({ ok: false, text: err.message });
+        throw err;
+      },
+    );
   };
-  const pending = list.data?.filter((a) => !decided.includes(a.id));
+  // A decision the server refused (decided by someone else meanwhile, or an error) leaves the approval in the queue.
+  const pending = list.data?.filter((a) => !decided.some((d) => d.approval.id === a.id && d.answer?.ok !== false));
   return (
     <>
       <Alert message={list.error} />
       {decided.length > 0 && (
         <section aria-label="Decided here">
           <h2>Decided here</h2>
-          {decided.map((id) => (
-            <Decided key={id} id={id} />
+          {decided.map((d) => (
+            <Decided key={d.approval.id} d={d} />
           ))}
         </section>
       )}
       {pending && pending.length === 0 && <p class="muted" data-testid="empty-list">No approval is waiting.</p>}
       {pending?.map((a) => (
         <ApprovalCard key={a.id} a={a}>
-          <Decide approval={a} onDone={onDone} />
+          <Decide approval={a} onDecide={decide(a)} />
         </ApprovalCard>
       ))}
     </>
@@ -277,9 +334,14 @@ export function ApprovalPage({ id }: { id: string }) {
   const one = useJson<Approval>(`/approvals/${seg(id)}`, 5_000);
   if (!one.data) return <Alert message={one.error} />;
   const a = one.data;
+  const decide = (verb: Verb, reason: string) =>
+    sendDecision(a.id, verb, reason).then((r) => {
+      one.reload();
+      return answerText(verb, r);
+    });
   return (
     <ApprovalCard a={a} link={false}>
-      {a.status === 'pending' ? <Decide approval={a} onDone={one.reload} /> : <Decision a={a} />}
+      {a.status === 'pending' ? <Decide approval={a} onDecide={decide} /> : <Decision a={a} />}
     </ApprovalCard>
   );
 }
