@@ -133,6 +133,47 @@ describe('planIntent', () => {
     expect(sel.shortfalls[0]).toMatch(/retained_customers atLeast 100000: expected \d+/);
   });
 
+  it('proposes no plan expected to give less than doing nothing, and says so with the best one\'s figures', async () => {
+    // Every plan costs more than the revenue it keeps to the horizon (a check-in "this month" on the default world: −421).
+    const losing = async (p: Plan) => {
+      const o = await fakeSimulate(p);
+      return { ...o, netValue: { mean: -o.cost.mean * 0.4, low: -o.cost.mean * 0.9, high: o.cost.mean * 0.2 } };
+    };
+    const intent = intentOf('keep high-value customers at risk this month, budget 50000');
+    expect(intent.intentExpectation.map((e) => `${e.targetName} ${e.targetCondition} ${e.targetValue}`)).toEqual(['net_value atLeast 0']);
+    const sel = await planIntent(intent, { simulate: losing });
+    expect(sel.status).toBe('no-plan');
+    if (sel.status !== 'no-plan') return;
+    expect(sel.reason).toMatch(/^no plan of the catalogue's offers is expected to pay for this segment: the best of the \d+ simulated within the budget, [\w-]+.* is expected to give a net value of -[\d.]+ \(90 %: -[\d.]+ to [\d.]+\) by the horizon at a cost up to [\d.]+, less than doing nothing \(0\), which meets net_value atLeast 0; /);
+    // The candidates stay for whoever reads why.
+    expect(sel.candidates.length).toBeGreaterThan(1);
+  });
+
+  it('makes its best effort only among plans expected to pay, even when a losing one would come closer to the target', async () => {
+    // A person's call keeps more customers than a message and costs more than they are worth.
+    const sim = async (p: Plan) => {
+      const o = await fakeSimulate(p);
+      const assisted = p.actions.some((a) => a.channels.includes('human_task'));
+      return assisted ? { ...o, churnersAvoided: { mean: o.churnersAvoided.mean * 3, low: 0, high: o.churnersAvoided.mean * 4 }, netValue: { mean: -5000, low: -9000, high: -1000 } } : o;
+    };
+    const sel = await planIntent(intentOf('keep 100000 customers this month, budget 50000'), { simulate: sim });
+    expect(sel.status).toBe('best-effort');
+    if (sel.status === 'no-plan') return;
+    expect(sel.chosen.outcome.netValue.mean).toBeGreaterThan(0);
+    expect(sel.candidates.some((c) => c.fitsBudget && c.outcome.netValue.mean < 0 && c.outcome.churnersAvoided.mean > sel.chosen.outcome.churnersAvoided.mean)).toBe(true);
+  });
+
+  it('proposes a plan that meets the expectations at a loss only when doing nothing does not meet them', async () => {
+    const losing = async (p: Plan) => ({ ...(await fakeSimulate(p)), netValue: { mean: -100, low: -300, high: 50 } });
+    // "Reduce churn by 5 %": doing nothing reduces it by nothing, so what it costs is the person's call.
+    const asked = await planIntent(intentOf('reduce churn by 5% this month, budget 50000'), { simulate: losing });
+    expect(asked.status).toBe('meets-expectations');
+    // "Keep 0 customers": doing nothing meets it, and no plan is worth losing money for.
+    const idle = await planIntent(intentOf('keep 0 customers this month, budget 50000'), { simulate: losing });
+    expect(idle.status).toBe('no-plan');
+    if (idle.status === 'no-plan') expect(idle.reason).toMatch(/less than doing nothing \(0\), which meets retained_customers atLeast 0/);
+  });
+
   it('judges a relative churn target against the baseline churners', async () => {
     const meets = await planIntent(intentOf('reduce churn by 5% this month, budget 50000'), { simulate: fakeSimulate });
     expect(meets.status).toBe('meets-expectations');

@@ -150,10 +150,19 @@ export async function planIntent(intent: Intent, deps: PlannerDeps): Promise<Pla
   return choose(intent, scored);
 }
 
-/** Chooses among scored plans (pure; exported for tests and for re-ranking stored candidates). */
+/**
+ * Chooses among scored plans (pure; exported for tests and for re-ranking stored candidates).
+ * Doing nothing is always a candidate: expected net value 0, nobody kept, nothing spent. A plan
+ * expected to give less than it is never proposed: a best effort only among plans expected to pay,
+ * and a plan that meets the expectations at a loss only when doing nothing does not meet them (the
+ * person asked for what only spending gives). On the default world "keep high-value customers at
+ * risk this month" proposed a check-in expected at −421 when doing nothing met its "net_value
+ * atLeast 0".
+ */
 export function choose(intent: Intent, scored: readonly ScoredPlan[]): PlanSelection {
   const fitting = scored.filter((s) => s.fitsBudget);
-  const meeting = rank(fitting.filter((s) => s.meetsExpectations));
+  const idleMeets = nothingMeets(intent, scored);
+  const meeting = rank(fitting.filter((s) => s.meetsExpectations && (pays(s) || !idleMeets)));
   if (meeting.length) return { status: 'meets-expectations', chosen: meeting[0], shortfalls: [], candidates: scored };
   if (!fitting.length) {
     const cheapest = Math.min(...scored.map((s) => s.outcome.cost.high));
@@ -163,8 +172,41 @@ export function choose(intent: Intent, scored: readonly ScoredPlan[]): PlanSelec
       candidates: scored,
     };
   }
-  const best = [...fitting].sort((a, b) => unmet(a) - unmet(b) || totalShortfall(intent, a) - totalShortfall(intent, b) || byValue(a, b))[0];
+  const paying = fitting.filter(pays);
+  if (!paying.length) return { status: 'no-plan', reason: nothingPaysReason(intent, fitting, idleMeets), candidates: scored };
+  const best = [...paying].sort((a, b) => unmet(a) - unmet(b) || totalShortfall(intent, a) - totalShortfall(intent, b) || byValue(a, b))[0];
   return { status: 'best-effort', chosen: best, shortfalls: best.checks.filter((c) => !c.met).map((c) => c.shortfall ?? c.expectationId), candidates: scored };
+}
+
+/** A plan expected to pay: its expected net value above doing nothing's (0; the lab's net value is the difference a plan makes). */
+const pays = (s: ScoredPlan) => s.outcome.netValue.mean > 0;
+
+/** Doing nothing as an outcome: no one contacted, kept or charged; the segment's churn as it is without a plan. */
+function nothingOutcome(scored: readonly ScoredPlan[]): PlanOutcome {
+  const zero = { mean: 0, low: 0, high: 0 };
+  const seen = scored.find((s) => s.outcome.baselineChurners && s.outcome.segmentSize !== undefined)?.outcome;
+  return { netValue: zero, churnersAvoided: zero, cost: zero, acceptances: zero, targeted: 0, ...(seen ? { baselineChurners: seen.baselineChurners, segmentSize: seen.segmentSize } : {}) };
+}
+
+/** Whether doing nothing meets every expectation (one it cannot be judged on counts as missed). */
+function nothingMeets(intent: Intent, scored: readonly ScoredPlan[]): boolean {
+  const idle = nothingOutcome(scored);
+  return intent.intentExpectation.every((e) => {
+    const v = expectedAtHorizon(e, idle);
+    return v !== undefined && meetsTarget(e, v);
+  });
+}
+
+/** Why no plan is proposed when none within the budget is expected to pay: the best of them, its figures, and what doing nothing gives. */
+function nothingPaysReason(intent: Intent, fitting: readonly ScoredPlan[], idleMeets: boolean): string {
+  const best = rank(fitting)[0];
+  const v = best.outcome.netValue;
+  const idle = idleMeets ? `, which meets ${intent.intentExpectation.map(describeExpectation).join(' and ')}` : '';
+  return (
+    `no plan of the catalogue's offers is expected to pay for this segment: the best of the ${fitting.length} simulated within the budget, ${describeActions(best.plan)}, ` +
+    `is expected to give a net value of ${round(v.mean)} (90 %: ${round(v.low)} to ${round(v.high)}) by the horizon at a cost up to ${round(best.outcome.cost.high)}, ` +
+    `less than doing nothing (0)${idle}; a plan's net value counts the revenue its customers keep up to the horizon only: give the intent a longer horizon, narrow its segment to customers worth keeping, or add an offer that pays`
+  );
 }
 
 /** A candidate plan the planner simulated and did not choose, and why not. */
