@@ -74,4 +74,9 @@ describe('twinloop twin', () => {
     expect(JSON.parse(await twinloop(['twin', id, '--json', '--data-dir', empty])).scores).toBeNull();
     expect(await twinloop(['twin', id, '--data-dir', empty])).toContain('churn, lifetime value: not scored yet: no churn model serves (a first start trains one once its history is in');
   }, 60_000);
+
+  it('says there are no dead letters when none is parked, rather than printing nothing', async () => {
+    expect(await twinloop(['dead-letters', '--data-dir', dir])).toBe('no dead letters: no record given to the intake was refused\n');
+    expect(await twinloop(['dead-letters', '--json', '--data-dir', dir])).toBe('');
+  }, 60_000);
 });

@@ -122,6 +122,8 @@ export function registerTwinCommands(program: Command): void {
         const twins = await openTwins(globalOptions(command), undefined, 'read');
         try {
           const items = await twins.store.listDeadLetters({ limit: opts.limit });
+          // Said in words when there are none: a blank answer read as a command that did nothing (JSON lines stay none).
+          if (items.length === 0 && !opts.json) process.stdout.write('no dead letters: no record given to the intake was refused\n');
           for (const d of items) {
             process.stdout.write(opts.json ? `${JSON.stringify(d)}\n` : `#${d.id} ${new Date(d.at).toISOString()} [${d.source}] ${d.reason}\n    ${d.record.slice(0, 160)}\n`);
           }
