@@ -78,7 +78,30 @@ export interface IntentStage {
   readonly since: string;
   /** Whom it waits for, when it waits for a person. */
   readonly waitingFor?: string;
+  /**
+   * A plan awaiting approval: the latest time of people's time (ISO, the wall clock) its approval
+   * lets it run, its horizon's end at the world's pace now. At the sandbox's 3,600x "this month"
+   * may leave minutes, and a plan approved after them was silently never run.
+   */
+  readonly approveBy?: string;
   readonly summary: string;
+}
+
+/** How the world's time maps to people's: the wall clock now, and the real ms until the intent's horizon ends at the world's pace (Infinity: the world does not move by itself). */
+export interface PeopleTime {
+  readonly wallNow: number;
+  readonly realMsUntilEnd: number;
+}
+
+/** A span of people's time in words: "4 min 30 s", "2 h 5 min", "3 d 4 h". */
+function peopleSpan(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
+  return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
 }
 
 /** What `intentStage` reads of a record (structurally, so this module needs no store types). */
@@ -119,7 +142,7 @@ function reading(e: NonNullable<StagedRecord['lastAssessment']>['expectations'][
  * The stage of an intent at `now` (ms, the world's time), read from its record alone (pure): the
  * report, `GET /intents`, the CLI and the console show it.
  */
-export function intentStage(r: StagedRecord, now: number, horizonEnd: number): IntentStage {
+export function intentStage(r: StagedRecord, now: number, horizonEnd: number, people?: PeopleTime): IntentStage {
   const status = r.intent.lifecycleStatus;
   const lastOf = (...kinds: string[]) => r.events.findLast((e) => kinds.includes(e.kind));
   const since = (...kinds: string[]) => lastOf(...kinds)?.at ?? r.intent.creationDate;
@@ -143,11 +166,15 @@ export function intentStage(r: StagedRecord, now: number, horizonEnd: number): I
       const work = workInProgress(r);
       if (work === 'starting-run') return { stage: 'starting-run', since: planned, summary: `planned: plan ${r.plan.plan.id} is starting (autonomous mode)` };
       const refused = r.events.slice(r.events.findLastIndex((e) => e.kind === 'planned') + 1).findLast((e) => e.kind === 'execution-refused');
+      // Its deadline in people's time, when the world keeps a pace: the approver reads a wall clock, not the world's.
+      const by = people && Number.isFinite(people.realMsUntilEnd) ? new Date(people.wallNow + people.realMsUntilEnd).toISOString() : undefined;
+      const inPeoplesTime = by ? ` (world time), that is by ${by.slice(0, 16).replace('T', ' ')} UTC in people's time at the world's pace now, ${peopleSpan(people!.realMsUntilEnd)} from now: approved after that, the plan does not run` : '';
       return {
         stage: 'awaiting-approval',
         since: planned,
         waitingFor: approver,
-        summary: `awaiting approval since ${planned}: plan ${r.plan.plan.id} runs when ${approver} executes it (POST /intents/${r.intent.id}/execute), before its horizon ends ${ends}${refused ? `; last refused: ${refused.detail}` : ''}`,
+        ...(by ? { approveBy: by } : {}),
+        summary: `awaiting approval since ${planned}: plan ${r.plan.plan.id} runs when ${approver} executes it (POST /intents/${r.intent.id}/execute), before its horizon ends ${ends}${inPeoplesTime}${refused ? `; last refused: ${refused.detail}` : ''}`,
       };
     }
     case 'executing': {

@@ -158,3 +158,31 @@ describe('the intent report before a plan', () => {
     expect(planned.record.events.at(-1)?.detail).toMatch(/; planned without the twins' revenue noise: the billing records of the log are still being read/);
   });
 });
+
+describe("a plan awaiting approval in people's time", () => {
+  it("says by when, on the wall clock, it must be approved to run: at the world's 3,600x 'this month' leaves minutes", async () => {
+    // The world reads 2026-12-20 05:47; its month ends in 11 d 18 h 13 min of its time, 4 min 42 s of people's at 3,600x.
+    const now = Date.UTC(2026, 11, 20, 5, 47);
+    const wall = Date.now();
+    const s = service(undefined, { clock: () => now, realMsUntil: (t) => (t - now) / 3600 });
+    const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!created.ok) throw new Error(created.reason);
+    await s.plan(created.record.intent.id);
+    const report = await s.report(created.record.intent.id);
+    expect(report.stage.stage).toBe('awaiting-approval');
+    const by = Date.parse(report.stage.approveBy!);
+    const left = (Date.UTC(2027, 0, 1) - now) / 3600;
+    expect(by - left).toBeGreaterThanOrEqual(wall);
+    expect(by - left).toBeLessThanOrEqual(Date.now());
+    expect(report.stage.summary).toMatch(/before its horizon ends 2027-01-01T00:00:00\.000Z \(world time\), that is by \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC in people's time at the world's pace now, 4 min 42 s from now: approved after that, the plan does not run/);
+    expect(s.stageOf((await s.get(created.record.intent.id))).approveBy).toBe(report.stage.approveBy);
+    // A world that does not move by itself has no such time: nothing is said of it.
+    const still = service(undefined, { clock: () => now, realMsUntil: () => Infinity });
+    const other = await still.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
+    if (!other.ok) throw new Error(other.reason);
+    await still.plan(other.record.intent.id);
+    const unpaced = (await still.report(other.record.intent.id)).stage;
+    expect(unpaced.approveBy).toBeUndefined();
+    expect(unpaced.summary).not.toMatch(/people's time/);
+  });
+});

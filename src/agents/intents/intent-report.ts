@@ -4,7 +4,7 @@ import type { Plan } from './intent-planner.js';
 import type { ChosenPlan, IntentEvent, IntentRecord } from './intent-store.js';
 import type { PolicyMode } from '../../decisioning/policy/index.js';
 import { intentHorizonEnd, type LifecycleStatus } from './intent-schema.js';
-import { intentStage, workInProgress, type IntentStage, type IntentWork } from './intent-lifecycle.js';
+import { intentStage, workInProgress, type IntentStage, type IntentWork, type PeopleTime } from './intent-lifecycle.js';
 import type { ResolvedSegment } from './segment-resolution.js';
 
 /**
@@ -74,7 +74,7 @@ function unjudged(record: IntentRecord): { status: UnjudgedStatus; why: string }
 }
 
 /** Builds the report from a stored record (pure; the last assessment supplies current values). */
-export function buildIntentReport(record: IntentRecord, now: number): IntentReport {
+export function buildIntentReport(record: IntentRecord, now: number, people?: PeopleTime): IntentReport {
   const { intent } = record;
   const assessed = record.lastAssessment;
   const outcome = record.plan?.outcome;
@@ -101,7 +101,7 @@ export function buildIntentReport(record: IntentRecord, now: number): IntentRepo
     intentId: intent.id,
     name: intent.name,
     lifecycleStatus: intent.lifecycleStatus,
-    stage: intentStage(record, now, horizonEndsAt),
+    stage: intentStage(record, now, horizonEndsAt, people),
     policyMode: intent.policyMode,
     generatedAt: new Date(now).toISOString(),
     ...(assessed ? { status: assessed.status } : record.plan ? { status: record.plan.selection === 'meets-expectations' ? 'on-track' : 'at-risk' } : {}),

@@ -3,7 +3,7 @@ import type { Actor } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { assess, MIN_ELAPSED_SHARE, type Assessment, type Observation } from './intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
-import { canMove, intentStage, isFinal, workInProgress, type IntentStage } from './intent-lifecycle.js';
+import { canMove, intentStage, isFinal, workInProgress, type IntentStage, type PeopleTime } from './intent-lifecycle.js';
 import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
@@ -118,6 +118,12 @@ export interface IntentServiceDeps {
   readonly audit?: Pick<AuditTrail, 'record'>;
   /** ms since epoch; default Date.now (the server passes the runtime's clock: the world's time). */
   readonly clock?: () => number;
+  /**
+   * Real ms until `clock` reads a time, at its pace now (`Clock.realMsUntil`; Infinity when it does
+   * not move by itself): a plan awaiting approval says by when, in people's time, it must be approved
+   * to run. Absent: not said.
+   */
+  readonly realMsUntil?: (t: number) => number;
   /** Intent ids; default random UUIDs. */
   readonly newId?: () => string;
   /**
@@ -244,6 +250,8 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const checking = new Map<string, Promise<{ record: IntentRecord; assessment: Assessment }>>();
   const newId = deps.newId ?? (() => `intent-${randomUUID()}`);
   const iso = () => new Date(clock()).toISOString();
+  /** The intent's horizon in people's time (the wall clock's), when the service knows the world's pace. */
+  const peopleTime = (intent: Intent, now: number): PeopleTime | undefined => (deps.realMsUntil ? { wallNow: Date.now(), realMsUntilEnd: deps.realMsUntil(intentHorizonEnd(intent, now)) } : undefined);
 
   const withEvent = (r: IntentRecord, kind: IntentEventKind, detail: string): IntentRecord => ({ ...r, events: [...r.events, { at: iso(), kind, detail }] });
   const moved = (r: IntentRecord, to: LifecycleStatus): IntentRecord => {
@@ -666,11 +674,13 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       return work;
     },
     async report(id) {
-      return buildIntentReport(await load(id), clock());
+      const record = await load(id);
+      const now = clock();
+      return buildIntentReport(record, now, peopleTime(record.intent, now));
     },
     stageOf(record) {
       const now = clock();
-      return intentStage(record, now, intentHorizonEnd(record.intent, now));
+      return intentStage(record, now, intentHorizonEnd(record.intent, now), peopleTime(record.intent, now));
     },
     async cancel(id, reason = 'cancelled by request') {
       const r = await load(id);

@@ -147,6 +147,9 @@ export const intentStage = z
     stage: z.enum(INTENT_STAGES),
     since: isoTime.describe('When it entered the stage (the world time)'),
     waitingFor: z.string().optional().describe('Whom it waits for, when it waits for a person (an approver other than its creator, for a plan awaiting approval)'),
+    approveBy: isoTime
+      .optional()
+      .describe("For a plan awaiting approval: the latest time in people's time (the wall clock) its approval lets it run, its horizon's end at the world's pace now (the sandbox's 3,600x: 'this month' may leave minutes); absent when the world does not move by itself"),
     summary: z.string().describe('The stage in one sentence: the plan awaiting approval and until when, what was measured while acting, each target with its 90 % interval at the end'),
   })
   .describe('Where the intent stands: planning, awaiting-approval (by whom, since when), advice-only, starting-run, acting, achieved, missed (a value short of its target), not-yet-readable (meets it by its point estimate, not by its 90 % interval or with none), expired, failed, cancelled')

@@ -39,7 +39,7 @@ import { DecisionService } from '../../decisioning/decision-service.js';
 import { ACCEPTANCE_RETENTION_DAYS } from '../../decisioning/contact-ledger.js';
 import { discountPctOf } from '../../decisioning/offer-catalogue.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, DEFAULT_CHURN_PREVENTION_POLICY, type Actor } from '../../decisioning/policy/index.js';
-import { everyOnClock, systemClock, type Clock } from '../../domain/clock.js';
+import { everyOnClock, realMsUntil, systemClock, type Clock } from '../../domain/clock.js';
 import { recordDecline, type DeclinedAction, type DeclineRecorded } from '../../agents/governance/declined-action.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { DAYS_PER_MONTH } from '../../domain/time.js';
@@ -422,6 +422,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const intents = createIntentService({
     store: recordDocuments(records, 'intents'),
     clock: intentClock,
+    // By when a plan awaiting approval must be approved, in people's time: the world's clock at its pace (3,600x in the sandbox).
+    realMsUntil: (t) => realMsUntil(clock, t),
     simulate: async (plan) => (await simulateIntentPlans([plan]))[0],
     // The planner's candidates in one run: the population (twins read, features computed, scored)
     // is read once for all of them; one run per candidate read the default world's 20,000 twins

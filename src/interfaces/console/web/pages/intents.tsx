@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { count, money } from '../format';
+import { count, money, span } from '../format';
 import { may, useIdentity } from '../identity';
 import { navigate } from '../router';
 import { useJson } from '../use-json';
@@ -38,6 +38,8 @@ interface Stage {
   readonly stage: string;
   readonly since: string;
   readonly waitingFor?: string;
+  /** A plan awaiting approval: the latest wall-clock time its approval lets it run (its horizon at the world's pace). */
+  readonly approveBy?: string;
   readonly summary: string;
 }
 interface IntentReport {
@@ -202,6 +204,12 @@ export function IntentPage({ id }: { id: string }) {
           <p data-testid="stage" class={r.stage.stage === 'awaiting-approval' ? 'outcome pending-approval' : undefined}>
             <strong>{r.stage.stage.replace(/-/g, ' ')}</strong> since {r.stage.since.slice(0, 16).replace('T', ' ')} (world time)
             {r.stage.waitingFor && <> · waiting for {r.stage.waitingFor}</>}: {r.stage.summary}
+          </p>
+        )}
+        {/* People's time, beside the world's: at 3,600x "this month" may leave minutes to approve it in. */}
+        {r.stage?.approveBy && (
+          <p class="outcome pending-approval" role="status" data-testid="approve-by">
+            Approve by <strong>{r.stage.approveBy.slice(11, 16)} UTC</strong> your time ({span(Date.parse(r.stage.approveBy) - Date.now())}, at the world's pace now): after that its horizon has ended and the plan does not run.
           </p>
         )}
         {r.failure &&
