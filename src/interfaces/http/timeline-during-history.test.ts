@@ -14,6 +14,7 @@ import { openTestAuth } from '../auth/auth-fixtures.js';
 import { writeSandboxHistory } from '../runtime/sandbox-history-source.js';
 import { planSandbox, sandboxAwareClock, startSandboxOperator } from '../runtime/sandbox-operator.js';
 import { createHttpServer } from './server.js';
+import { tmf681Routes } from './tmf/tmf681-routes.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const config = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 150 } });
@@ -87,6 +88,14 @@ describe("a customer's timeline during the first start's history write-behind (G
     // A page after the history's end is whole, and readers of the whole history still refuse.
     expect((await app.inject(`/twins/C000001/timeline?after=${record.lastSeq}`)).json()).toMatchObject({ historyComplete: true, items: [{ id: report.id }] });
     await expect(twins.history.timeline('C000001')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    // TMF681 lists the customer's messages meanwhile, read from the history's end (every one the operator sent is after it): it answered 503 for half an hour.
+    const message = actionEventOf({ id: 'live-notice', actionClass: 'communication', channel: 'web', customerId: 'C000001', cost: 0, params: { notificationChannel: 'sms', purpose: 'service', templateId: 'network-incident-resolved' }, features: {}, actor: { kind: 'system', id: 'test' }, why: {} } satisfies ActionRequest, { cost: 0.05 }, { ok: true }, 0)!;
+    await twins.intake.submit([{ ...message, time: new Date(NOW).toISOString() }]);
+    const tmf = createHttpServer({ twins, auth: local.auth, version: 'test' }, [tmf681Routes({ twins, guarded: undefined as never })]);
+    const listed = await tmf.inject('/tmf-api/communicationManagement/v4/communicationMessage?receiver.id=C000001');
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(listed.json().map((m: { id: string }) => m.id)).toEqual([expect.stringMatching(/^C000001:/)]);
+    await tmf.close();
     // Sealed: the whole timeline, complete.
     await twins.store.bulkLoadEnded();
     const whole = await timeline();

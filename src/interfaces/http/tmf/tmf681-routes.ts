@@ -82,7 +82,14 @@ export function tmf681Routes(s: Pick<OperatorServices, 'twins' | 'guarded'>): Ro
   const customerRoot = (req: FastifyRequest) => apiRoot(req, TMF629_BASE);
   const messagesOf = async (req: FastifyRequest, customerId: string): Promise<Json[]> => {
     const out: Json[] = [];
-    for await (const e of s.twins.history.entries(customerId)) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && (e.event.data.status === 'delivered' || e.event.data.status === 'failed')) out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
+    // While a first start's history is not in the log yet (written behind, then sealed: decision
+    // 0021, 0027; half an hour on the default world) the messages are read from its end on: every
+    // message the operator sent comes after it (acts on the world are held while it goes through the
+    // intake, none before), so none is left out. It answered 503 "ask again in 900 s" meanwhile.
+    const head = await s.twins.history.timelineForReading(customerId, { limit: 1 });
+    const from = head.history ? head.history.historyEndSeq : 0;
+    if (from === null) return out;
+    for await (const e of s.twins.history.entries(customerId, undefined, from)) if (e.event.kind === 'action' && e.event.data.actionClass === 'communication' && (e.event.data.status === 'delivered' || e.event.data.status === 'failed')) out.push(messageOf(customerId, e.time, e.event.data, root(req), customerRoot(req)));
     return out;
   };
   return (app) => {
