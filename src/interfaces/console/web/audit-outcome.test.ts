@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeText } from './audit-outcome';
+import { actionCostText, outcomeText } from './audit-outcome';
 
 describe("the Audit page's outcome", () => {
   it('reads as words, status first, not as raw JSON', () => {
@@ -10,5 +10,11 @@ describe("the Audit page's outcome", () => {
   it('reads a nested detail in words too, not as JSON', () => {
     expect(outcomeText({ status: 'sent', detail: { notificationId: 'NTF-1826', channel: 'sms' } })).toBe('sent · detail: notification id NTF-1826, channel sms');
     expect(outcomeText({ detail: { steps: [{ id: 's1', ok: true }], tags: ['a', 'b'], empty: {} } })).toBe('detail: steps ((id s1, ok true)), tags (a, b), empty (none)');
+  });
+
+  it("says beside the action the cost charged, not the 0 a message was asked at", () => {
+    expect(actionCostText({ cost: 0 }, { status: 'executed', cost: 0.05 })).toBe('cost 0.05');
+    expect(actionCostText({ cost: 80 }, undefined)).toBe('cost 80.00 asked');
+    expect(actionCostText({}, undefined)).toBe('');
   });
 });

@@ -1,3 +1,5 @@
+import { money } from './format';
+
 /**
  * An audit entry's outcome in words for the Audit page: its status first, then each other field
  * as "name value", so an operator reads "executed · cost 0.05" and not {"status":"executed","cost":0.05}.
@@ -30,4 +32,14 @@ function valueText(value: unknown): string {
     return fields.map(([k, v]) => (typeof v === 'object' && v !== null ? `${words(k)} (${valueText(v)})` : `${words(k)} ${String(v)}`)).join(', ');
   }
   return String(value);
+}
+
+/**
+ * An audit row's cost beside its action: what was charged when the outcome says it, else the cost
+ * asked ("asked"). A message asked at 0 (the executor prices its channel) and charged 0.05 read
+ * "communication C017070 · 0" beside "executed · cost 0.05".
+ */
+export function actionCostText(action: { readonly cost?: number } | undefined, outcome: Readonly<Record<string, unknown>> | undefined): string {
+  if (typeof outcome?.cost === 'number') return `cost ${money(outcome.cost)}`;
+  return typeof action?.cost === 'number' ? `cost ${money(action.cost)} asked` : '';
 }

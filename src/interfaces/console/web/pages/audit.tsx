@@ -1,4 +1,4 @@
-import { outcomeText } from '../audit-outcome';
+import { actionCostText, outcomeText } from '../audit-outcome';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { getJson, seg } from '../api';
@@ -108,7 +108,7 @@ export function Audit() {
                   <td>{r.entry.actor ? `${r.entry.actor.id} (${r.entry.actor.kind})` : '–'}</td>
                   <td>
                     {r.entry.action?.actionClass ?? ''} {r.entry.action?.customerId && <a href={`/console/customers/${seg(r.entry.action.customerId)}`}>{r.entry.action.customerId}</a>}
-                    {typeof r.entry.action?.cost === 'number' ? ` · ${r.entry.action.cost}` : ''}
+                    {r.entry.action && actionCostText(r.entry.action, r.entry.outcome) && ` · ${actionCostText(r.entry.action, r.entry.outcome)}`}
                     {r.entry.target && `${r.entry.target.kind} ${r.entry.target.id ?? (r.entry.target.version !== undefined ? `version ${r.entry.target.version}` : '')}`}
                   </td>
                   <td>
