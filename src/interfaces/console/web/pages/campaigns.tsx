@@ -7,6 +7,7 @@ import { campaignStateText } from '../campaign-state';
 import { useEventClock } from '../event-clock';
 import { may, useIdentity } from '../identity';
 import { useJson } from '../use-json';
+import { splitPercents } from '../split-percents';
 
 interface Hold {
   readonly held: boolean;
@@ -118,6 +119,13 @@ function HoldForm({ campaign, onDone }: { campaign: Detail; onDone(text: string)
   );
 }
 
+/** The latest tick's split, each variant with its share in whole percents that add up to 100. */
+function latestSplit(campaign: Detail): string[] {
+  const shares = campaign.allocation.at(-1)!.shares;
+  const text = splitPercents(campaign.variants.map((v) => shares[v.variantId] ?? 0));
+  return campaign.variants.map((v, i) => `${v.variantId} ${text[i]}`);
+}
+
 /** The allocation over time: each variant's share of the budget per tick. */
 function Allocation({ campaign }: { campaign: Detail }) {
   const points = campaign.allocation.filter((p) => p.at !== null);
@@ -128,7 +136,7 @@ function Allocation({ campaign }: { campaign: Detail }) {
       <TimeChart title={`Share of the budget per variant (%), ${count(campaign.allocation.length)} ticks`} times={times} series={series} />
       {campaign.allocation.length > 0 && (
         <p class="muted" data-testid="allocation-latest">
-          Latest tick {campaign.allocation.at(-1)!.tick}: {campaign.variants.map((v) => `${v.variantId} ${percent(campaign.allocation.at(-1)!.shares[v.variantId] ?? 0)}`).join(', ')}
+          Latest tick {campaign.allocation.at(-1)!.tick}: {latestSplit(campaign).join(', ')}
           {campaign.allocation.at(-1)!.held ? ' (held: nobody contacted)' : ''}
         </p>
       )}
@@ -146,6 +154,8 @@ export function CampaignPage({ id }: { id: string }) {
   if (c.error && !d) return <Alert message={c.error} />;
   if (!d) return <p class="muted">reading…</p>;
   const ended = d.status === 'succeeded' || d.status === 'failed';
+  // The variants' shares now, in whole percents that add up to 100.
+  const shareNow = splitPercents(d.variants.map((v) => v.share));
   return (
     <>
       <p>
@@ -222,13 +232,13 @@ export function CampaignPage({ id }: { id: string }) {
             </tr>
           </thead>
           <tbody>
-            {d.variants.map((v) => (
+            {d.variants.map((v, i) => (
               <tr key={v.variantId}>
                 <th scope="row">{v.variantId}</th>
                 <td>
                   {v.offerId}, {v.notificationChannel ? `${v.notificationChannel} (lands on ${v.channel})` : v.channel}
                 </td>
-                <td class="num">{percent(v.share)}</td>
+                <td class="num">{shareNow[i]}</td>
                 <td class="num">{count(v.tried)}</td>
                 <td class="num">{count(v.presented)}</td>
                 <td>{notContactedText(v.notContacted)}</td>
