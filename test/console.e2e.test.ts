@@ -580,7 +580,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await page.screenshot({ path: join(RESULTS_DIR, 'journey-simulation-warning.png'), fullPage: true });
 
     await page.goto(`${base}/console/intents`);
-    await page.getByLabel('Your goal, in words').fill('keep high-value customers this month, budget 20000');
+    await page.getByLabel('Your goal, in words').fill('keep high-value customers in the next 6 months, budget 20000');
     await page.getByRole('button', { name: 'See how it is understood' }).click();
     await seen(page, '[data-testid=interpretation] li', 'segment: high-value');
     const id = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
@@ -597,6 +597,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await seen(page, '[data-testid=stage]', 'awaiting approval since');
     expect(await page.locator('h2', { hasText: 'approve mode' }).first().innerText()).toMatch(/\(planned, approve mode, created by mia\)/);
     expect(await page.locator('[data-testid=stage]').innerText()).toMatch(/waiting for a person with the permission intents:approve, not mia who created it/);
+    // By when, in people's time, it must be approved: at the world's 3,600x "this month" may leave minutes (a newcomer's plan waited past its horizon, unsaid).
+    await seen(page, '[data-testid=approve-by]', /^Approve by \d{2}:\d{2} UTC your time \((in \d+ (min|h)|in under a minute), at the world's pace now\): after that its horizon has ended and the plan does not run\.$/);
+    expect(await page.locator('[data-testid=stage]').innerText()).toMatch(/\(world time\), that is by \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC in people's time at the world's pace now, [\d a-z]+ from now: approved after that, the plan does not run/);
     await page.context().close();
     const lead = await signedIn('lou', 'marketer', `/console/intents/${encodeURIComponent(id)}`);
     await lead.getByRole('button', { name: 'Approve the plan' }).click();

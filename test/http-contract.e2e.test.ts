@@ -318,7 +318,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect(nobody.status).toBe(201);
     expect(nobody.body).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
     expect(await planned(String(nobody.body.intentId))).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds (no active customer|\d+ active customers?, fewer than the 100 a plan needs[^;]*); .*"high-value[a-z, -]*" \(\d+\)/)] });
-    const text = 'keep high-value customers this month, budget 5000';
+    // Six months: a plan counts the revenue kept to its horizon, and on the small world none pays by this month's end (no plan is proposed then).
+    const text = 'keep high-value customers in the next 6 months, budget 5000';
     const proposed = (await call('POST', '/intents', { text })).body as unknown as { intent: { id: string } };
     expect((await call('POST', '/intents', { text, accept: true })).status).toBe(201);
     expect((await call('POST', '/intents', { text: 'make the customers purple' })).status).toBe(400);
