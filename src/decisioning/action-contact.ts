@@ -12,7 +12,8 @@ import type { ActionRequest, Actor } from './policy/index.js';
  *   opt-outs all apply, a message's on the channel it goes out on (`contactChannelOf`);
  * - care: other messages to the customer (follow-ups, check-ins): quiet hours for outbound
  *   contact, and channel opt-outs;
- * - service and legal messages (outage notices): always allowed;
+ * - service and legal messages (outage notices): always allowed here (a person sending one at night
+ *   chooses to); the service-operations flow holds its notices to the quiet hours itself (decision 0088);
  * - not a contact: credits, compensation, plan changes, tickets.
  */
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { createAlarmInbox, type ReceivedAlarm } from '../../src/agents/flows/alarm-inbox.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
-import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
@@ -21,6 +21,7 @@ import { createWorkflowEngine } from '../../src/agents/workflows/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { Alarm, NetworkAlarmsConnector } from '../../src/domain/connectors/network-alarms.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../src/decisioning/policy/index.js';
+import { DEFAULT_CONTACT_POLICY, outsideQuietHours } from '../../src/decisioning/contact-policy.js';
 import { createSandboxWorld, namedWorld, type SandboxWorld } from '../../src/sandbox/index.js';
 import { openEventStore } from '../../src/store/open-event-store.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
@@ -47,7 +48,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set()) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Pick<ServiceOpsDeps, 'contactAllowedAt'> = {}) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -60,7 +61,7 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing:
   // What the flow asks the executor, as it built it (before the executor's parse).
   const asked: Record<string, unknown>[] = [];
   const asking: GuardedExecutor = { ...guarded, execute: async (input) => (asked.push(input as Record<string, unknown>), guarded.execute(input)) };
-  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 } }));
+  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, ...extra }));
   return { engine, journal, gov, tickets, asked, close: async () => (await journal.close(), await gov.close()) };
 }
 
@@ -411,6 +412,108 @@ describe('service operations flow (sandbox)', () => {
       await h.close();
     }
   }, 60_000);
+
+  it("holds its notices to the contact policy's hours: a night outage is ticketed at once and told at their end, one over by then is told to nobody, and an end at night is told in the morning", async () => {
+    // The default contact policy's quiet hours, 21:00-08:00 UTC; the next 23:00 after the world's now.
+    const hours = { contactAllowedAt: (now: number) => outsideQuietHours(now, DEFAULT_CONTACT_POLICY) };
+    const day = Math.floor(world.clock.now() / (24 * HOUR)) * 24 * HOUR;
+    const at = (h: number) => new ManualClock(day + 24 * HOUR + h * HOUR);
+    const alarmAt = (id: string, clock: ManualClock, severity: Alarm['perceivedSeverity']): Alarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: severity, probableCause: 'equipmentMalfunction', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' });
+    const sent = (since: ReturnType<typeof world.backends.stats>) => world.backends.stats().notifications.ok - since.notifications.ok;
+    const clearAt = async (h: Awaited<ReturnType<typeof harness>>, clock: ManualClock, id: string) => {
+      await signalAlarmCleared(h.engine, id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      return (await h.engine.get(id))!;
+    };
+
+    // Raised at 23:00: the ticket goes, nobody is woken; at 08:00 everyone is told (and paid: it lasted past 4 h).
+    const night = at(23);
+    const h1 = await harness(night, undefined, new Set(), hours);
+    const before = world.backends.stats();
+    try {
+      await h1.engine.start('service-operations', { alarm: alarmAt('ALM-Q1', night, 'critical') }, { workflowId: 'ALM-Q1' });
+      await h1.engine.runOnce();
+      expect(h1.tickets).toHaveLength(1);
+      expect(sent(before), 'no notice in quiet hours').toBe(0);
+      night.advance(8 * HOUR); // 07:00
+      await h1.engine.runOnce();
+      expect(sent(before)).toBe(0);
+      night.advance(HOUR); // 08:00
+      await h1.engine.runOnce();
+      const affected = affectedOfRun((await h1.journal.loadHistory('ALM-Q1')).steps);
+      expect(affected.length).toBeGreaterThan(10);
+      expect(sent(before), 'told at the hours\' end').toBe(affected.length);
+      night.advance(2 * HOUR); // 10:00, in the day: its end is told at once
+      const run = await clearAt(h1, night, 'ALM-Q1');
+      expect(run.output).toMatchObject({ notified: affected.length, resolutionNotices: affected.length, compensated: affected.length, cleared: true });
+      expect(sent(before)).toBe(2 * affected.length);
+    } finally {
+      await h1.close();
+    }
+
+    // Raised at 23:00, cleared at 01:00: over before the morning, told to nobody; nothing owed under 4 h.
+    const short = at(23);
+    const h2 = await harness(short, undefined, new Set(), hours);
+    const before2 = world.backends.stats();
+    try {
+      await h2.engine.start('service-operations', { alarm: alarmAt('ALM-Q2', short, 'major') }, { workflowId: 'ALM-Q2' });
+      await h2.engine.runOnce();
+      short.advance(2 * HOUR);
+      const run = await clearAt(h2, short, 'ALM-Q2');
+      expect(run.status).toBe('succeeded');
+      const out = run.output as ServiceOpsResult;
+      expect(out).toMatchObject({ notified: 0, resolutionNotices: 0, compensated: 0, cleared: true, ticket: 'executed' });
+      expect(out.notToldCleared).toBe(out.affected);
+      expect(sent(before2)).toBe(0);
+    } finally {
+      await h2.close();
+    }
+
+    // Raised at 23:00 on a run that looks for who shows it: a customer found at the alarm who calls
+    // the care line about it at 23:05 is awake, and told at the next look; the rest at 08:00.
+    const looking = at(23);
+    const contacts = createServiceContactLog({ store: memoryDocuments<ServiceContacts>(), onError: (err) => expect.fail(err.message) });
+    const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });
+    const h4 = await harness(looking, { customersOn: sessions.customersOn, firstContact: contacts.firstContact }, new Set(), hours);
+    const before4 = world.backends.stats();
+    try {
+      const alarm = alarmAt('ALM-Q4', looking, 'critical');
+      await h4.engine.start('service-operations', { alarm }, { workflowId: 'ALM-Q4' });
+      await h4.engine.runOnce();
+      const found = affectedOfRun((await h4.journal.loadHistory('ALM-Q4')).steps);
+      const caller = found[found.length - 1];
+      contacts.observe([{ event: { id: `${caller}-call`, customerId: caller, time: new Date(looking.now() + 5 * 60_000).toISOString(), source: 't', v: 1, kind: 'interaction', data: { channel: 'call', intent: 'technical_support', phase: 'start' } } as TwinEvent, time: looking.now() + 5 * 60_000 }]);
+      looking.advance(15 * 60_000);
+      await h4.engine.runOnce();
+      expect(sent(before4), 'the caller alone, at once').toBe(1);
+      looking.advance(9 * HOUR - 15 * 60_000); // 08:00
+      await h4.engine.runOnce();
+      expect(sent(before4), 'the rest at the hours\' end, the caller not twice').toBe(found.length);
+    } finally {
+      await h4.close();
+    }
+
+    // Raised at 19:00 (told at once), cleared at 22:00: told it is over at 08:00, not at 22:00.
+    const evening = at(19);
+    const h3 = await harness(evening, undefined, new Set(), hours);
+    const before3 = world.backends.stats();
+    try {
+      await h3.engine.start('service-operations', { alarm: alarmAt('ALM-Q3', evening, 'major') }, { workflowId: 'ALM-Q3' });
+      await h3.engine.runOnce();
+      const told = sent(before3);
+      expect(told).toBeGreaterThan(10);
+      evening.advance(3 * HOUR);
+      const waiting = await clearAt(h3, evening, 'ALM-Q3');
+      expect(waiting.status).toBe('waiting');
+      expect(sent(before3), 'no resolution notice at 22:00').toBe(told);
+      evening.advance(10 * HOUR); // 08:00
+      await h3.engine.runOnce();
+      expect((await h3.engine.get('ALM-Q3'))?.output).toMatchObject({ notified: told, resolutionNotices: told, cleared: true, durationMs: 3 * HOUR });
+      expect(sent(before3)).toBe(2 * told);
+    } finally {
+      await h3.close();
+    }
+  }, 90_000);
 
   it('a confirmed alarm, backdated to its first signal, is compensated only on a clear that shows it lasted past the threshold, not for being open at it', async () => {
     const clock = new ManualClock(world.clock.now());

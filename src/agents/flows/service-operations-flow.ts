@@ -21,6 +21,10 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 7 holds its notices to the contact policy's hours (decision 0088): an outage notice due
+ * in quiet hours waits for their end, watching (customers showing the incident, awake and using the
+ * service, are told at once), and is not sent if the outage cleared meanwhile; a resolution notice
+ * due in quiet hours waits for their end. The trouble ticket goes first, whatever the hour.
  * Version 6 hears every escalation: a watch lasts while the alarm is raised (it ended after a week,
  * and an escalation after that was never acted on), and a run that acts re-judges what is owed when
  * its alarm is made worse (its later notices' words, the compensation's amount, the difference to
@@ -34,7 +38,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 6;
+export const SERVICE_OPS_WORKFLOW_VERSION = 7;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -214,6 +218,12 @@ export interface ServiceOpsDeps {
   /** Who is showing the incident; without it the flow finds its customers once, at the alarm. */
   evidence?: IncidentEvidence;
   policy?: Partial<ServiceOpsPolicy>;
+  /**
+   * The first time at or after `now` when the contact policy lets the operator reach out (its quiet
+   * hours' end, or `now`): where the notices wait in quiet hours (version 7). Without it they go at
+   * any hour.
+   */
+  contactAllowedAt?: (now: number) => number;
 }
 
 /** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
@@ -370,7 +380,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -599,12 +609,13 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       /**
        * Waits for `signals` (one, or the first of several: version 6) at most `timeoutMs`; in
        * version 2, while the alarm is young, wakes every `showingEveryMs` to find the customers
-       * newly showing the incident, and tells them unless the run only watches (`tell` false). Each
+       * newly showing the incident, and tells them unless the run only watches (`tell` false); with
+       * `untold`, every customer showing it who was not told yet, newly found or not. Each
        * look is journaled (its window and whom it found), so a replay tells nobody twice. `key`
        * names the wait in the journal (default: the signal's name), for a body that waits for the
        * same signals more than once.
        */
-      const waitWatching = async <T>(signals: string | readonly string[], timeoutMs: number, o: { tell?: boolean; key?: string } = {}): Promise<{ payload: T | null; timedOut: boolean; signal?: string | null }> => {
+      const waitWatching = async <T>(signals: string | readonly string[], timeoutMs: number, o: { tell?: boolean; key?: string; untold?: boolean } = {}): Promise<{ payload: T | null; timedOut: boolean; signal?: string | null }> => {
         const tell = o.tell ?? true;
         const base = o.key ?? (typeof signals === 'string' ? signals : signals.join('|'));
         const wait = (ms: number, key: string | undefined) =>
@@ -621,7 +632,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             for (const c of fresh) known.add(c);
             look.found += fresh.length;
             if (tell) {
-              const out = await runBatches(ctx, outageNotices, alarm, fresh, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
+              // `untold` (the wait for the contact hours, version 7): everyone showing it not told yet, found at the alarm or not.
+              const toTell = o.untold ? [...new Set(seen)].filter((c) => !notified.includes(c)) : fresh;
+              const out = await runBatches(ctx, outageNotices, alarm, toTell, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
               notified.push(...out.executed);
               look.pending += out.pending.length;
               look.refused += out.refused;
@@ -673,10 +686,31 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         return clearedEarly !== undefined;
       };
       const none: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, head, 'notice-first', policy.firstBatch, told, toldOf);
-      const ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, rest, 'notice', policy.batchSize, told, toldOf);
-      const notToldCleared = clearedEarly ? customers.length - (firstOut === none ? 0 : head.length) : 0;
+      /**
+       * Version 7: in the contact policy's quiet hours the notices wait for their end, the ticket
+       * having gone first. The wait watches: a customer showing the incident meanwhile is told at
+       * once, and a clear ends it (then the outage is over and not told).
+       */
+      const dayFor = async (key: string): Promise<number | undefined> => {
+        if (version < 7 || !deps.contactAllowedAt) return undefined;
+        const nowMs = await ctx.now(key);
+        const opens = deps.contactAllowedAt(nowMs);
+        return opens > nowMs ? opens - nowMs : undefined;
+      };
+      let ticketStatus: GuardedStatus | undefined;
+      const nightMs = version >= 7 && !(await clearedNow('cleared-before-notice-hours')) ? await dayFor('notice-hours') : undefined;
+      if (nightMs !== undefined) {
+        ticketStatus = await ctx.step(ticket, { alarm, affected: customers.length });
+        const w = await waitWatching<AlarmCleared>(ALARM_CLEARED_SIGNAL, nightMs, { key: 'notice-hours', untold: true });
+        if (!w.timedOut) clearedEarly = w.payload ?? {};
+      }
+      // Those told while the run waited for the contact hours are not asked again (none before version 7).
+      const toldAtNight = customers.filter((c) => notified.includes(c)).length;
+      const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !notified.includes(c)) : some);
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf);
+      ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf);
+      const notToldCleared = clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0;
       notified.push(...firstOut.executed, ...restOut.executed);
 
       /** What the run reports at its end, from what it did. */
@@ -776,6 +810,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         const endMs = isCleared ? (clearTime ? Date.parse(clearTime) : await ctx.now('cleared-at')) : undefined;
         if (thresholdPaid) await payFound('compensation-later');
         else if (amountOf(alarm.perceivedSeverity) > 0 && endMs !== undefined && paidFromMs !== undefined && endMs - paidFromMs > policy.compensateAfterMs) await payFound(COMPENSATION_STEP_ID);
+        // Version 7: told it is over in the contact policy's hours, not woken for it.
+        const resolutionWait = isCleared && notified.length > 0 ? await dayFor('resolution-hours') : undefined;
+        if (resolutionWait !== undefined) await ctx.sleep('resolution-hours', resolutionWait);
         const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
         return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}) };
       }

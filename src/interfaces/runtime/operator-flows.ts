@@ -394,9 +394,11 @@ export function operatorFlows(
       },
       evidence: s.incidentEvidence,
       policy: s.serviceOpsPolicy,
+      // Its notices wait for the contact policy's hours, as campaigns' contacts do (decision 0088).
+      contactAllowedAt: contactHoursIn(s).contactAllowedAt,
     };
     // Versions 1 to 4 for the runs started before version 5 (they finish as they began).
-    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
+    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
       const b = bss.connectors;
