@@ -135,6 +135,8 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   const severity = judged.acting ?? judged.raised;
   const notices = readBatches(steps, /^notice(-first|-showing-\d+)?-\d+$/);
   const comp = readBatches(steps, /^compensation(-later)?-\d+$/);
+  // Version 6: the difference asked of those paid a lower severity's amount before the alarm was made worse.
+  const raised = readBatches(steps, /^compensation-uplift-[a-z]+-\d+-\d+$/);
   const resolution = readBatches(steps, /^resolution-\d+$/);
   const over = overBeforeNotice(steps);
   const amount = settings.compensation.find((c) => c.severity === severity);
@@ -153,7 +155,12 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     return finished ? notSent('not asked') : notYet('not asked yet');
   };
   const compensationOf = (c: string, notice: Treatment): Treatment => {
-    if (comp.done.has(c)) return SENT;
+    if (comp.done.has(c)) {
+      const up = raised.done.has(c) ? undefined : raised.why.get(c);
+      if (!up) return SENT;
+      const t = answered(up);
+      return { state: t.state, why: `paid at an earlier severity; the difference for ${severity}: ${t.why ?? up.status}` };
+    }
     const w = comp.why.get(c);
     if (w) return answered(w);
     if (watching) return notSent(`watched: a ${judged.raised} alarm pays nobody unless it escalates`);

@@ -129,5 +129,14 @@ describe('the service-operations view', () => {
     runs.get('alarm-8')!.steps.push({ ...step('severity-0', { severity: 'major', fromMs: T + 2 * H, outageFromMs: T + 2 * H }, T + 2 * H), stepId: 'severity' });
     expect((await view.incidents()).items.find((i) => i.alarmId === 'alarm-8')).toMatchObject({ watch: false, actingSeverity: 'major' });
     expect((await view.incident('alarm-8')).customers[0].compensation.why).toBe('decided once the outage has lasted past 4 h from its escalation, or at its clear');
+    // Paid major's amount, then made critical: the difference waiting for a person is said, not "sent".
+    const pending = { executed: [], pending: ['C2'], refused: 0, failed: 0, why: { C2: { status: 'pending-approval', reason: 'above the daily payout a person approves' } } };
+    runs.get('alarm-8')!.steps.push(
+      { ...step('compensation-0', batch(['C2']), T + 7 * H), stepId: 'compensation' },
+      { ...step('severity-1', { severity: 'critical', fromMs: T + 8 * H, outageFromMs: T + 2 * H }, T + 8 * H), stepId: 'severity' },
+      { ...step('compensation-uplift-critical-5-0', pending, T + 8 * H), stepId: 'compensation' },
+    );
+    expect((await view.incident('alarm-8')).customers[0].compensation).toEqual({ state: 'waiting', why: 'paid at an earlier severity; the difference for critical: waiting for a person: above the daily payout a person approves' });
+    expect((await view.incidents()).items.find((i) => i.alarmId === 'alarm-8')).toMatchObject({ actingSeverity: 'critical', compensatedCustomers: ['C2'] });
   });
 });
