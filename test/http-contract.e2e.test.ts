@@ -307,7 +307,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     expect((await call('GET', '/simulations/none')).status).toBe(404);
 
     // Intents.
-    // The small world has almost no prepaid customer (at-risk is its riskiest 10 %): planning for them is refused with the count and the segments that exist.
+    // The small world has almost no prepaid customer (at-risk is its riskiest 10 %): planning for them is refused with the count and the nearest segments that hold enough.
     // An accepted intent is answered at once, in planning; its report follows the planning to its end.
     const planned = (id: string) =>
       until(async () => {
@@ -317,7 +317,7 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const nobody = await call('POST', '/intents', { text: 'keep high-value prepaid customers at risk this month, budget 5000', accept: true });
     expect(nobody.status).toBe(201);
     expect(nobody.body).toMatchObject({ lifecycleStatus: 'planning', inProgress: 'planning' });
-    expect(await planned(String(nobody.body.intentId))).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds (no active customer|\d+ active customers?, fewer than the 100 a plan needs[^;]*); .*"high-value[a-z, -]*" \(\d+\)/)] });
+    expect(await planned(String(nobody.body.intentId))).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', shortfalls: [expect.stringMatching(/"high-value, prepaid, at-risk" holds (no active customer|1 active customer, fewer|\d+ active customers, fewer)[^;]*; (nearest segments that hold enough|no segment nearby holds 100; the largest nearby): "[^"]+" \(\d+\)/)] });
     // Six months: a plan counts the revenue kept to its horizon, and on the small world none pays by this month's end (no plan is proposed then).
     const text = 'keep high-value customers in the next 6 months, budget 5000';
     const proposed = (await call('POST', '/intents', { text })).body as unknown as { intent: { id: string } };

@@ -18,6 +18,8 @@ export interface CustomerScores {
   readonly churn: number;
   /** Customer lifetime value in currency units. */
   readonly clv: number;
+  /** Among the riskiest AT_RISK_SHARE of the scored customers (LiveScore.atRisk); absent: not known to be (a rule's `at_risk` reads 0). */
+  readonly atRisk?: boolean;
   /** Why there is no score (churn and clv are then NaN): said with the decision (score-basis.ts). */
   readonly unscored?: string;
 }

@@ -23,7 +23,7 @@ function customer(set: Partial<Record<FeatureName, number>> = {}): Float64Array 
   for (const [k, v] of Object.entries({ ...base, ...set })) f[FEATURE_INDEX[k as FeatureName]] = v as number;
   return f;
 }
-const risky = { churn: 0.45, clv: 900 };
+const risky = { churn: 0.45, clv: 900, atRisk: true };
 const call: DecisionContext = { channel: 'call', direction: 'inbound', now: NOON };
 
 function funnel(options: Partial<FunnelOptions> = {}) {
@@ -62,7 +62,13 @@ describe('decision funnel', () => {
     };
     const f = funnel({ catalogue: loadCatalogue(doc) });
     const low = f.decide('c1', customer({ monthly_price: 103 }), { churn: 0.05, clv: 900 }, { ...call, channel: 'web', reason: 'billing_complaint' });
-    expect(discardOf(low, 'retain-10')).toMatchObject({ step: 'eligibility', reason: expect.stringContaining('churn >= 0.1') });
+    expect(discardOf(low, 'retain-10')).toMatchObject({ step: 'eligibility', reason: expect.stringContaining('at_risk') });
+    // "At risk" is the riskiest tenth of the base as live scoring serves it (an intent's at-risk too),
+    // not a fixed probability: under a calibrated 30-day model the riskiest tenth starts near 0.02.
+    const riskiestTenth = f.decide('c1', customer({ monthly_price: 103 }), { churn: 0.03, clv: 900, atRisk: true }, { ...call, channel: 'web', reason: 'billing_complaint' });
+    expect(discardOf(riskiestTenth, 'retain-10')?.step).not.toBe('eligibility');
+    const notAmongThem = f.decide('c1', customer({ monthly_price: 103 }), { churn: 0.2, clv: 900, atRisk: false }, { ...call, channel: 'web', reason: 'billing_complaint' });
+    expect(discardOf(notAmongThem, 'retain-10')).toMatchObject({ step: 'eligibility' });
     expect(discardOf(low, 'old')).toMatchObject({ step: 'eligibility', reason: expect.stringContaining('Retired') });
     const web = f.decide('c1', customer({ monthly_price: 103 }), risky, { ...call, channel: 'web', reason: 'billing_complaint' });
     expect(discardOf(web, 'retain-25')).toMatchObject({ step: 'applicability', reason: expect.stringContaining('not offered on web') });

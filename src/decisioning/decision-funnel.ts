@@ -206,6 +206,7 @@ export class DecisionFunnel {
     vals.set(features.subarray(0, FEATURE_COUNT));
     vals[RULE_SLOT.churn] = churn;
     vals[RULE_SLOT.clv] = clv;
+    vals[RULE_SLOT.at_risk] = scores.atRisk ? 1 : 0;
     vals[RULE_SLOT.channel] = channelCode;
     vals[RULE_SLOT.direction] = DIRECTION_CODE[context.direction];
     const reasonCode = this.catalogue.vocabulary.reasonCode(context.reason);

@@ -163,6 +163,6 @@ describe('eligibility rules', () => {
   });
 
   it('has room for every feature in the value vector', () => {
-    expect(RULE_VALUE_COUNT).toBe(FEATURE_COUNT + 5);
+    expect(RULE_VALUE_COUNT).toBe(FEATURE_COUNT + 6);
   });
 });

@@ -9,12 +9,14 @@ import { formatRuleProblem, parseRule, type RuleNode, type RuleProblem } from '.
 export const RULE_SLOT = {
   churn: FEATURE_COUNT,
   clv: FEATURE_COUNT + 1,
-  channel: FEATURE_COUNT + 2,
-  direction: FEATURE_COUNT + 3,
-  reason: FEATURE_COUNT + 4,
+  /** 1 when the customer is "at risk": among the riskiest AT_RISK_SHARE by the served churn score (LiveScore.atRisk). */
+  at_risk: FEATURE_COUNT + 2,
+  channel: FEATURE_COUNT + 3,
+  direction: FEATURE_COUNT + 4,
+  reason: FEATURE_COUNT + 5,
 } as const;
 /** Length of the value vector compiled rules read. */
-export const RULE_VALUE_COUNT = FEATURE_COUNT + 5;
+export const RULE_VALUE_COUNT = FEATURE_COUNT + 6;
 /** Code of `direction` in the value vector. */
 export const DIRECTION_CODE = { inbound: 0, outbound: 1 } as const;
 /** Code of an unknown contact reason (never equal to any reason a rule names). */
@@ -59,6 +61,7 @@ export class RuleVocabulary {
     FEATURE_NAMES.forEach((n, i) => this.slots.set(n, { slot: i, type: FLAGS.has(n) ? 'flag' : 'num' }));
     this.slots.set('churn', { slot: RULE_SLOT.churn, type: 'num' });
     this.slots.set('clv', { slot: RULE_SLOT.clv, type: 'num' });
+    this.slots.set('at_risk', { slot: RULE_SLOT.at_risk, type: 'flag' });
     this.slots.set('channel', { slot: RULE_SLOT.channel, type: 'channel' });
     this.slots.set('direction', { slot: RULE_SLOT.direction, type: 'direction' });
     this.slots.set('reason', { slot: RULE_SLOT.reason, type: 'reason' });

@@ -97,6 +97,28 @@ export function twinMatcher(filters: readonly FeatureFilter[], extra?: ExtraFiel
   };
 }
 
+/**
+ * One field's value (a feature, or an extra field such as the churn score) of every twin that passes
+ * the filters, in slot order: what a too small segment's refusal reads to say how far a threshold
+ * must move for the segment to hold a plan (segment-resolution.ts).
+ */
+export function fieldValuesWhere(engine: TwinEngine, field: string, filters: readonly FeatureFilter[], extra?: ExtraFields): number[] {
+  const fields = queryFields(extra);
+  const at = fields.names.indexOf(field);
+  if (at < 0) throw new Error(`unknown field ${field}; the fields are ${fields.names.join(', ')}`);
+  const test = compileFilters(filters, fields);
+  const withExtra = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields));
+  const vec = new Float64Array(fields.names.length);
+  const out: number[] = [];
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    engine.features(id, engine.eventClock, vec);
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (test(vec)) out.push(vec[at]);
+  }
+  return out;
+}
+
 /** The ids of every twin that passes the filters, in slot order (the whole population for no filter). */
 export function twinIdsWhere(engine: TwinEngine, filters: readonly FeatureFilter[], extra?: ExtraFields): string[] {
   const fields = queryFields(extra);

@@ -293,7 +293,7 @@ describe('IntentService', () => {
     expect(executed).toHaveLength(0);
     // No plan is final: the intent fails with the reason instead of waiting in planning.
     expect(report).toMatchObject({ lifecycleStatus: 'failed', planSelection: 'no-plan', failureReason: expect.stringMatching(/^no plan: segment "high-value, prepaid, at-risk" holds no active customer/) });
-    expect(report.shortfalls[0]).toMatch(/segment "high-value, prepaid, at-risk" holds no active customer; closest segments that exist: "high-value, at-risk" \(400\)/);
+    expect(report.shortfalls[0]).toMatch(/segment "high-value, prepaid, at-risk" holds no active customer; nearest segments that hold enough: "high-value, at-risk" \(400\)/);
     expect(report.events.slice(-2).map((e) => e.kind)).toEqual(['plan-failed', 'failed']);
     await expect(service.execute(c.record.intent.id, { approvedBy: 'ana' })).resolves.toMatchObject({ ok: false });
     await expect(service.plan(c.record.intent.id)).rejects.toThrow(/failed is final/);

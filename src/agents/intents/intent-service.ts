@@ -9,7 +9,7 @@ import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
 import { describeControl, upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
-import { concreteSegment, resolveSegment, type CountSegments, type SegmentLevels, type SegmentSuggestion } from './segment-resolution.js';
+import { concreteSegment, resolveSegment, type CountSegments, type FieldValues, type SegmentLevels, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { controlGroupSize } from '../flows/campaign-audience.js';
@@ -83,10 +83,16 @@ export interface IntentServiceDeps {
   readonly authorize?: AuthorizeExecution;
   /**
    * Counts the live twins of segments: every plan's segment is resolved against them first, and an
-   * empty or too small one is refused with its count and the closest segments that exist. Without
+   * empty or too small one is refused with its count and the nearest segments that hold enough. Without
    * it (tests of the planner alone) segments are taken as they are.
    */
   readonly countSegments?: CountSegments;
+  /**
+   * One field's values over the live twins that pass some filters: a too small segment's refusal
+   * offers each of its thresholds loosened just enough to hold a plan. Without it only segments with
+   * a condition dropped or swapped are offered.
+   */
+  readonly segmentValues?: FieldValues;
   /**
    * What the relative named segments mean now (`at-risk`: the churn score the riskiest
    * AT_RISK_SHARE of the active customers start at), read when a plan is made for a segment that
@@ -346,7 +352,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     const levels = said.segment.named.includes('at-risk') ? await deps.segmentLevels?.() : undefined;
     const intent: Intent = levels ? { ...said, segment: concreteSegment(said.segment, levels) } : said;
     const population = deps.planningPopulation ? await deps.planningPopulation(intent.segment) : undefined;
-    const resolved = deps.countSegments ? await resolveSegment(said.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock(), ...(population ? { size: population.size } : {}), ...(levels ? { levels } : {}) }) : undefined;
+    const resolved = deps.countSegments ? await resolveSegment(said.segment, deps.countSegments, { minSize: deps.minSegmentSize, now: clock(), ...(population ? { size: population.size } : {}), ...(levels ? { levels } : {}), ...(deps.segmentValues ? { values: deps.segmentValues } : {}) }) : undefined;
     if (resolved && !resolved.ok) return { ok: false, reason: resolved.reason, closest: resolved.closest };
     const simulateMany = population?.simulateMany ?? deps.simulateMany;
     const selection = await planIntent(intent, { ...deps.planner, simulate: population?.simulate ?? deps.simulate, ...(simulateMany ? { simulateMany } : {}), idPrefix: `${intent.id}-r${round}-p` });

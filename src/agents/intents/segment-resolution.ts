@@ -1,14 +1,14 @@
-import { kthLargest } from '../../domain/kth-largest.js';
-import { AT_RISK_CHURN } from '../../intelligence/live/churn-risk-levels.js';
+import { AT_RISK_CHURN, type RiskiestShareLevel } from '../../intelligence/live/churn-risk-levels.js';
 import { formatFilter, type FeatureFilter } from '../../twin/feature-filter.js';
 import type { NamedSegment, Segment } from './intent-schema.js';
 
 /**
  * An intent's segment held against the twins: when a plan is made, the segment's conditions (named
  * segments spelt out in the one filter vocabulary, plus its filters) are counted over the live
- * population. An empty or too small segment is refused with its count and the closest segments
- * that do exist (one condition dropped or swapped), so that "keep high-value prepaid customers"
- * in a world without prepaid customers is never planned, run and reported on for nobody.
+ * population. An empty or too small segment is refused with its count and the nearest segments
+ * that are large enough (a threshold loosened just enough, one condition dropped or swapped), so
+ * that "keep high-value prepaid customers" in a world without prepaid customers is never planned,
+ * run and reported on for nobody.
  */
 
 /** A month of the twins' value: the bar for "high value" (arpu_3m) in the named segments. */
@@ -23,39 +23,9 @@ export const MIN_SEGMENT_SIZE = 100;
 /** How many of the closest existing segments a refusal names. */
 const CLOSEST_SHOWN = 3;
 
-/**
- * The share of the active base an intent's "at risk" means: its riskiest tenth, by the churn score
- * served when the plan is made. A fixed probability (it was `churn >= 0.1`, AT_RISK_CHURN) reads the
- * serving model's window and calibration and the world's churn: on `npm start`'s default world the
- * calibrated 30-day model scored 89 of 19,217 active customers at 0.1 or more, and "keep high-value
- * customers at risk" was refused there. A share of the riskiest means the same on every world.
- */
-export const AT_RISK_SHARE = 0.1;
-
-/** What a relative named segment meant when a plan was made (`at-risk`: the churn score its riskiest share starts at). */
+/** What a relative named segment meant when a plan was made (`at-risk`: the churn score its riskiest share started at, `AT_RISK_SHARE`). */
 export interface SegmentLevels {
-  readonly atRisk: {
-    /** The churn score from which a customer is at risk: the lowest of the riskiest `share` of the active base. */
-    readonly churn: number;
-    readonly share: number;
-    /** The active customers it was read over. */
-    readonly of: number;
-  };
-}
-
-/**
- * The churn score from which the riskiest `share` of `scores` start (their lowest), over the scores
- * that are numbers; undefined when there are none. Ties at the level are in: a level is a condition
- * `churn >= level`, which holds a few more than the share when many share its score. Found by
- * selection on a copy, not a sort: a planning reads it over the whole active base (200,000 twins
- * and more) on the server's thread (BENCHMARKS.md, "An intent's 'at risk' level").
- */
-export function riskiestShareLevel(scores: ArrayLike<number>, share: number = AT_RISK_SHARE): number | undefined {
-  const known = new Float64Array(scores.length);
-  let n = 0;
-  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i])) known[n++] = scores[i];
-  if (n === 0) return undefined;
-  return kthLargest(known, Math.min(n, Math.max(1, Math.ceil(n * share))), n);
+  readonly atRisk: RiskiestShareLevel;
 }
 
 /** `at-risk`'s level in words: "churn >= 0.0432, the riskiest 10 % of 19217 active customers". */
@@ -121,6 +91,12 @@ export function describeSegment(segment: Segment): string {
 /** Counts the active twins of each filter list (the twins with their live scores; one pass). */
 export type CountSegments = (filterLists: readonly (readonly FeatureFilter[])[]) => Promise<readonly number[]>;
 
+/**
+ * One field's value (a feature or a live score) of every twin that passes the filters (one pass):
+ * what a refusal reads to say how far a threshold must move for its segment to hold enough.
+ */
+export type FieldValues = (field: string, filters: readonly FeatureFilter[]) => Promise<readonly number[]>;
+
 /** The segment as resolved at planning: its conditions and how many customers it held then. */
 export interface ResolvedSegment {
   readonly description: string;
@@ -183,13 +159,80 @@ function nearby(segment: Segment): { segment: Segment; description: string; chan
   return out;
 }
 
+/** A threshold of a segment that may be loosened: the segment without it, and the condition it was. */
+interface Threshold {
+  readonly rest: Segment;
+  readonly condition: FeatureFilter & { readonly op: '>=' | '>' | '<=' | '<' };
+}
+
+const isThreshold = (f: FeatureFilter): f is Threshold['condition'] => (f.op === '>=' || f.op === '>' || f.op === '<=' || f.op === '<') && typeof f.value === 'number';
+
+/**
+ * The segment's conditions that are thresholds on a number (`high-value`, `at-risk`, `new-customers`
+ * and any filter with >=, >, <=, <), each with the segment without it: `at-risk` at `levels` (what it
+ * means now), the other named ones as the filters they are.
+ */
+function thresholdsOf(segment: Segment, levels: SegmentLevels | undefined): Threshold[] {
+  const out: Threshold[] = [];
+  segment.named.forEach((name, i) => {
+    const spelt = name === 'churned' ? [] : namedSegmentFilters(name, levels);
+    if (spelt.length === 1 && isThreshold(spelt[0])) out.push({ rest: { ...segment, named: segment.named.filter((_, j) => j !== i) }, condition: spelt[0] });
+  });
+  segment.filters.forEach((f, i) => {
+    if (isThreshold(f)) out.push({ rest: { ...segment, filters: segment.filters.filter((_, j) => j !== i) }, condition: f });
+  });
+  return out;
+}
+
+/** Significant digits a loosened threshold is written with: short enough to read, rounded outwards so it still holds the count said. */
+const THRESHOLD_DIGITS = 3;
+const roundOutwards = (x: number, up: boolean): number => {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const scale = 10 ** (THRESHOLD_DIGITS - 1 - Math.floor(Math.log10(Math.abs(x))));
+  // A hair's tolerance: 0.0151 × 10,000 is 150.99999999999997 in floating point, and is 151.
+  return (up ? Math.ceil(x * scale - 1e-9) : Math.floor(x * scale + 1e-9)) / scale;
+};
+
+/**
+ * Each threshold of the segment moved just far enough for it to hold `minSize` with every other
+ * condition kept (`high-value, prepaid, at-risk` holding 1 becomes `high-value, prepaid, churn >=
+ * 0.00871`): the least change that makes it plannable. Read from the values of the threshold's
+ * field among the customers the rest of the segment holds; none when the rest holds fewer.
+ */
+async function loosened(segment: Segment, levels: SegmentLevels | undefined, minSize: number, values: FieldValues): Promise<SegmentSuggestion[]> {
+  const out: SegmentSuggestion[] = [];
+  for (const { rest, condition } of thresholdsOf(segment, levels)) {
+    const known = (await values(condition.field, audienceFilters(rest, levels))).filter((x) => Number.isFinite(x));
+    if (known.length < minSize) continue;
+    const above = condition.op === '>=' || condition.op === '>';
+    // The minSize-th value from the side the condition keeps, rounded outwards: the rounded level holds at least minSize.
+    const sorted = [...known].sort((a, b) => (above ? b - a : a - b));
+    const level = roundOutwards(sorted[minSize - 1], !above);
+    const size = known.filter((x) => (above ? x >= level : x <= level)).length;
+    const filter: FeatureFilter = { field: condition.field, op: above ? '>=' : '<=', value: level };
+    const relaxed: Segment = { ...rest, filters: [...rest.filters, filter] };
+    // `at-risk` loosened says which riskiest share of the base its level now takes in.
+    const share = levels && condition.field === 'churn' && above ? await riskiestShareAt(level, values) : undefined;
+    out.push({ description: describeSegment(relaxed) + (share === undefined ? '' : ` (the riskiest ${share} % of active customers)`), segment: relaxed, size });
+  }
+  return out;
+}
+
+/** The share (in whole per cent, rounded up) of the active customers whose churn score is at least `level`. */
+async function riskiestShareAt(level: number, values: FieldValues): Promise<number | undefined> {
+  const scores = (await values('churn', audienceFilters({ named: [], filters: [], cells: [] }))).filter((x) => Number.isFinite(x));
+  return scores.length ? Math.ceil((100 * scores.filter((x) => x >= level).length) / scores.length) : undefined;
+}
+
 /**
  * Resolves a segment against the twins: its size now (`size` when the caller counted it already),
- * refused when under `minSize` with the closest segments that hold at least `minSize` (one change
- * away, else two; largest first), or, when none does, the largest of them that hold anyone at all.
+ * refused when under `minSize` with the nearest segments that hold at least `minSize`: fewest
+ * changes first (a threshold loosened just enough, given `values`, is one change, as is a condition
+ * dropped or a named segment swapped for its sibling; two when one is not enough), then the
+ * smallest (the least widened); or, when none does, the largest of them that hold anyone at all.
  * `levels` are what its relative named segments mean now (`at-risk`): its description says them.
  */
-export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number; size?: number; levels?: SegmentLevels }): Promise<SegmentResolution> {
+export async function resolveSegment(segment: Segment, count: CountSegments, options: { minSize?: number; now: number; size?: number; levels?: SegmentLevels; values?: FieldValues }): Promise<SegmentResolution> {
   const minSize = options.minSize ?? MIN_SEGMENT_SIZE;
   const levels = segment.named.includes('at-risk') ? options.levels : undefined;
   const description = describeSegment(segment);
@@ -201,14 +244,15 @@ export async function resolveSegment(segment: Segment, count: CountSegments, opt
   const [counted, ...sizes] = await count([audienceFilters(segment, levels), ...candidates.map((c) => audienceFilters(c.segment, levels))]);
   const size = options.size ?? counted;
   if (size >= minSize) return resolved(size);
-  const sized = candidates.map((c, i) => ({ ...c, size: sizes[i] }));
-  const bySize = (a: { size: number }, b: { size: number }) => b.size - a.size;
-  const big = (changes: number) => sized.filter((c) => c.changes === changes && c.size >= minSize).sort(bySize);
-  const enough = big(1).length ? big(1) : big(2);
-  const picked = (enough.length ? enough : sized.filter((c) => c.size > 0).sort((a, b) => a.changes - b.changes || bySize(a, b))).slice(0, CLOSEST_SHOWN);
+  const seen = new Set(candidates.map((c) => c.description));
+  const moved = options.values ? (await loosened(segment, levels, minSize, options.values)).filter((c) => !seen.has(c.description)).map((c) => ({ ...c, changes: 1 })) : [];
+  const sized = [...candidates.map((c, i) => ({ ...c, size: sizes[i] })), ...moved];
+  const nearest = (a: { size: number; changes: number }, b: { size: number; changes: number }) => a.changes - b.changes || a.size - b.size;
+  const enough = sized.filter((c) => c.size >= minSize).sort(nearest);
+  const picked = (enough.length ? enough : sized.filter((c) => c.size > 0).sort((a, b) => a.changes - b.changes || b.size - a.size)).slice(0, CLOSEST_SHOWN);
   const closest = picked.map((c) => ({ description: c.description, segment: c.segment, size: c.size }));
-  const why = size === 0 ? `segment "${description}" holds no active customer` : `segment "${description}" holds ${size} active customers, fewer than the ${minSize} a plan needs (its control group would measure nothing)`;
+  const why = size === 0 ? `segment "${description}" holds no active customer` : `segment "${description}" holds ${size} active customer${size === 1 ? '' : 's'}, fewer than the ${minSize} a plan needs (its control group would measure nothing)`;
   const list = closest.map((s) => `"${s.description}" (${s.size})`).join(', ');
-  const instead = enough.length ? `closest segments that exist: ${list}` : closest.length ? `no segment nearby holds ${minSize}; the largest nearby: ${list}` : 'no segment nearby holds anyone; widen it';
+  const instead = enough.length ? `nearest segments that hold enough: ${list}` : closest.length ? `no segment nearby holds ${minSize}; the largest nearby: ${list}` : 'no segment nearby holds anyone; widen it';
   return { ok: false, size, reason: `${why}${meaning}; ${instead}`, closest };
 }

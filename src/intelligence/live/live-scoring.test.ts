@@ -60,6 +60,20 @@ describe('live scoring', () => {
     expect(m.drift.features.length).toBeGreaterThan(0);
   });
 
+  it('serves "at risk" as the riskiest tenth of the scored customers: the level, and each twin in it or not', () => {
+    const level = live.atRiskLevel()!;
+    const scored = Array.from(live.active.keys()).filter((slot) => live.active[slot] === 1);
+    expect(level).toMatchObject({ share: 0.1, of: scored.length });
+    const atRisk = scored.filter((slot) => live.scoreOf(twins.engine.table.idAt(slot))!.atRisk);
+    // The riskiest tenth (ties at the level are in), each at the level or above, everyone else below it.
+    expect(atRisk.length).toBeGreaterThanOrEqual(Math.ceil(scored.length / 10));
+    expect(atRisk.length).toBeLessThan(scored.length / 10 + 5);
+    for (const slot of scored) expect(live.churn[slot] >= level.churn).toBe(atRisk.includes(slot));
+    // A customer who is not scored (churned, no plan) is not at risk, whatever their figure.
+    const out = live.active.findIndex((a, slot) => a !== 1 && slot < twins.engine.table.size);
+    if (out >= 0) expect(live.scoreOf(twins.engine.table.idAt(out))!.atRisk).toBe(false);
+  });
+
   it('scores every twin and re-scores a twin when an event changes its features, in the learned direction', async () => {
     const slot = live.active.findIndex((a, s) => a === 1 && twins.engine.features(twins.engine.table.idAt(s))![FEATURE_INDEX.complaints_90d] === 0);
     const id = twins.engine.table.idAt(slot);

@@ -11,7 +11,7 @@ import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic
 import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { LiveScoring, type LiveModel } from '../../intelligence/live/live-scoring.js';
 import { liveScoreFields } from '../../intelligence/live/score-fields.js';
-import { AT_RISK_SHARE, riskiestShareLevel } from '../../agents/intents/segment-resolution.js';
+import { AT_RISK_SHARE, riskiestShareLevel } from '../../intelligence/live/churn-risk-levels.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';

@@ -82,7 +82,7 @@ export function registerDecideCommand(program: Command): void {
               twins: twins.engine,
               scores: (id) => {
                 const s = live?.scoreOf(id);
-                return s?.active ? { churn: s.churn, clv: s.clv } : undefined;
+                return s?.active ? { churn: s.churn, clv: s.clv, atRisk: s.atRisk } : undefined;
               },
               unscored: () => whyUnscored(live !== null),
               records,

@@ -216,6 +216,7 @@ export function operatorFlows(
         vals.set(f.subarray(0, FEATURE_COUNT));
         vals[RULE_SLOT.churn] = score.churn;
         vals[RULE_SLOT.clv] = score.clv;
+        vals[RULE_SLOT.at_risk] = score.atRisk ? 1 : 0;
         vals[RULE_SLOT.channel] = CHANNELS.indexOf('app');
         vals[RULE_SLOT.direction] = DIRECTION_CODE.outbound;
         vals[RULE_SLOT.reason] = UNKNOWN_REASON;

@@ -28,7 +28,7 @@ import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
-import { AT_RISK_SHARE, audienceFilters, describeSegment, riskiestShareLevel } from '../../agents/intents/segment-resolution.js';
+import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
 import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
@@ -52,7 +52,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { openWorkflowJournal } from '../../store/open-workflow-journal.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import type { RecordStore } from '../../store/record-store.js';
-import { countTwins, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
+import { countTwins, fieldValuesWhere, twinMatcher, type ExtraFields } from '../../twin/twin-query.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinService } from '../../twin/twin-service.js';
@@ -218,7 +218,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     twins: twins.engine,
     scores: (id) => {
       const s = intelligence.live()?.scoreOf(id);
-      return s && s.active ? { churn: s.churn, clv: s.clv } : undefined;
+      return s && s.active ? { churn: s.churn, clv: s.clv, atRisk: s.atRisk } : undefined;
     },
     unscored: () => whyUnscored(intelligence.live() !== null),
     records,
@@ -438,19 +438,19 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     },
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
+    // A segment too small is offered its thresholds loosened just enough, read from the same twins.
+    segmentValues: async (field, filters) => fieldValuesWhere(twins.engine, field, filters, intelligence.scoreFields),
     // "At risk" is the riskiest share of today's active customers, whatever the serving model's window and the world's churn.
-    // Read off the live scores' typed arrays and selected, not sorted: computing every twin's features
-    // again and sorting held the server's thread 3.6 s a planning on 24,000 twins and 19.6 s on
-    // 200,000 at load 45; now 0.75 and 67 ms (`bench at-risk`, BENCHMARKS.md).
+    // The level live scoring serves (off its typed arrays, by selection: `bench at-risk`), which the
+    // catalogue's `at_risk` reads too: one notion of "at risk".
     segmentLevels: async () => {
       const live = intelligence.live();
       if (!live) {
         if (twins.engine.size === 0) return undefined;
         throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
       }
-      const scores = live.activeChurn();
-      const churn = riskiestShareLevel(scores, AT_RISK_SHARE);
-      return churn === undefined ? undefined : { atRisk: { churn, share: AT_RISK_SHARE, of: scores.length } };
+      const atRisk = live.atRiskLevel();
+      return atRisk ? { atRisk } : undefined;
     },
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
     // The plan's control group as its campaign will draw it (consent, other runs' holdouts, sleeping dogs), not a share of the segment.

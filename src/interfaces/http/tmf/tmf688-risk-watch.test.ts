@@ -10,7 +10,7 @@ describe('the TMF688 churn-risk watch', () => {
     const subs = [sub('half'), sub('low', 'threshold=0.2')];
     const watch = churnRiskWatch({ publish: (_api, _type, build, accept) => subs.filter((s) => !accept || accept(s)).forEach((s) => sent.push({ to: s.id, event: build(s) })) });
     const risk = new Map<string, { churn: number; active: boolean }>();
-    const live = { scoreOf: (id: string) => { const r = risk.get(id); return r && { ...r, clv: 0, clvLow: 0, clvHigh: 0 }; } };
+    const live = { scoreOf: (id: string) => { const r = risk.get(id); return r && { ...r, clv: 0, clvLow: 0, clvHigh: 0, atRisk: false }; } };
     const at = (churn: number, active = true) => { risk.set('C1', { churn, active }); watch(live, ['C1']); };
     at(0.1); // first seen: where the customer stands, no event
     at(0.15);
