@@ -119,7 +119,8 @@ describe('intent observer', () => {
       const o = await observer(run)(intent, plan([]), now);
       expect(o.values).toEqual({ accepted_offers: 3, acceptance_rate: 6, churn_rate: 4, retained_customers: 8, net_value: 8 * 900 - 126.25 });
       expect(o).toMatchObject({ asOf: now, baseline: { churn_rate: 20 }, spend: 126.25 });
-      expect(o.basis).toBe("campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%); 3 of 50 presented accepted; 126.25 spent; a treated customer's mean value 900");
+      // The net value's derivation, in its figures: the holdout's difference, valued at the treated's mean lifetime value, less the spend.
+      expect(o.basis).toBe("campaign x: 50 treated (2 churned since, 4%), 10 held out (2 churned, 20%); 3 of 50 presented accepted; 126.25 spent; net value (20% held out churned − 4% treated) × 50 treated × 900 a treated customer's mean lifetime value − 126.25 spent = 7073.75: each customer kept valued at their lifetime value (the plan's simulation counts the revenue kept to its horizon only)");
     }
   });
 

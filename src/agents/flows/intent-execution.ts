@@ -231,7 +231,12 @@ export function observationOfCampaignMeasure(m: CampaignMeasure, asOf: number): 
   const basis =
     `campaign ${m.campaignId}: ${treated} treated (${treatedChurned} churned since, ${pc(treatedRate)}), ` +
     `${control?.customers ?? 0} held out (${control?.churned ?? 0} churned, ${pc(controlRate)}${control?.awaitingTurn ? `; ${control.awaitingTurn} more held out whose turn has not come` : ''}); ${accepted} of ${presented} presented accepted; ${spend} spent` +
-    (m.meanValue !== undefined ? `; a treated customer's mean value ${round2(m.meanValue)}` : '') +
+    // Where the net value comes from, in its figures: a newcomer read "net value 10014.24" beside a plan expected at −421 and could not tell.
+    (valueKept !== undefined
+      ? `; net value (${pc(controlRate)} held out churned − ${pc(treatedRate)} treated) × ${treated} treated × ${round2(m.meanValue!)} a treated customer's mean lifetime value − ${spend} spent = ${cents(valueKept - spend)}: each customer kept valued at their lifetime value (the plan's simulation counts the revenue kept to its horizon only)`
+      : m.meanValue !== undefined
+        ? `; a treated customer's mean value ${round2(m.meanValue)}`
+        : '') +
     (m.leftOut && Object.keys(m.leftOut).length ? `; left out: ${Object.entries(m.leftOut).map(([why, n]) => `${n} ${why}`).join(', ')}` : '');
   return {
     asOf,
