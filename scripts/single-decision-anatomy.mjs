@@ -15,6 +15,8 @@
 // - what that list bets on: each posterior draw's intention to treat on the pilot's own offered arm against the
 //   list's value in the draw (the share of the list's variance it explains, the reading at which the list breaks
 //   even, and the posterior probability of being past it);
+// - the ranking's own cap: the agent's formula at the candidates' true population effects (read from their true
+//   responses), its top as many as the feature oracle picks, valued at the feature oracle's expectation;
 // - what sizing alone could reach: the agent's ranking cut at its best length with hindsight (over the
 //   truth, and over the feature oracle's expectation), and the feature oracle's own picks valued by the
 //   agent's posterior (does the agent see the value the feature oracle plans on?).
@@ -129,6 +131,33 @@ for (const file of files.sort()) {
     return treated / untreated;
   })();
 
+  // The ranking's own cap: the agent's formula (pilot-uplift.ts, effects shared by every candidate, a customer's
+  // differences carried by its acceptance, hazard and value) at the candidates' true population effects, read from
+  // their true responses (3-month churn, the contract's end counted: m_A the acceptors' treated ÷ untreated churn,
+  // m_N the others', r the acceptors' untreated churn ÷ the others', the calibration the true untreated churn ÷ the
+  // churn model's), the candidates ranked by it and the feature oracle's count of them taken: its expectation of them
+  // against its own picks'. What no effect estimate can lift, only a richer model of who responds.
+  const structure = (() => {
+    if (fo.length === 0 || !d.candidates.every((c) => c.response)) return null;
+    let aU = 0, aA = 0, nU = 0, nD = 0, sa = 0, sn = 0, churnTrue = 0, churnModel = 0;
+    for (const c of d.candidates) {
+      const s = horizonSurvival(c.response), a = c.response.accept;
+      aU += a * (1 - s.untreated); aA += a * (1 - s.accepted); nU += (1 - a) * (1 - s.untreated); nD += (1 - a) * (1 - s.declined);
+      sa += a; sn += 1 - a; churnTrue += 1 - s.untreated; churnModel += survive(c.churn);
+    }
+    const truth = { acceptedMultiplier: aA / aU, declinedMultiplier: nD / nU, selection: aU / sa / (nU / sn), calibration: churnTrue / churnModel };
+    const S = (h) => (1 - Math.min(1, Math.max(0, h))) ** H;
+    const at = (c, risk) => {
+      const a = model.acceptance(c.covariates).mean;
+      const norm = a * truth.selection + 1 - a;
+      const hA = (risk.hazard * truth.calibration * truth.selection) / norm, hN = (risk.hazard * truth.calibration) / norm;
+      const qA = (risk.endHazard * truth.calibration * truth.selection) / norm, qN = (risk.endHazard * truth.calibration) / norm;
+      return c.value * a * (S(hA * truth.acceptedMultiplier) * (1 - qA * truth.acceptedMultiplier) - S(hA) * (1 - qA)) + c.value * (1 - a) * (S(hN * truth.declinedMultiplier) * (1 - qN * truth.declinedMultiplier) - S(hN) * (1 - qN)) - d.contactCost - a * c.offerCost;
+    };
+    const top = (risk) => expectedOf([...candidates].sort((x, y) => at(y, risk(y)) - at(x, risk(x))).slice(0, fo.length).map((c) => c.customerId));
+    return { truth, expected: top((c) => ({ hazard: c.hazard, endHazard: 0 })), withEnds: d.withEnds?.candidates ? top((c) => d.withEnds.candidates[c.customerId]) : NaN };
+  })();
+
   // What the worth list's value hangs on: each posterior draw's intention to treat on the pilot's own offered arm (its
   // churn if offered against untouched, the churn model's calibration cancelling: Σ e·(a·r·m_A + (1 − a)·m_N)/(a·r + 1 − a)
   // ÷ Σ e), beside the list's value in that draw. The weighted regression of the one on the other says how much of the
@@ -230,6 +259,7 @@ for (const file of files.sort()) {
     scaled,
     ends,
     bet,
+    structure,
     pilot: { offered: offered.churned, offeredExpected: offered.expected, controls: controls.churned, controlsExpected: controls.expected, itt, ittSd, ittTruth, mA: model.acceptedMultiplier, mN: model.declinedMultiplier, r: model.selection, noEffect, accepted: model.acceptedShare },
   };
   const w = byWorld.get(d.world) ?? [];
@@ -250,11 +280,13 @@ for (const [world, seeds] of byWorld) {
     if (s.bet) console.log(`    what the worth list bets on: the pilot's intention to treat, posterior ${fmt(s.bet.itt.mean, 3)} ± ${fmt(s.bet.itt.sd, 3)} (truth ${fmt(p.ittTruth, 3)}), explains ${fmt(100 * s.bet.r2)} % of the list's variance; the list breaks even at ${fmt(s.bet.breakEven, 3)}, P(past it) ${fmt(s.bet.pastIt, 2)}`);
     if (s.scaled) console.log(`    feature oracle, its effect read from this pilot (s ${fmt(s.scaled.sMean, 2)} ± ${fmt(s.scaled.sSd, 2)} of the truth): risk-neutral ${s.scaled.neutral.n} contacts, true ${fmt(s.scaled.neutral.truth)}; sized as the agent sizes ${s.scaled.sized.n}, true ${fmt(s.scaled.sized.truth)}`);
     if (s.ends) console.log(`    with the contract-end model: as it runs ${s.ends.sized.n} contacts, true ${fmt(s.ends.sized.truth)}; worth list ${s.ends.worth.n} (${s.ends.worth.overlap} of them the feature oracle's), true ${fmt(s.ends.worth.truth)}, ${mixText(s.ends.worth.mix)}; its ranking at its best length in hindsight ${s.ends.hindsight.k}, true ${fmt(s.ends.hindsight.value)}`);
+    if (s.structure && s.fo.n > 0) console.log(`    the agent's formula at the candidates' true effects (m_A ${fmt(s.structure.truth.acceptedMultiplier, 2)}, m_N ${fmt(s.structure.truth.declinedMultiplier, 2)}, r ${fmt(s.structure.truth.selection, 2)}, calibration ${fmt(s.structure.truth.calibration, 2)}): its top ${s.fo.n} worth ${fmt(s.structure.expected)} in the feature oracle's expectation (${fmt(s.structure.withEnds)} read with the contract-end model), against its own picks' ${fmt(s.fo.expected)}`);
     console.log(`    the agent's ranking at its best length in hindsight: ${s.hindsight.k} contacts, true ${fmt(s.hindsight.value)}; by the feature oracle's expectation ${s.hindsightExpected.k} contacts, ${fmt(s.hindsightExpected.value)}`);
   }
   const sum = (f) => seeds.reduce((a, s) => a + f(s), 0);
   const fo = sum((s) => s.fo.truth);
   const share = (x) => (fo > 0 ? ` (${fmt((100 * x) / fo)} %)` : '');
   console.log(`  summed: feature oracle ${fmt(fo)} (${sum((s) => s.fo.n)}), expectation ${fmt(sum((s) => s.fo.expected))}; agent ${fmt(sum((s) => s.plan.truth))}${share(sum((s) => s.plan.truth))} (${sum((s) => s.plan.n)}); worth list ${fmt(sum((s) => s.worth.truth))}${share(sum((s) => s.worth.truth))} (${sum((s) => s.worth.n)}); agent's ranking at its best length in hindsight ${fmt(sum((s) => s.hindsight.value))}${share(sum((s) => s.hindsight.value))}; feature oracle with the pilot's effect: risk-neutral ${fmt(sum((s) => s.scaled?.neutral.truth ?? 0))}${share(sum((s) => s.scaled?.neutral.truth ?? 0))} (${sum((s) => s.scaled?.neutral.n ?? 0)}), sized ${fmt(sum((s) => s.scaled?.sized.truth ?? 0))}${share(sum((s) => s.scaled?.sized.truth ?? 0))} (${sum((s) => s.scaled?.sized.n ?? 0)})`);
+  if (seeds.some((s) => s.structure)) console.log(`  the agent's formula at the true effects, top as many as the feature oracle picks, in its expectation: ${fmt(sum((s) => s.structure?.expected ?? 0))} (${fmt(sum((s) => s.structure?.withEnds ?? 0))} with the contract-end model) against ${fmt(sum((s) => s.fo.expected))}`);
   if (seeds.every((s) => s.ends)) console.log(`  with the contract-end model: as it runs ${fmt(sum((s) => s.ends.sized.truth))}${share(sum((s) => s.ends.sized.truth))} (${sum((s) => s.ends.sized.n)}); worth list ${fmt(sum((s) => s.ends.worth.truth))}${share(sum((s) => s.ends.worth.truth))} (${sum((s) => s.ends.worth.n)}); its ranking at its best length in hindsight ${fmt(sum((s) => s.ends.hindsight.value))}${share(sum((s) => s.ends.hindsight.value))}`);
 }
