@@ -493,6 +493,28 @@ describe('service operations flow (sandbox)', () => {
       await h4.close();
     }
 
+    // A minor alarm at 23:00 made major at 00:00 and cleared at 06:00, all in quiet hours: nobody is
+    // told, and everyone is paid major's amount (it lasted 6 h as a major), as in the day.
+    const escalated = at(23);
+    const h5 = await harness(escalated, undefined, new Set(), hours);
+    const before5 = world.backends.stats();
+    try {
+      await h5.engine.start('service-operations', { alarm: alarmAt('ALM-Q5', escalated, 'minor') }, { workflowId: 'ALM-Q5' });
+      await h5.engine.runOnce();
+      escalated.advance(HOUR);
+      await signalAlarmSeverity(h5.engine, 'ALM-Q5', { escalatedTo: 'major', escalatedTime: new Date(escalated.now()).toISOString() });
+      await h5.engine.runOnce();
+      escalated.advance(6 * HOUR);
+      const run = await clearAt(h5, escalated, 'ALM-Q5');
+      const out = run.output as ServiceOpsResult;
+      expect(out).toMatchObject({ notified: 0, resolutionNotices: 0, cleared: true, escalatedTo: 'major', compensated: out.affected });
+      expect(out.affected).toBeGreaterThan(10);
+      expect(sent(before5)).toBe(0);
+      expect(world.backends.stats().billingAdjustments.ok - before5.billingAdjustments.ok).toBe(out.affected);
+    } finally {
+      await h5.close();
+    }
+
     // Raised at 19:00 (told at once), cleared at 22:00: told it is over at 08:00, not at 22:00.
     const evening = at(19);
     const h3 = await harness(evening, undefined, new Set(), hours);

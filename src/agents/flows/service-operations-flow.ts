@@ -564,6 +564,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
+  // When the contact policy next lets the operator reach out (version 7), journaled as a step.
+  const contactHours: StepDefinition<{ nowMs: number }, number> = {
+    id: 'contact-hours',
+    version: 1,
+    run: async ({ nowMs }) => ok(deps.contactAllowedAt ? deps.contactAllowedAt(nowMs) : nowMs),
+  };
   const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
@@ -633,7 +639,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             look.found += fresh.length;
             if (tell) {
               // `untold` (the wait for the contact hours, version 7): everyone showing it not told yet, found at the alarm or not.
-              const toTell = o.untold ? [...new Set(seen)].filter((c) => !notified.includes(c)) : fresh;
+              const toldSet = o.untold ? new Set(notified) : undefined;
+              const toTell = toldSet ? [...new Set(seen)].filter((c) => !toldSet.has(c)) : fresh;
               const out = await runBatches(ctx, outageNotices, alarm, toTell, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
               notified.push(...out.executed);
               look.pending += out.pending.length;
@@ -694,7 +701,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const dayFor = async (key: string): Promise<number | undefined> => {
         if (version < 7 || !deps.contactAllowedAt) return undefined;
         const nowMs = await ctx.now(key);
-        const opens = deps.contactAllowedAt(nowMs);
+        // Journaled: a replay after the policy changed takes the path the run took.
+        const opens = await ctx.step(contactHours, { nowMs }, { key: `${key}-open` });
         return opens > nowMs ? opens - nowMs : undefined;
       };
       let ticketStatus: GuardedStatus | undefined;
@@ -705,8 +713,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         if (!w.timedOut) clearedEarly = w.payload ?? {};
       }
       // Those told while the run waited for the contact hours are not asked again (none before version 7).
-      const toldAtNight = customers.filter((c) => notified.includes(c)).length;
-      const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !notified.includes(c)) : some);
+      const toldBefore = new Set(notified);
+      const toldAtNight = customers.filter((c) => toldBefore.has(c)).length;
+      const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !toldBefore.has(c)) : some);
       const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf);
       ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
       const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf);
@@ -747,6 +756,20 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         let judgements = 0;
         const judge = (fromMs: number) => ctx.step(severityStep, { severity: alarm.perceivedSeverity, fromMs, outageFromMs: paidFromMs ?? outageFromMs }, { key: `${SEVERITY_STEP_ID}-${judgements++}` });
         await judge(outageFromMs);
+        if (version >= 7 && isCleared) {
+          // Version 7: the alarm made worse and cleared while the run waited for the contact hours:
+          // the loop below hears no escalation once cleared, so the worst one sent is heard here, and
+          // what is owed is judged on it (a minor made major at night and cleared before the day
+          // was paid as a minor: nothing).
+          const worse = ACTING_ORDER.slice(ACTING_ORDER.indexOf(alarm.perceivedSeverity) + 1).reverse();
+          const w = worse.length > 0 ? await ctx.waitForAnySignal<Partial<AlarmEscalated> | null>(worse.map(alarmSeveritySignal), { timeoutMs: 0, fallback: null, key: 'escalated-before-clear' }) : undefined;
+          if (w && !w.timedOut && w.payload?.escalatedTo) {
+            const atMs = w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now('escalated-before-clear-at');
+            alarm = { ...alarm, perceivedSeverity: w.payload.escalatedTo };
+            if (paidFromMs === undefined && amountOf(alarm.perceivedSeverity) > 0) paidFromMs = atMs;
+            await judge(atMs);
+          }
+        }
         const asked = new Set<string>();
         const paid = new Map<string, number>();
         const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };

@@ -398,7 +398,7 @@ export function operatorFlows(
       // Its notices wait for the contact policy's hours, as campaigns' contacts do (decision 0088).
       contactAllowedAt: contactHoursIn(s).contactAllowedAt,
     };
-    // Versions 1 to 4 for the runs started before version 5 (they finish as they began).
+    // Versions 1 to 6 for the runs started before version 7 (they finish as they began).
     const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {

@@ -55,6 +55,9 @@ const CHECKPOINT_INTERVAL_MS = 30_000;
  * 20 s on a loaded machine puts the next one 200 s later, not back to back.
  */
 const CHECKPOINT_MAX_SHARE = 0.1;
+
+/** How long after the start a person's contact with no live call waits (503) for the interactions read back from the log. */
+const READ_BACK_WAIT_MS = 120_000;
 export { ALARM_MAX_AGE_MS, SANDBOX_ALARM_SOURCE } from './sandbox-alarms.js';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
 export const DEFAULT_RETENTION_BUDGET = 2000;
@@ -377,8 +380,17 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     }
     readBack = true;
   });
+  // The read back may take minutes (it comes from the one pass over the log): a person is answered
+  // 503 for the first two of them, then taken at their word until it is in, as before the read back
+  // was made. A care desk held off for the whole pass (10–15 minutes at load) was an outage of it.
+  let tookAtWord = false;
   services.decisions.setInContact((customerId, channel) => {
     const inProgress = assist.contexts.get(customerId).channels[channel]?.inProgress ?? false;
+    if (!readBack && !inProgress && performance.now() - readingBackSince >= READ_BACK_WAIT_MS) {
+      if (!tookAtWord) o.log(`assist: the customers' interactions before the start are still read back from ${startLogWaiting(running.startLog())} after ${READ_BACK_WAIT_MS / 60_000} minutes; until then a person on a call, chat or store visit with no call in progress seen since the start is taken at their word`);
+      tookAtWord = true;
+      return undefined;
+    }
     if (!readBack && !inProgress) {
       // Read back from the one pass over the log, which reads it whole (minutes on a year's log at load: 582 s on the default world at load 40).
       throw new TwinloopError('UNAVAILABLE', `whether ${customerId} is in contact on ${channel} now is not known yet: the customers' interactions before the server started are read back from ${startLogWaiting(running.startLog())}; ask again in 30 s`, { context: { retryAfterSeconds: 30 } });
