@@ -940,6 +940,36 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await context.close();
   });
 
+  it("the header says how far the twins' latest event trails the time it shows, read from the same answer, while the world runs ahead (a backfill)", async () => {
+    const page = await signedIn('hana', 'viewer', '/console/overview');
+    // The world as a first start's backfill moves it: a day per answer of GET /health, the twins' latest event left behind.
+    const DAY = 86_400_000;
+    const latest = Date.parse('2026-04-14T23:59:00Z');
+    let n = 0;
+    await page.route('**/health', async (route) => {
+      // A read in flight as the page closes has nobody to answer.
+      const real = (await route
+        .fetch()
+        .then((r) => r.json())
+        .catch(() => undefined)) as Json | undefined;
+      if (!real) return route.abort().catch(() => undefined);
+      n += 1;
+      const body = { ...real, eventClock: new Date(latest).toISOString(), worldClock: new Date(latest + 60_000 + n * DAY).toISOString(), clockSource: { kind: 'sandbox', phase: 'backfilling', speed: 3600 } };
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    });
+    await seen(page, '[data-testid=clock-label]', 'Simulated clock (backfilling history)');
+    for (let look = 0; look < 6; look++) {
+      await page.waitForTimeout(1_000);
+      // Both read at once, as a person reads the header.
+      const [shown, behind] = (await page.evaluate("[document.querySelector('[data-testid=event-clock]')?.textContent ?? '', document.querySelector('[data-testid=clock-behind]')?.textContent ?? '']")) as [string, string];
+      const days = Math.floor((Date.parse(shown.replace(' UTC', ':00Z').replace(' ', 'T')) - latest) / DAY);
+      // It said "1 d behind" beside a clock six days past the twins' latest event.
+      expect(behind.trim(), `beside ${shown}`).toBe(`(twins' latest event ${days} d behind (2026-04-14 23:59 UTC))`);
+    }
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.context().close();
+  }, JOURNEY_MS);
+
   it("a care agent reads a customer's bills as bars from zero, and the overview says whom its expected-churn link lists", async () => {
     // A customer whose bills differ little (a walk through the console found 20.00 and 22.50
     // drawn on an axis from 20: a sliver beside a tall bar).

@@ -133,7 +133,13 @@ function Who({ who }: { who: Identity }) {
  */
 const CLOCK_READ_MS = 1_000;
 
-/** The header's time: the world's (or the latest event's) as `GET /health` last answered it, read every CLOCK_READ_MS. */
+/**
+ * The header's time: the world's (or the latest event's) as `GET /health` last answered it, read every
+ * CLOCK_READ_MS, and how far the twins' latest event trails it, from the same answer. Said from the
+ * page's 5-second read beside a time read every second, the lag was seconds older than the time: while
+ * the history is backfilled a world's day passes in about a second, and "1 d behind" stood beside a
+ * clock 6 days past the twins' latest event.
+ */
 function LiveClock({ initial }: { initial: HealthClocks | undefined }) {
   const [read, setRead] = useState<HealthClocks>();
   useEffect(() => {
@@ -149,7 +155,18 @@ function LiveClock({ initial }: { initial: HealthClocks | undefined }) {
       clearTimeout(timer);
     };
   }, []);
-  return <strong data-testid="event-clock">{eventTime(headerClock(read ?? initial).now)}</strong>;
+  const shown = headerClock(read ?? initial);
+  return (
+    <>
+      <strong data-testid="event-clock">{eventTime(shown.now)}</strong>
+      {shown.behind && (
+        <span class="behind" data-testid="clock-behind">
+          {' '}
+          ({shown.behind})
+        </span>
+      )}
+    </>
+  );
 }
 
 /** The console: a header with the pages and the event clock, and the page the address names. */
@@ -185,12 +202,6 @@ export function App() {
           </nav>
           <span class="clock" title={clockText.title}>
             <span data-testid="clock-label">{clockText.label}</span> <LiveClock initial={health.data} />
-            {clockText.behind && (
-              <span class="behind" data-testid="clock-behind">
-                {' '}
-                ({clockText.behind})
-              </span>
-            )}
           </span>
           {who.known && <Who who={who} />}
         </header>
