@@ -38,7 +38,7 @@ describe('TMF921 Intent Management v5', () => {
   const structured = {
     '@type': 'Intent',
     name: 'Keep postpaid customers',
-    description: 'Keep postpaid customers this month',
+    description: 'Keep postpaid customers over the next 6 months',
     expression: {
       '@type': 'JsonLdExpression',
       iri: 'urn:example:intent:keep-postpaid',
@@ -48,7 +48,8 @@ describe('TMF921 Intent Management v5', () => {
         goal: 'retain',
         intentExpectation: [{ '@type': 'Expectation', id: 'e1', targetName: 'net_value', targetCondition: 'atLeast', targetValue: 0 }],
         segment: { '@type': 'Segment', named: ['postpaid'] },
-        horizon: { '@type': 'Horizon', amount: 1, unit: 'months' },
+        // Six months: on the small world no plan pays by a month's end (a plan counts the revenue kept to its horizon), and none is proposed then (decision 0087).
+        horizon: { '@type': 'Horizon', amount: 6, unit: 'months' },
         budget: { '@type': 'Budget', amount: 5000, currency: 'EUR' },
         policyMode: 'approve',
       },
