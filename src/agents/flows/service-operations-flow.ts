@@ -512,19 +512,23 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   });
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
   // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
-  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) => {
-    const amount = policy.compensation[alarm.perceivedSeverity] ?? 0;
-    return {
-      actionClass: 'compensation',
-      channel: 'app',
-      customerId,
-      domain: 'service_operations',
-      cost: amount,
-      params: { amount, reason: `network incident ${incident}`, alarmId: incident },
-      actor,
-      why: { summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`, evidence: { alarmId: alarm.id } },
-    };
+  // One request shape for the payment and the difference after an escalation (version 6).
+  const compensationAsk = (customerId: string, incident: string, amount: number, reason: string, why: ActionRequestInput['why']): ActionRequestInput => ({
+    actionClass: 'compensation',
+    channel: 'app',
+    customerId,
+    domain: 'service_operations',
+    cost: amount,
+    params: { amount, reason, alarmId: incident },
+    actor,
+    why,
   });
+  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) =>
+    compensationAsk(customerId, incident, policy.compensation[alarm.perceivedSeverity] ?? 0, `network incident ${incident}`, {
+      summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`,
+      evidence: { alarmId: alarm.id },
+    }),
+  );
   // Version 6: an escalation after the customers were paid at a lower severity's amount pays the
   // difference, asked once per customer and severity (`…:compensation-uplift-critical:C…`), so a
   // customer is owed, in all, the amount of the worst severity the outage reached.
@@ -532,16 +536,10 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     COMPENSATION_STEP_ID,
     (alarm, customerId, incident, _toldOf, paidBefore = 0) => {
       const amount = Math.max(0, (policy.compensation[alarm.perceivedSeverity] ?? 0) - paidBefore);
-      return {
-        actionClass: 'compensation',
-        channel: 'app',
-        customerId,
-        domain: 'service_operations',
-        cost: amount,
-        params: { amount, reason: `network incident ${incident} (now ${alarm.perceivedSeverity})`, alarmId: incident },
-        actor,
-        why: { summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} paid at its earlier severity`, evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore } },
-      };
+      return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
+        summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} paid at its earlier severity`,
+        evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore },
+      });
     },
     (alarm) => `${COMPENSATION_STEP_ID}-uplift-${alarm.perceivedSeverity}`,
   );
