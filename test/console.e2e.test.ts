@@ -719,7 +719,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // The suspected incidents' count is named by what it counts: bursts of bad sessions as well as of service calls.
     expect(await page.locator('[data-testid=svcops-summary] dt').allInnerTexts()).toContain('Suspected incidents (bursts of bad sessions or of service calls on a cell or site)');
     // Its figures as the API counts them: those found showing the outage after the first step are in them (the clean-clone CI saw 35 against the step's 34).
-    expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(counted.affectedCustomers.length), String(counted.notifiedCustomers.length), '0']);
+    expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(counted.affectedCustomers.length), String(counted.notifiedCustomers.length), '0', '0.00']);
     await page.context().close();
   }, JOURNEY_MS);
 

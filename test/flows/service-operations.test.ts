@@ -8,6 +8,7 @@ import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-o
 import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
+import { compensationPaid } from '../../src/agents/flows/service-operations-view.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
@@ -326,6 +327,13 @@ describe('service operations flow (sandbox)', () => {
       const received = { ...alarm, state: 'cleared' as const, clearedTime: new Date(clock.now()).toISOString(), sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };
       const judged = runSeverity(received, { status: 'succeeded', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } });
       expect(judged).toEqual({ raised: 'minor', acting: 'critical', outageFromMs: majorMs });
+      // What finance reads: each paid major's 5 and topped up 5, critical's 10 in all, from the credit each batch kept.
+      const steps = (await h.journal.loadHistory(alarm.id)).steps;
+      expect(steps.filter((s) => s.key.startsWith('compensation') && s.output).map((s) => (JSON.parse(s.output!) as { amount?: number }).amount)).not.toContain(undefined);
+      // (Settings with no amount: the figure comes from the batches alone.)
+      const paidOut = compensationPaid(steps, { compensation: [] }, 'critical');
+      expect(new Set(paidOut.raised)).toEqual(new Set(affected));
+      expect(paidOut.paid).toBe(10 * affected.length);
     } finally {
       await h.close();
     }

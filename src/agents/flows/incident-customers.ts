@@ -36,6 +36,12 @@ export interface RunReading {
   input?: unknown;
 }
 
+/**
+ * A top-up's batch key (version 6: `compensation-uplift-{severity}-{paid before}-{n}`): the difference
+ * paid after an escalation, with the severity and what its customers were paid before (a decimal too).
+ */
+export const UPLIFT_BATCH_KEY = /^compensation-uplift-([a-z]+)-(\d+(?:\.\d+)?)-\d+$/;
+
 const SENT: Treatment = { state: 'sent', why: null };
 const notSent = (why: string): Treatment => ({ state: 'not-sent', why });
 const notYet = (why: string): Treatment => ({ state: 'not-yet', why });
@@ -136,7 +142,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   const notices = readBatches(steps, /^notice(-first|-showing-\d+)?-\d+$/);
   const comp = readBatches(steps, /^compensation(-later)?-\d+$/);
   // Version 6: the difference asked of those paid a lower severity's amount before the alarm was made worse.
-  const raised = readBatches(steps, /^compensation-uplift-[a-z]+-\d+-\d+$/);
+  const raised = readBatches(steps, UPLIFT_BATCH_KEY);
   const resolution = readBatches(steps, /^resolution-\d+$/);
   const over = overBeforeNotice(steps);
   const amount = settings.compensation.find((c) => c.severity === severity);

@@ -327,6 +327,12 @@ export interface BatchOutcome {
    * Absent in batches journaled before it was kept.
    */
   why?: Record<string, { status: GuardedStatus | 'asked-before'; reason: string }>;
+  /**
+   * A compensation batch's credit to each of its customers (the payment, or the difference after an
+   * escalation): what the incidents view totals per incident. Absent in other batches, and in
+   * compensation batches journaled before it was kept (the view reads the settings then).
+   */
+  amount?: number;
 }
 
 /** The signal's payload. */
@@ -444,6 +450,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
         const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore);
+        if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
         const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
           try {

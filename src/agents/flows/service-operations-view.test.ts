@@ -139,4 +139,33 @@ describe('the service-operations view', () => {
     expect((await view.incident('alarm-8')).customers[0].compensation).toEqual({ state: 'waiting', why: 'paid at an earlier severity; the difference for critical: waiting for a person: above the daily payout a person approves' });
     expect((await view.incidents()).items.find((i) => i.alarmId === 'alarm-8')).toMatchObject({ actingSeverity: 'critical', compensatedCustomers: ['C2'] });
   });
+
+  it('shows the top-ups after an escalation and the credit paid per incident, payments and top-ups together, for finance', async () => {
+    const H = 3_600_000;
+    const raised = (executed: string[], amount?: number) => ({ ...batch(executed), ...(amount === undefined ? {} : { amount }) });
+    const made: ReceivedAlarm = { ...alarm('alarm-9', 'cell-4', T, T + 9 * H), perceivedSeverity: 'critical' };
+    // Major's 5 to C1, C2 and C3, then critical: the difference (5) to C1 and C2 (C3's failed), and critical's 10 to C4 found later.
+    const steps = [
+      step('affected-customers', ['C1', 'C2', 'C3', 'C4'], T + 61_000),
+      { ...step('severity-0', { severity: 'major', fromMs: T, outageFromMs: T }, T), stepId: 'severity' },
+      { ...step('compensation-0', raised(['C1', 'C2', 'C3'], 5), T + 4 * H), stepId: 'compensation' },
+      { ...step('severity-1', { severity: 'critical', fromMs: T + 5 * H, outageFromMs: T }, T + 5 * H), stepId: 'severity' },
+      { ...step('compensation-uplift-critical-5-0', { ...raised(['C1', 'C2'], 5), failed: 1, why: { C3: { status: 'failed', reason: 'billing down' } } }, T + 5 * H), stepId: 'compensation' },
+      { ...step('compensation-later-0', raised(['C4'], 10), T + 9 * H), stepId: 'compensation' },
+    ];
+    // The same run journaled before batches kept their credit: read from the settings (major 5, critical 10).
+    const unkept = steps.map((s) => (s.output && /^compensation/.test(s.key) ? { ...s, output: JSON.stringify({ ...JSON.parse(s.output), amount: undefined }) } : s));
+    const runs = new Map([
+      ['alarm-9', { status: 'succeeded', steps }],
+      ['alarm-10', { status: 'succeeded', steps: unkept }],
+    ]);
+    const view = serviceOperationsView({ alarms: { all: () => [made, { ...made, id: 'alarm-10' }] }, run: async (id) => runs.get(id) ?? null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
+    const { items, summary } = await view.incidents();
+    for (const i of items) expect(i).toMatchObject({ compensatedCustomers: ['C1', 'C2', 'C3', 'C4'], compensationRaisedCustomers: ['C1', 'C2'], compensationPaid: 3 * 5 + 2 * 5 + 10 });
+    expect(summary.compensationPaid).toBe(2 * 35);
+    // A top-up from a decimal amount paid before is read too (the key says 2.5).
+    runs.set('alarm-10', { status: 'succeeded', steps: [{ ...step('compensation-0', batch(['C1']), T + 4 * H), stepId: 'compensation' }, { ...step('compensation-uplift-critical-2.5-0', batch(['C1']), T + 5 * H), stepId: 'compensation' }] });
+    const decimal = (await view.incidents()).items.find((i) => i.alarmId === 'alarm-10');
+    expect(decimal).toMatchObject({ compensationRaisedCustomers: ['C1'], compensationPaid: 10 });
+  });
 });

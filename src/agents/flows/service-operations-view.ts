@@ -3,7 +3,7 @@ import type { StepRecord } from '../../store/workflow-journal.js';
 import { severityHistory, type AlarmInbox, type ReceivedAlarm, type SeverityChange } from './alarm-inbox.js';
 import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
-import { incidentCustomers, runSeverity, type CustomerTreatment, type RunReading } from './incident-customers.js';
+import { incidentCustomers, runSeverity, UPLIFT_BATCH_KEY, type CustomerTreatment, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
 
 /**
@@ -51,6 +51,13 @@ export interface IncidentView {
   affectedCustomers: string[];
   notifiedCustomers: string[];
   compensatedCustomers: string[];
+  /**
+   * Customers paid the difference after the alarm was made worse than the severity they were first
+   * paid at (the run's `compensation-uplift-*` batches, version 6): a top-up, on top of their payment.
+   */
+  compensationRaisedCustomers: string[];
+  /** The credit the run carried out for the incident, payments and top-ups together (what finance pays for it). */
+  compensationPaid: number;
   resolutionNotices: number;
   /** Suspected incidents on the alarm's cell or site, opened from a day before its raise until its clear. */
   anomalyIds: string[];
@@ -76,6 +83,8 @@ export interface IncidentSummary {
   affected: number;
   notified: number;
   compensated: number;
+  /** The credit carried out over every incident listed, payments and top-ups together. */
+  compensationPaid: number;
   medianTimeToDetectMs: number | null;
   medianTimeToFirstNoticeMs: number | null;
   /** Mean raise → clear over cleared alarms (MTTR). */
@@ -135,8 +144,37 @@ function sameObject(s: ViewSuspicion, a: ReceivedAlarm, cellsOfSite: (siteId: st
   return s.scope === 'Site' && cellsOfSite(s.objectId).includes(obj.id);
 }
 
+const NO_BATCH: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
+
+/**
+ * What the run paid: whom it paid the difference after an escalation, and the credit carried out in
+ * all (payments and top-ups). Each batch says its credit since it was kept (`BatchOutcome.amount`);
+ * an earlier one's is read from the settings: a top-up's from its key (its severity's amount less
+ * what its customers had), a payment's as what its customers had before a top-up, else the
+ * amount of the severity the run acts on.
+ */
+export function compensationPaid(steps: readonly StepRecord[], settings: Pick<ServiceOpsSettings, 'compensation'>, acting: ReceivedAlarm['perceivedSeverity'] | null): { raised: string[]; paid: number } {
+  const amountOf = (severity: string | null) => settings.compensation.find((c) => c.severity === severity)?.amount ?? 0;
+  const ok = steps.filter((s) => s.status === 'succeeded' && s.output);
+  const uplifts = ok.flatMap((s) => {
+    const m = UPLIFT_BATCH_KEY.exec(s.key);
+    return m ? [{ batch: parsed<BatchOutcome>(s, NO_BATCH), severity: m[1], before: Number(m[2]) }] : [];
+  });
+  const hadBefore = new Map<string, number>();
+  for (const u of uplifts) for (const c of [...u.batch.executed, ...u.batch.pending, ...Object.keys(u.batch.why ?? {})]) hadBefore.set(c, u.before);
+  let paid = 0;
+  for (const s of ok) {
+    if (!/^compensation(-later)?-\d+$/.test(s.key)) continue;
+    const b = parsed<BatchOutcome>(s, NO_BATCH);
+    const known = b.executed.find((c) => hadBefore.has(c));
+    paid += b.executed.length * (b.amount ?? (known !== undefined ? hadBefore.get(known)! : amountOf(acting)));
+  }
+  for (const u of uplifts) paid += u.batch.executed.length * (u.batch.amount ?? Math.max(0, amountOf(u.severity) - u.before));
+  return { raised: [...new Set(uplifts.flatMap((u) => u.batch.executed))], paid: Math.round(paid * 100) / 100 };
+}
+
 /** One alarm's view from its run's journaled steps. */
-export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicions: readonly ViewSuspicion[], deps: Pick<ServiceOpsViewDeps, 'cellsOfSite' | 'firstContact'>): IncidentView {
+export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicions: readonly ViewSuspicion[], deps: Pick<ServiceOpsViewDeps, 'cellsOfSite' | 'firstContact' | 'settings'>): IncidentView {
   const raised = Date.parse(a.raisedTime);
   const steps = run?.steps ?? [];
   const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
@@ -144,7 +182,7 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
   const notices = batches(/^notice(-first|-showing-\d+)?-\d+$/);
   // Each notified customer with when their batch was done (the notice was accepted by then).
   const noticeAt = new Map<string, number>();
-  for (const s of notices) for (const c of parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed) if (!noticeAt.has(c)) noticeAt.set(c, s.updatedAt);
+  for (const s of notices) for (const c of parsed<BatchOutcome>(s, NO_BATCH).executed) if (!noticeAt.has(c)) noticeAt.set(c, s.updatedAt);
   const notified = [...noticeAt.keys()];
   const firstNotice = [...noticeAt.values()];
   const end = a.clearedTime ? Date.parse(a.clearedTime) : Infinity;
@@ -153,6 +191,7 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
   const ahead = linked.length > 0 && linked[0].openedMs < reported;
   const affected = affectedOfRun(steps);
   const judged = run ? runSeverity(a, run) : null;
+  const money = compensationPaid(steps, deps.settings, judged?.acting ?? null);
   const contactFrom = linked.length > 0 ? Math.min(raised, linked[0].openedMs - CONTACT_LOOKBACK_MS) : raised;
   let contacted = 0;
   let toldFirst = 0;
@@ -183,8 +222,10 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
     severities: [...(severityHistory(a) ?? [{ perceivedSeverity: a.perceivedSeverity, fromTime: a.raisedTime }])],
     affectedCustomers: affected,
     notifiedCustomers: notified,
-    compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed),
-    resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, { executed: [], pending: [], refused: 0, failed: 0 }).executed.length, 0),
+    compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, NO_BATCH).executed),
+    compensationRaisedCustomers: money.raised,
+    compensationPaid: money.paid,
+    resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, NO_BATCH).executed.length, 0),
     anomalyIds: linked.map((s) => s.id),
     anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,
     detectedTime: new Date(ahead ? linked[0].openedMs : reported).toISOString(),
@@ -213,6 +254,7 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         affected: items.reduce((n, i) => n + i.affectedCustomers.length, 0),
         notified: items.reduce((n, i) => n + i.notifiedCustomers.length, 0),
         compensated: items.reduce((n, i) => n + i.compensatedCustomers.length, 0),
+        compensationPaid: Math.round(items.reduce((n, i) => n + i.compensationPaid, 0) * 100) / 100,
         medianTimeToDetectMs: median(items.map((i) => i.timeToDetectMs)),
         medianTimeToFirstNoticeMs: median(items.flatMap((i) => (i.timeToFirstNoticeMs === null ? [] : [i.timeToFirstNoticeMs]))),
         mttrMs: repairs.length ? Math.round(repairs.reduce((x, y) => x + y, 0) / repairs.length) : null,

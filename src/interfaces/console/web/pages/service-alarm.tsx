@@ -1,6 +1,6 @@
 import { Alert } from '../alert';
 import { seg } from '../api';
-import { count, duration, eventTime } from '../format';
+import { count, duration, eventTime, money } from '../format';
 import { useJson } from '../use-json';
 import { ALARMS, type ServiceOpsRun, type TmfAlarm } from './service-operations';
 import { compensatedWhen, compensationOf, orList, spanText, type OutageSettings } from '../outage-settings';
@@ -47,6 +47,10 @@ export interface IncidentCounts {
   readonly affectedCustomers: readonly string[];
   readonly notifiedCustomers: readonly string[];
   readonly compensatedCustomers: readonly string[];
+  /** Those paid the difference after the alarm was made worse than the severity they were first paid at. */
+  readonly compensationRaisedCustomers: readonly string[];
+  /** The credit carried out for the incident, payments and top-ups together. */
+  readonly compensationPaid: number;
   readonly resolutionNotices: number;
   /** The run only watches (a warning): nobody is told or compensated unless the alarm escalates (decision 0072). */
   readonly watch: boolean;
@@ -126,7 +130,9 @@ export function ServiceAlarm({ id }: { id: string }) {
           Outage notices sent to {count(incident?.notifiedCustomers.length ?? 0)}
           {count$((c) => c.notice, 'waiting') > 0 && `, ${count(count$((c) => c.notice, 'waiting'))} waiting for approval`}
           {count$((c) => c.notice, 'not-sent') > 0 && `, not sent to ${count(count$((c) => c.notice, 'not-sent'))}`}; compensation for {count(incident?.compensatedCustomers.length ?? 0)}
-          {count$((c) => c.compensation, 'waiting') > 0 && ` (${count(count$((c) => c.compensation, 'waiting'))} waiting for approval)`}; resolution notices to {count(incident?.resolutionNotices ?? 0)}.
+          {count$((c) => c.compensation, 'waiting') > 0 && ` (${count(count$((c) => c.compensation, 'waiting'))} waiting for approval)`}
+          {incident && incident.compensationRaisedCustomers.length > 0 && `, ${count(incident.compensationRaisedCustomers.length)} of them topped up after an escalation`}
+          {incident && incident.compensationPaid > 0 && `, ${money(incident.compensationPaid)} paid in all`}; resolution notices to {count(incident?.resolutionNotices ?? 0)}.
         </p>
         {(whyNotTold.length > 0 || whyNotPaid.length > 0) && (
           <dl class="facts" data-testid="why-not">

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { seg } from '../api';
-import { count, duration, eventTime } from '../format';
+import { count, duration, eventTime, money } from '../format';
 import { useJson } from '../use-json';
 import { FoundInHistoryMark, SuspectedIncidents, type Anomaly } from './suspected-incidents';
 import { historySummary } from '../found-in-history';
@@ -47,6 +47,7 @@ interface Incident extends IncidentCounts {
 interface IncidentSummary {
   readonly notified: number;
   readonly compensated: number;
+  readonly compensationPaid: number;
   readonly medianTimeToDetectMs: number | null;
   readonly medianTimeToFirstNoticeMs: number | null;
   readonly mttrMs: number | null;
@@ -124,6 +125,8 @@ export function ServiceOperations() {
           <dd data-testid="notified-total">{totals ? count(totals.notified) : '–'}</dd>
           <dt>Customers compensated</dt>
           <dd>{totals ? count(totals.compensated) : '–'}</dd>
+          <dt>Compensation paid (payments and top-ups after an escalation)</dt>
+          <dd data-testid="paid-total">{totals ? money(totals.compensationPaid) : '–'}</dd>
           <dt>Time to notify (median, raise to first notice)</dt>
           <dd data-testid="time-to-notify">{totals?.medianTimeToFirstNoticeMs == null ? 'no notice sent yet' : duration(totals.medianTimeToFirstNoticeMs)}</dd>
           <dt>Mean time to repair</dt>
@@ -158,6 +161,7 @@ export function ServiceOperations() {
                 <th scope="col" class="num">Affected</th>
                 <th scope="col" class="num">Notified</th>
                 <th scope="col" class="num">Compensated</th>
+                <th scope="col" class="num">Paid</th>
                 <th scope="col">First notice</th>
                 <th scope="col">Seen before</th>
                 <th scope="col">Flow</th>
@@ -190,7 +194,13 @@ export function ServiceOperations() {
                       <td class="num" data-testid="notified-count">
                         {count(incident?.notifiedCustomers.length)}
                       </td>
-                      <td class="num">{count(incident?.compensatedCustomers.length)}</td>
+                      <td class="num">
+                        {count(incident?.compensatedCustomers.length)}
+                        {incident && incident.compensationRaisedCustomers.length > 0 && <span class="muted"> ({count(incident.compensationRaisedCustomers.length)} topped up)</span>}
+                      </td>
+                      <td class="num" data-testid="paid-count">
+                        {incident ? money(incident.compensationPaid) : '–'}
+                      </td>
                       <td>{incident?.timeToFirstNoticeMs == null ? '–' : `after ${duration(incident.timeToFirstNoticeMs)}`}</td>
                       <td data-testid="seen-before">
                         {incident?.anomalyLeadMs == null ? '–' : incident.anomalyLeadMs >= 0 ? `${duration(incident.anomalyLeadMs)} by calls or bad sessions` : 'no (the signals came after)'}
