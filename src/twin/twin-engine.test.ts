@@ -82,6 +82,30 @@ describe('twin engine', () => {
     expect(view.features.tenure_days).toBeGreaterThan(790);
   });
 
+  it("keeps a plan's allowances through a change of its price alone, whatever the order the events arrive in", () => {
+    const sub = (id: string, hours: number, data: Record<string, unknown>): TwinEvent => ({ id, kind: 'subscription', customerId: 'C1', time: iso(T0 + hours * H), source: 't', v: 1, data: { subscriptionId: 'S1', productKind: 'plan', productId: 'fibre-m', ...data } }) as TwinEvent;
+    const events = [
+      customer(),
+      sub('act', 0, { action: 'activated', monthlyPrice: 40, dataAllowanceMb: 20_000, voiceAllowanceMin: 600 }),
+      // A price change names the plan and its new price, as the sandbox's (and a BSS's) notice does.
+      sub('rise', 24, { action: 'plan_changed', monthlyPrice: 43.2, reason: 'price_change' }),
+    ];
+    for (const e of events) expect(validateEvent(e).ok).toBe(true);
+    for (const order of [events, [events[0], events[2], events[1]]]) {
+      const engine = new TwinEngine();
+      applyAll(engine, order);
+      const view = engine.view('C1')!;
+      expect(view.features.monthly_price).toBe(43.2);
+      expect(view.features.data_allowance_mb).toBe(20_000);
+      expect(view.features.voice_allowance_min).toBe(600);
+    }
+    // A change that states the new terms takes them.
+    const engine = new TwinEngine();
+    applyAll(engine, [...events, sub('down', 48, { action: 'plan_changed', productId: 'fibre-s', monthlyPrice: 30, dataAllowanceMb: 5_000, voiceAllowanceMin: 300 })]);
+    expect(engine.view('C1')!.features.data_allowance_mb).toBe(5_000);
+    expect(engine.view('C1')!.features.monthly_price).toBe(30);
+  });
+
   it('counts a prepaid customer’s top-ups as their monthly spend (ARPU), without bills', () => {
     const engine = new TwinEngine();
     const prepaid: TwinEvent = { ...customer(), data: { segment: 'consumer', billing: 'prepaid', contractMonths: 0, paymentMethod: 'voucher', since: '2024-01-01T00:00:00Z' } } as TwinEvent;

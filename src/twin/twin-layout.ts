@@ -74,6 +74,8 @@ const scalars = layout(
     ['prodHash', 'f64', PRODUCT_SLOTS],
     ['prodStatusTime', 'f64', PRODUCT_SLOTS],
     ['prodPlanTime', 'f64', PRODUCT_SLOTS],
+    // When the allowances were last stated: an event may move the price alone (a price change).
+    ['prodTermsTime', 'f64', PRODUCT_SLOTS],
     ['prodActivated', 'f64', PRODUCT_SLOTS],
     ['ticketTime', 'f64', TICKET_SLOTS],
     ['cellHash', 'f64', CELL_SLOTS],

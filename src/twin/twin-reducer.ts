@@ -380,6 +380,9 @@ function applySubscription(c: TwinCursor, e: EventOf<'subscription'>, time: numb
     c.u8[b(c, OFF.prodStatus) + slot] = PRODUCT_STATUS.none;
     c.f64[f(c, OFF.prodStatusTime) + slot] = 0;
     c.f64[f(c, OFF.prodPlanTime) + slot] = 0;
+    c.f64[f(c, OFF.prodTermsTime) + slot] = 0;
+    c.u32[w(c, OFF.prodDataMb) + slot] = 0;
+    c.u32[w(c, OFF.prodVoiceMin) + slot] = 0;
     c.f64[f(c, OFF.prodActivated) + slot] = 0;
   }
   const kind = d.action === 'addon_added' || d.action === 'addon_removed' || d.productKind === 'addon' ? PRODUCT_KIND.addon : PRODUCT_KIND.plan;
@@ -408,8 +411,21 @@ function applySubscription(c: TwinCursor, e: EventOf<'subscription'>, time: numb
       c.f64[pt] = time;
       c.u32[w(c, OFF.prodId) + slot] = pid;
       c.u32[w(c, OFF.prodPriceCents) + slot] = price;
-      c.u32[w(c, OFF.prodDataMb) + slot] = Math.round(d.dataAllowanceMb ?? 0);
-      c.u32[w(c, OFF.prodVoiceMin) + slot] = Math.round(d.voiceAllowanceMin ?? 0);
+    }
+  }
+  // The allowances by the latest event that states them, apart from the plan and price: a price
+  // change names the plan and its new price only, and read with them it left every customer of a
+  // repriced plan with no allowance (data_allowance_mb 0, never over it) until the plan changed.
+  if (d.dataAllowanceMb !== undefined || d.voiceAllowanceMin !== undefined) {
+    const tt = f(c, OFF.prodTermsTime) + slot;
+    const data = Math.round(d.dataAllowanceMb ?? 0);
+    const voice = Math.round(d.voiceAllowanceMin ?? 0);
+    const curData = c.u32[w(c, OFF.prodDataMb) + slot];
+    // Same instant: the larger allowance wins (data, then voice), whatever the order of arrival.
+    if (time > c.f64[tt] || (time === c.f64[tt] && (data > curData || (data === curData && voice > c.u32[w(c, OFF.prodVoiceMin) + slot])))) {
+      c.f64[tt] = time;
+      c.u32[w(c, OFF.prodDataMb) + slot] = data;
+      c.u32[w(c, OFF.prodVoiceMin) + slot] = voice;
     }
   }
 }
