@@ -16,7 +16,7 @@ import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance/offer-settlement.js';
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
-import { cents } from '../../decisioning/action-pricing.js';
+import { cents, offeringPrice } from '../../decisioning/action-pricing.js';
 import { ManualClock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
@@ -30,18 +30,18 @@ import { outcomeOf } from '../../agents/flows/connector-executor.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { holdoutRegister } from '../../agents/governance/holdout-register.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
-import { campaignDelivery, HOLD_READ_EVERY_CONTACTS, MAX_WAITING_FOR_A_PERSON } from './campaign-delivery.js';
+import { batchShare, campaignDelivery, CONTACTS_PER_BATCH, HOLD_READ_EVERY_CONTACTS, MAX_WAITING_FOR_A_PERSON } from './campaign-delivery.js';
 import { contactGate, resolveContactPolicy } from '../../decisioning/contact-policy.js';
 import type { OperatorServices } from './operator-services.js';
 
 const T0 = Date.parse('2026-11-01T00:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** An active postpaid customer with one plan and a complaint (so the service check-in is eligible), a customer since `days` ago. */
-function customer(engine: TwinEngine, id: string, days = 400, marketing = true): void {
+/** An active postpaid customer with one plan (at `monthlyPrice`) and a complaint (so the service check-in is eligible), a customer since `days` ago. */
+function customer(engine: TwinEngine, id: string, days = 400, marketing = true, monthlyPrice = 40): void {
   const events: TwinEvent[] = [
     { id: `${id}-c`, kind: 'customer', customerId: id, time: iso(T0 - days * DAY_MS), source: 't', v: 1, data: { segment: 'consumer', billing: 'postpaid', contractMonths: 12, paymentMethod: 'card', since: iso(T0 - days * DAY_MS), consent: { marketing } } },
-    { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - (days - 1) * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice: 40 } },
+    { id: `${id}-s`, kind: 'subscription', customerId: id, time: iso(T0 - (days - 1) * DAY_MS), source: 't', v: 1, data: { action: 'activated', subscriptionId: `${id}-L1`, productKind: 'plan', productId: 'P1', monthlyPrice } },
   ];
   for (const e of events) engine.apply(e, Date.parse(e.time));
 }
@@ -73,11 +73,11 @@ const dirs: string[] = [];
  * and discount wait for a person (an operator's policy that has campaigns' offers approved); the
  * offers' settlements kept in `records`, where the campaign reads them. `acted` holds what was carried out.
  */
-async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStore, contact?: GuardedExecutorOptions['contact'], clock = new ManualClock(T0)) {
+async function guardedWithOffersApproved(engine: TwinEngine, records: RecordStore, contact?: GuardedExecutorOptions['contact'], clock = new ManualClock(T0), approved = true) {
   const gdir = mkdtempSync(join(tmpdir(), 'flows-campaign-gov-'));
   dirs.push(gdir);
   const store = await openGovernanceStore({ kind: 'sqlite', dataDir: gdir });
-  const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.actionClass === 'offer' || r.actionClass === 'discount' ? { ...r, mode: 'approve' as const } : r)) });
+  const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (approved && (r.actionClass === 'offer' || r.actionClass === 'discount') ? { ...r, mode: 'approve' as const } : r)) });
   const catalogue = defaultCatalogue();
   const acted: ActionRequest[] = [];
   const queue = createApprovalQueue(store, clock);
@@ -534,7 +534,13 @@ describe('campaign delivery', () => {
     expect(of('bonus-app').presented + of('discount-app').presented).toBe(5);
     const refusals = { ...of('bonus-app').notContacted };
     for (const [why, n] of Object.entries(of('discount-app').notContacted ?? {})) refusals[why] = (refusals[why] ?? 0) + n;
-    expect(refusals).toEqual({ 'marketing-consent': 1, 'quiet-hours': 1 });
+    // The contacts go out in batches (decision 0089): one of each variant while a variant has carried
+    // none out (requests 1-2, 3-4), then the rest up to the hold's next read (5-10), of which the four
+    // asked after the evening came are refused by quiet hours, each counted, and the tick stops there.
+    expect(refusals).toEqual({ 'marketing-consent': 1, 'quiet-hours': 4 });
+    expect(requests).toBe(HOLD_READ_EVERY_CONTACTS);
+    // Those four wait at the head of the queue for the next tick: nobody is lost.
+    expect(view.audienceLeft).toBe(40 - 5 - 1);
     await records.close();
   });
 
@@ -1276,6 +1282,137 @@ describe('campaign delivery', () => {
     const restarted = campaignDelivery(() => services, records, () => 10.5);
     expect((await restarted.view('old'))!).toMatchObject({ spent: 1.5 + 10, reserved: 10 });
     expect((await restarted.stats('old')).variants[0]).toMatchObject({ spent: 11.5, reserved: 10 });
+    await records.close();
+  });
+
+  /**
+   * A campaign of retain-10 (a discount at each customer's own monthly price) over `prices.length`
+   * customers, under the real executor with the default policy (discounts carried out), its contacts
+   * asked `perBatch` at once; `asked` holds every request with its answer, `concurrent` the most asked at once.
+   */
+  async function batchedCampaign(id: string, prices: readonly number[], budget: number, perBatch?: number) {
+    const engine = new TwinEngine();
+    prices.forEach((p, i) => customer(engine, `C${String(i).padStart(2, '0')}`, 400, true, p));
+    const store = await freshRecords();
+    let saves = 0;
+    const records = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'put') return (collection: string, ...rest: unknown[]) => (collection === 'campaigns' && saves++, (target.put as (...a: unknown[]) => unknown)(collection, ...rest));
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as RecordStore;
+    const { store: gov, guarded, acted } = await guardedWithOffersApproved(engine, records, undefined, new ManualClock(T0), false);
+    const asked: { customerId: string; runBudgetLeft: number; status: string; guardrail?: string; moved?: number }[] = [];
+    let now = 0;
+    let concurrent = 0;
+    const services = servicesOver(engine, async (r) => {
+      concurrent = Math.max(concurrent, ++now);
+      // In the order asked.
+      const entry: (typeof asked)[number] = { customerId: r.customerId!, runBudgetLeft: r.runBudgetLeft!, status: 'asked' };
+      asked.push(entry);
+      try {
+        const a = await guarded.execute(r);
+        Object.assign(entry, { status: a.status, ...(a.verdict?.guardrail ? { guardrail: a.verdict.guardrail } : {}), moved: cents((a.cost ?? 0) + (a.onAcceptance ?? 0)) });
+        return a;
+      } finally {
+        now--;
+      }
+    });
+    // Each contact priced as the executor prices it, at the customer's own monthly price (operator-flows.ts offerCostOf).
+    const catalogue = defaultCatalogue();
+    const offerCost = (offerId: string, customerId?: string) => offeringPrice(catalogue.byId.get(offerId)!, customerId ? (engine.features(customerId)?.[FEATURE_INDEX.monthly_price] ?? 0) : 50);
+    // Drawn in the order of their ids (C00 first), whatever their value.
+    const reader = { atStake: (id: string) => 100 - Number(id.slice(1)), profile: () => undefined, kindOf: () => 'discount' as const };
+    const delivery = campaignDelivery(() => services, records, offerCost, reader, undefined, undefined, perBatch);
+    await delivery.open({ campaignId: id, variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' }], budget, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const tick = (n: number) => delivery.apply(id, { tick: n, shares: { v: 1 }, paused: [], remainingBudget: budget });
+    return { delivery, asked, acted, tick, saves: () => saves, concurrent: () => concurrent, close: async () => (await gov.close(), await store.close()) };
+  }
+
+  it(`asks its contacts ${CONTACTS_PER_BATCH} at once, each judged on its own with an equal share of what the campaign has left, and saves the campaign once a batch`, async () => {
+    const c = await batchedCampaign('batches', Array.from({ length: 31 }, () => 40), 4_000);
+    await c.tick(1);
+    // A tick paces itself at a quarter of what is left (1,000): every one of the 31 is reached.
+    expect(c.asked.map((a) => a.status), JSON.stringify(c.asked)).toEqual(Array.from({ length: 31 }, () => 'executed'));
+    expect(c.concurrent()).toBe(CONTACTS_PER_BATCH);
+    // The first contact alone (whether the variant waits for a person), then batches up to each read of
+    // the hold (9, 10, 10, 1): each contact of a batch asks with the same share of what was left then.
+    const price = c.asked[0].moved!;
+    expect(price).toBeGreaterThan(0);
+    let left = 4_000;
+    for (const size of [1, 9, 10, 10, 1]) {
+      const batch = c.asked.splice(0, size);
+      expect(batch.map((a) => a.runBudgetLeft)).toEqual(batch.map(() => batchShare(left, size)));
+      expect(batch.reduce((s, a) => s + a.runBudgetLeft, 0)).toBeLessThanOrEqual(left + 1e-9);
+      left = cents(left - size * price);
+    }
+    // Saved at its open, once for each of the 5 batches and at the tick's end: not after each of 31 contacts.
+    expect(c.saves()).toBe(1 + 5 + 1);
+    const view = (await c.delivery.view('batches'))!;
+    expect(view).toMatchObject({ treated: 31, audienceLeft: 0 });
+    expect(cents(view.spent + view.reserved)).toBe(cents(31 * price));
+    await c.close();
+  });
+
+  it('asks again, alone, a contact its share of the batch was too small for, and contacts the same customers for the same money as one at a time', async () => {
+    // Two customers pay 12.5 times the others' price: an eighth of what is left is too small for them, all of it is not.
+    const prices = [20, 20, 20, 250, 20, 20, 20, 20, 250, 20, 20, 20, 20, 20, 20, 20];
+    const run = async (perBatch: number) => {
+      const c = await batchedCampaign(`split-${perBatch}`, prices, 1_000, perBatch);
+      for (let n = 1; n <= 4; n++) await c.tick(n);
+      const view = (await c.delivery.view(`split-${perBatch}`))!;
+      const out = { treated: (await c.delivery.treatedIds(`split-${perBatch}`)).sort(), spent: view.spent, acted: c.acted.map((r) => r.customerId).sort(), asked: c.asked };
+      await c.close();
+      return out;
+    };
+    const one = await run(1);
+    const batched = await run(CONTACTS_PER_BATCH);
+    // Refused by the split (run-budget at a tenth), then carried out when asked alone with all that was left.
+    const twice = batched.asked.filter((a, i) => a.guardrail === 'run-budget' && batched.asked.findIndex((b, j) => j > i && b.customerId === a.customerId && b.status === 'executed') > 0);
+    expect(twice.length, JSON.stringify(batched.asked)).toBeGreaterThan(0);
+    for (const a of twice) {
+      const alone = batched.asked.find((b) => b.customerId === a.customerId && b.status === 'executed')!;
+      expect(alone.runBudgetLeft).toBeGreaterThan(a.runBudgetLeft);
+      expect(alone.moved).toBeGreaterThan(a.runBudgetLeft);
+    }
+    expect(one.asked.filter((a) => a.guardrail === 'run-budget' && one.asked.some((b) => b.customerId === a.customerId && b.status === 'executed'))).toEqual([]);
+    // The refusal by the split is no refusal of the customer: nothing counts it.
+    expect(batched.treated).toEqual(one.treated);
+    expect(batched.acted).toEqual(one.acted);
+    expect(batched.spent).toBe(one.spent);
+    expect(batched.spent).toBeLessThanOrEqual(1_000);
+    expect(batched.treated.length).toBeGreaterThan(5);
+  });
+
+  it('repeats no contact and loses none when the process dies in the middle of a batch', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 12; i++) customer(engine, `C${String(i).padStart(2, '0')}`);
+    const records = await freshRecords();
+    const { store, guarded, acted } = await guardedWithOffersApproved(engine, records, undefined, new ManualClock(T0), false);
+    const input = { campaignId: 'mid-batch', variants: [{ id: 'v', offerId: 'retain-10', channel: 'app' as const }], budget: 1_000, controlShare: 0, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    let asks = 0;
+    // The process dies while its second batch is under way: the executor has carried some of it out, the campaign saved none of it.
+    const dying = campaignDelivery(() => servicesOver(engine, async (r) => {
+      const a = await guarded.execute(r);
+      if (++asks === 6) throw new Error('killed');
+      return a;
+    }), records, () => 1);
+    await dying.open(input);
+    await expect(dying.apply('mid-batch', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 })).rejects.toThrow('killed');
+    const saved = (await records.get<{ queue: string[]; treated: Record<string, string> }>('campaigns', 'mid-batch'))!.body;
+    expect(Object.keys(saved.treated)).toEqual(['C00']);
+    expect(saved.queue).toHaveLength(11);
+    const carriedBefore = acted.length;
+    expect(carriedBefore).toBeGreaterThan(1);
+    const next = campaignDelivery(() => servicesOver(engine, (r) => guarded.execute(r)), records, () => 1);
+    await next.apply('mid-batch', { tick: 1, shares: { v: 1 }, paused: [], remainingBudget: 1_000 });
+    // Each customer carried out once at the back end, and every one booked once.
+    expect(acted.map((r) => r.customerId).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `C${String(i).padStart(2, '0')}`));
+    const view = (await next.view('mid-batch'))!;
+    expect(view).toMatchObject({ treated: 12, audienceLeft: 0 });
+    expect(cents(view.spent + view.reserved)).toBe(cents(acted.reduce((s, r) => s + r.cost, 0)));
+    await store.close();
     await records.close();
   });
 });

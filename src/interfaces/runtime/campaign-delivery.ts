@@ -55,6 +55,23 @@ const MIN_PACING_COST = 0.05;
  * campaign's state), a tenth of a read each.
  */
 export const HOLD_READ_EVERY_CONTACTS = 10;
+/**
+ * Contacts a round asks the guarded executor for at once (decision 0089): each is judged by the policy
+ * on its own, with an equal share of what the campaign has left (`batchShare`), and the campaign is
+ * saved once a batch rather than after each contact. Ten: the contacts one at a time took a tick of a
+ * few hundred contacts ~27.5 s on the default world at load (each its own policy check, audit, ledger
+ * and back-end call, waited for in turn, and a save of the campaign), and a pause (read once a batch,
+ * HOLD_READ_EVERY_CONTACTS) still lets at most this many go.
+ */
+export const CONTACTS_PER_BATCH = 10;
+
+/**
+ * Each contact's equal share of what a campaign has left when `n` contacts are asked at once, in
+ * whole cents rounded down: asked together, the batch can never commit more than is left.
+ */
+export function batchShare(left: number, n: number): number {
+  return n <= 1 ? left : Math.floor((left * 100) / n + 1e-6) / 100;
+}
 /** Largest audience drawn for a campaign. */
 const MAX_AUDIENCE = 20_000;
 /** Who may be in a campaign's audience, besides its segment: a customer who has not churned and holds a plan. */
@@ -264,11 +281,15 @@ export interface AudienceReader {
 export function campaignDelivery(
   services: () => OperatorServices,
   records: RecordStore,
-  offerCost: (offerId: string) => number,
+  /** What a contact of an offering costs: a typical customer's price, or `customerId`'s own when it is known here. */
+  offerCost: (offerId: string, customerId?: string) => number,
   reader?: AudienceReader,
   across?: () => CampaignAcrossWorkers,
   log: (line: string) => void = () => undefined,
+  /** Contacts asked at once (default CONTACTS_PER_BATCH); 1 asks them one at a time, as before batches (`bench campaign-tick`'s baseline). */
+  contactsPerBatch: number = CONTACTS_PER_BATCH,
 ): CampaignDelivery {
+  if (!Number.isInteger(contactsPerBatch) || contactsPerBatch < 1) throw new TwinloopError('BAD_INPUT', `contactsPerBatch: ${contactsPerBatch} is not a whole number of contacts of at least 1`);
   const states = new Map<string, CampaignState>();
   /** Each decision id's campaign, variant and customer: an answer is counted for the customer its decision was made for. */
   const byDecision = new Map<string, { campaignId: string; variantId: string; customerId: string }>();
@@ -532,144 +553,186 @@ export function campaignDelivery(
         const unit = Math.max(MIN_PACING_COST, offerCost(v.offerId));
         return [{ v, share, planned, budget: planned, unit, failures: 0, done: false, offering: services().decisions.catalogue.byId.get(v.offerId) }];
       });
-      /** The lane to serve next, of the variants not in `refused` (those whose offer the back end refused for the customer at the head). */
-      const nextLane = (refused?: readonly string[]) => {
+      /**
+       * The lane to serve next, of the variants not in `refused` (those whose offer the back end refused
+       * for the customer at the head) nor in `probing` (those that have their one contact in the batch being
+       * formed), against what the campaign has left less what the batch being formed is paced at (`inFlight`).
+       */
+      const nextLane = (refused?: readonly string[], probing?: ReadonlySet<string>) => {
         let best: (typeof lanes)[number] | undefined;
+        const left = campaignLeft - inFlight;
         // A variant whose contacts go to a person asks nobody new while the campaign has its most waiting.
         const full = Object.keys(state.waiting ?? {}).length >= MAX_WAITING_FOR_A_PERSON;
         // Nor one whose contact costs more than the campaign has left (a part carried over may be more than that).
-        for (const l of lanes) if (!l.done && !refused?.includes(l.v.id) && !(full && state.variants[l.v.id].waitsForPerson) && (l.budget >= l.unit || mayRunAhead(l.budget, l.share, campaignLeft, l.unit)) && campaignLeft >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
+        for (const l of lanes) if (!l.done && !refused?.includes(l.v.id) && !probing?.has(l.v.id) && !(full && state.variants[l.v.id].waitsForPerson) && (l.budget >= l.unit || mayRunAhead(l.budget, l.share, left, l.unit)) && left >= l.unit && (!best || l.budget / l.planned > best.budget / best.planned)) best = l;
         return best;
       };
+      /** What the contacts of the batch being formed are paced at, taken from what the campaign has left until their answers say what they moved. */
+      let inFlight = 0;
       const notContacted = countNotContacted;
-      /** Asks for the contact of a customer with a variant, under the customer's decision id, with what the campaign has left. */
-      const ask = (v: CampaignInput['variants'][number], offering: OfferingOf, customerId: string, decisionId: string) => askContact(campaignId, v, offering, customerId, decisionId, campaignLeft);
       /** Books a contact the executor carried out (bookContact), and takes what it moved from what the campaign has left. */
       const bookContact = (v: CampaignInput['variants'][number], customerId: string, decisionId: string, r: GuardedResult) => {
         const charged = bookCarriedOut(state, v, customerId, decisionId, r);
         campaignLeft = Math.max(0, cents(campaignLeft - charged - (r.onAcceptance ?? 0)));
         return charged;
       };
+      /** Asks the executor for each contact of a batch at once, each with its equal share of what the campaign has left (`batchShare`); throws the first error once every ask is answered. */
+      const askAll = async (asks: readonly { v: CampaignInput['variants'][number]; offering: OfferingOf; customerId: string; decisionId: string }[]) => {
+        const share = batchShare(campaignLeft, asks.length);
+        const settled = await Promise.allSettled(asks.map((a) => askContact(campaignId, a.v, a.offering, a.customerId, a.decisionId, share)));
+        const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+        // What was carried out before the error is heard again at the retry, under the same ids: nothing twice.
+        if (failed) throw failed.reason;
+        return settled.map((s) => (s as PromiseFulfilledResult<GuardedResult>).value);
+      };
       // Customers whose contact waits for a person are asked again first, each with the variant it
       // was first asked with: the same request under its decision id hears the approval's answer
       // (another variant's offer under that id is an idempotency conflict, which failed every tick).
       // Kept by the campaign, not dropped, so that a contact a person approves is booked to it and
       // its budget (the executor carries it out at the approval; this ask books what it charged).
-      for (const [customerId, variantId] of Object.entries(state.waiting ?? {})) {
-        if (held || notNow) break;
+      // Asked a batch at a time (decision 0089), the campaign saved once a batch.
+      const waitingNow = Object.entries(state.waiting ?? {}).flatMap(([customerId, variantId]) => {
         const v = state.input.variants.find((x) => x.id === variantId);
-        if (!v) continue;
-        const decisionId = contactOf(state, customerId, v.id);
-        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
-        const r = await ask(v, services().decisions.catalogue.byId.get(v.offerId), customerId, decisionId);
-        if (r.status === 'pending-approval') continue;
-        delete state.waiting![customerId];
-        // Carried out (booked below) or not: no longer held for it.
-        campaignLeft = cents(campaignLeft + (waitingCost[customerId] ?? 0));
-        delete waitingCost[customerId];
-        if (r.status === 'executed') {
-          const charged = bookContact(v, customerId, decisionId, r);
-          const lane = lanes.find((l) => l.v.id === v.id);
-          if (lane) lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
-        } else {
-          // Rejected by the person, expired, or refused when approved: the customer is left out, by why.
-          const why = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : r.status;
-          leftOut(why);
-          notContacted(state.variants[v.id], why);
-        }
-        await save(state);
+        return v ? [{ customerId, v, offering: services().decisions.catalogue.byId.get(v.offerId), decisionId: contactOf(state, customerId, v.id) }] : [];
+      });
+      for (let at = 0; at < waitingNow.length && !held; at += contactsPerBatch) {
+        const group = waitingNow.slice(at, at + contactsPerBatch);
+        for (const w of group) byDecision.set(w.decisionId, { campaignId, variantId: w.v.id, customerId: w.customerId });
+        const answered = await askAll(group);
+        let changed = false;
+        group.forEach(({ customerId, v, decisionId }, i) => {
+          const r = answered[i];
+          if (r.status === 'pending-approval') return;
+          changed = true;
+          delete state.waiting![customerId];
+          // Carried out (booked below) or not: no longer held for it.
+          campaignLeft = cents(campaignLeft + (waitingCost[customerId] ?? 0));
+          delete waitingCost[customerId];
+          if (r.status === 'executed') {
+            const charged = bookContact(v, customerId, decisionId, r);
+            const lane = lanes.find((l) => l.v.id === v.id);
+            if (lane) lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
+          } else {
+            // Rejected by the person, expired, or refused when approved: the customer is left out, by why.
+            const why = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : r.status;
+            leftOut(why);
+            notContacted(state.variants[v.id], why);
+          }
+        });
+        if (changed) await save(state);
       }
       /** Whether a variant not in `refused` still runs (not paused, with a share): another arm for a customer whose offers those were. */
       const anotherArm = (refused: readonly string[]) => state.input.variants.some((x) => !refused.includes(x.id) && !allocation.paused.includes(x.id) && (allocation.shares[x.id] ?? 0) > 0);
       /** Customers with refused offers put to the back of the queue this tick because no lane left in it could reach them. */
       const passed = new Set<string>();
-      while (!held && !notNow && state.queue.length > 0) {
-        let lane = nextLane();
-        if (!lane) break;
-        if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
-          sinceRead = 0;
-          if ((held = await heldNow())) break;
-        }
-        const customerId = state.queue[0];
-        // One the back end refused a variant's offer for: contacted with another variant, each under an id of its own.
-        const again = state.reasked?.[customerId];
-        // A customer asked before with another variant whose answer a crash kept the campaign from
-        // saving (it came between the executor's answer and the save) is asked again as first asked:
-        // the executor keeps each request id's first ask (another variant under it is a conflict).
-        // One whose offer was refused is asked again with the variant saved before it was asked.
-        const first = again ? state.input.variants.find((x) => x.id === again.with) : await firstAskedVariant(state, decisionIdOf(campaignId, customerId));
-        // Drawn when the campaign opened, checked again now: one who left its segment since (a
-        // churn score slipped under the intent's 0.1) or is no longer active is not contacted. One
-        // asked already (a crash before the save) is asked again instead, to book what was done.
-        const gone = first ? undefined : eligibility(customerId);
-        if (gone) {
-          state.queue.shift();
-          leftOut(gone);
-          await save(state);
-          continue;
-        }
-        if (again && !first && again.refused.includes(lane.v.id)) {
-          const other = nextLane(again.refused);
-          if (!other) {
+      /** A contact of a batch: who, with which variant, under which id, served by which lane and paced at what. */
+      type Contact = { customerId: string; v: CampaignInput['variants'][number]; offering: OfferingOf; decisionId: string; lane: (typeof lanes)[number]; paced: number };
+      /** Where a contact's customer goes once its answer is heard: out of the queue, back at its head (asked again this tick or the next), or to its back. */
+      type Placement = 'out' | 'head' | 'back';
+      /**
+       * Takes the next batch's contacts off the head of the queue (at most `contactsPerBatch`), each
+       * with the variant of the lane that has used the least of its part, as the contacts one at a
+       * time were chosen, paced at its lane's typical price until its answer says what it moved.
+       * While a variant still running is not known to carry its contacts out (its last one went to a
+       * person, was only advised, or it has carried none out yet), a batch holds one contact of each
+       * variant: its answer says whether it waits for a person, and such a variant asks one new approval
+       * a tick, as before batches (the approvers' queue grows by a contact a variant a tick, not ten).
+       * A batch ends where the hold is read next (HOLD_READ_EVERY_CONTACTS), so a pause lets no more go.
+       */
+      const formBatch = async (): Promise<{ contacts: Contact[]; last: boolean; changed: boolean }> => {
+        const contacts: Contact[] = [];
+        const probe = lanes.some((l) => !l.done && state.variants[l.v.id].waitsForPerson !== false);
+        const probing = new Set<string>();
+        let changed = false;
+        const size = Math.min(contactsPerBatch, HOLD_READ_EVERY_CONTACTS - sinceRead);
+        while (contacts.length < size && state.queue.length > 0) {
+          let lane = nextLane(undefined, probing);
+          if (!lane) break;
+          const customerId = state.queue[0];
+          // One the back end refused a variant's offer for: contacted with another variant, each under an id of its own.
+          const again = state.reasked?.[customerId];
+          // A customer asked before with another variant whose answer a crash kept the campaign from
+          // saving (it came between the executor's answer and the save) is asked again as first asked:
+          // the executor keeps each request id's first ask (another variant under it is a conflict).
+          // One whose offer was refused is asked again with the variant saved before it was asked.
+          const first = again ? state.input.variants.find((x) => x.id === again.with) : await firstAskedVariant(state, decisionIdOf(campaignId, customerId));
+          // Drawn when the campaign opened, checked again now: one who left its segment since (a
+          // churn score slipped under the intent's 0.1) or is no longer active is not contacted. One
+          // asked already (a crash before the save) is asked again instead, to book what was done.
+          const gone = first ? undefined : eligibility(customerId);
+          if (gone) {
             state.queue.shift();
-            // No variant still running reaches them: left out, the offers refused, not them. One that
-            // runs but has no part left in this tick reaches them at a later one.
-            if (!anotherArm(again.refused)) leftOut(OFFER_REFUSED);
-            else if (!passed.has(customerId)) {
-              passed.add(customerId);
-              state.queue.push(customerId);
-            } else {
-              state.queue.unshift(customerId);
-              break;
-            }
-            await save(state);
+            leftOut(gone);
+            changed = true;
             continue;
           }
-          lane = other;
+          if (again && !first && again.refused.includes(lane.v.id)) {
+            const other = nextLane(again.refused, probing);
+            if (!other) {
+              state.queue.shift();
+              changed = true;
+              // No variant still running reaches them: left out, the offers refused, not them. One that
+              // runs but has no part left in this tick reaches them at a later one.
+              if (!anotherArm(again.refused)) leftOut(OFFER_REFUSED);
+              else if (!passed.has(customerId)) {
+                passed.add(customerId);
+                state.queue.push(customerId);
+              } else {
+                state.queue.unshift(customerId);
+                return { contacts, last: true, changed };
+              }
+              continue;
+            }
+            lane = other;
+          }
+          const v = first && first.id !== lane.v.id ? first : lane.v;
+          if (again && !again.with) {
+            // Saved before it is asked (with the batch), so a crash after the answer asks it again with this variant.
+            again.with = v.id;
+            changed = true;
+          }
+          state.queue.shift();
+          const decisionId = contactOf(state, customerId, v.id);
+          const offering = v === lane.v ? lane.offering : services().decisions.catalogue.byId.get(v.offerId);
+          // Paced at the customer's own price (what the executor will check, when this process holds their
+          // twin): the batch takes the contacts one at a time would have made, had each been carried out.
+          const paced = Math.max(MIN_PACING_COST, offerCost(v.offerId, customerId));
+          lane.budget -= paced;
+          inFlight += paced;
+          if (probe) probing.add(lane.v.id);
+          contacts.push({ customerId, v, offering, decisionId, lane, paced });
         }
-        const v = first && first.id !== lane.v.id ? first : lane.v;
-        if (again && !again.with) {
-          again.with = v.id;
-          await save(state);
-        }
-        const decisionId = contactOf(state, customerId, v.id);
-        const offering = v === lane.v ? lane.offering : services().decisions.catalogue.byId.get(v.offerId);
-        byDecision.set(decisionId, { campaignId, variantId: v.id, customerId });
-        // The contact is a decision like next-best-action's, in the one log: its answer comes back
-        // against it (a customer tried again with another variant keeps the first one's).
-        await services().decisions.logDecision({ decisionId, customerId, at: services().clock.now(), channel: v.channel, ...variantChoice(allocation, state.input.variants, v.offerId) });
-        sinceRead++;
-        const r = await ask(v, offering, customerId, decisionId);
+        return { contacts, last: false, changed };
+      };
+      /**
+       * Books one contact's answer as the contacts one at a time did, and says where its customer goes.
+       * `alone`: asked by itself (a batch of one), so a refusal by what the campaign has left is not the split's.
+       */
+      const settle = (c: Contact, r: GuardedResult): Placement => {
+        const { customerId, v, decisionId, lane } = c;
         const vs = state.variants[v.id];
-        vs.tried = (vs.tried ?? 0) + 1;
         const guardrail = r.status === 'refused' ? (r.verdict?.guardrail ?? 'refused') : undefined;
         // Every refusal is saved as it is made: the counts read through the API agree with the audit trail's refusals.
         if (guardrail === 'run-budget') {
           // This customer's price is above what the campaign has left: set aside, asked again once it
           // fits (an answer may free a reservation), given up once it never can; the variant stops for the tick.
           notContacted(vs, guardrail);
-          state.queue.shift();
           const price = r.cost ?? Infinity;
           if (price > ceiling) leftOut(OVER_BUDGET);
           else dear[customerId] = price;
-          await save(state);
           lane.done = true;
-          continue;
+          return 'out';
         }
         if (guardrail !== undefined && NOT_NOW_GUARDRAILS.has(guardrail)) {
           notContacted(vs, guardrail);
-          await save(state);
           notNow = true;
-          break;
+          return 'head';
         }
         if (guardrail !== undefined && CUSTOMER_GUARDRAILS.has(guardrail)) {
           // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
-          state.queue.shift();
-          const left = (state.left ??= {});
-          left[guardrail] = (left[guardrail] ?? 0) + 1;
+          leftOut(guardrail);
           notContacted(vs, guardrail);
-          await save(state);
-          continue;
+          return 'out';
         }
         if (r.status === 'failed' || r.status === 'refused') {
           // The variant itself failed (the back end cannot deliver it, a cap on what it is): counted
@@ -677,6 +740,7 @@ export function campaignDelivery(
           vs.failed = (vs.failed ?? 0) + 1;
           vs.lastFailure = r.reason;
           notContacted(vs, guardrail ?? 'failed');
+          if (++lane.failures >= MAX_FAILURES_PER_TICK) lane.done = true;
           // Refused for good (a customer who has left: customer_not_active), the request's answer
           // is kept under the customer's one decision id (guarded-executor.ts): asked again, with any
           // variant, it cannot pass, so the customer is left out, by why. Put back in the queue, a
@@ -684,44 +748,97 @@ export function campaignDelivery(
           // variant's offer (about: offer) is not the customer's: another variant still running is
           // tried on them, under an id of its own (contactOf); with none, they are left out saying so.
           if (r.status === 'failed' && r.retryable === false && r.about === 'offer') {
-            state.queue.shift();
             const refused = ((state.reasked ??= {})[customerId] ??= { refused: [] });
             if (!refused.refused.includes(v.id)) refused.refused.push(v.id);
             delete refused.with;
-            if (anotherArm(refused.refused)) state.queue.push(customerId);
-            else leftOut(OFFER_REFUSED);
-          } else if (r.status === 'failed' && r.retryable === false) {
-            state.queue.shift();
+            if (anotherArm(refused.refused)) return 'back';
+            leftOut(OFFER_REFUSED);
+            return 'out';
+          }
+          if (r.status === 'failed' && r.retryable === false) {
             leftOut(BACK_END_REFUSED);
-          } else state.queue.push(state.queue.shift()!);
-          await save(state);
-          if (++lane.failures >= MAX_FAILURES_PER_TICK) lane.done = true;
-          continue;
+            return 'out';
+          }
+          return 'back';
         }
         // Advised or waiting for a person: this variant stops for the tick (one new approval a variant a tick).
         if (r.status !== 'executed') {
           notContacted(vs, r.status);
-          if (r.status === 'pending-approval') {
-            // Out of the queue, so the campaign goes on with the next customers at the next tick; asked
-            // again at each tick with this variant (above) until the person answers. What it would
-            // cost is held against the budget meanwhile.
-            state.queue.shift();
-            (state.waiting ??= {})[customerId] = v.id;
-            const held = cents(r.cost ?? 0);
-            waitingCost[customerId] = held;
-            campaignLeft = Math.max(0, cents(campaignLeft - held));
-            vs.waitsForPerson = true;
-          }
-          await save(state);
           lane.done = true;
-          continue;
+          if (r.status !== 'pending-approval') return 'head';
+          // Out of the queue, so the campaign goes on with the next customers at the next tick; asked
+          // again at each tick with this variant (above) until the person answers. What it would
+          // cost is held against the budget meanwhile.
+          (state.waiting ??= {})[customerId] = v.id;
+          const heldCost = cents(r.cost ?? 0);
+          waitingCost[customerId] = heldCost;
+          campaignLeft = Math.max(0, cents(campaignLeft - heldCost));
+          vs.waitsForPerson = true;
+          return 'out';
         }
-        state.queue.shift();
         vs.waitsForPerson = false;
         const charged = bookContact(v, customerId, decisionId, r);
         // The tick's budget pays for every offer being accepted: its acceptance-paid part too.
         lane.budget -= Math.max(MIN_PACING_COST, charged + (r.onAcceptance ?? 0));
+        return 'out';
+      };
+      // The contacts go out a batch at a time (decision 0089): each contact judged by the policy on its
+      // own (consent, contact rules, quiet hours, budgets), the batch asked at once, each contact with an
+      // equal share of what the campaign has left so the batch never spends past it, and the campaign
+      // (who is left in its queue, what was booked) saved once a batch. A crash in a batch loses none of
+      // it (its customers are still at the head of the queue as last saved) and repeats none (asked again
+      // under their decision ids, those carried out are answered as they were, charged once).
+      while (!held && !notNow && state.queue.length > 0) {
+        if (sinceRead >= HOLD_READ_EVERY_CONTACTS) {
+          sinceRead = 0;
+          if ((held = await heldNow())) break;
+        }
+        const { contacts, last, changed } = await formBatch();
+        if (contacts.length === 0) {
+          if (changed) await save(state);
+          if (last || !nextLane()) break;
+          continue;
+        }
+        // A variant chosen for a customer asked again after a refused offer is kept before it is asked, with the batch still in the queue.
+        if (contacts.some((c) => state.reasked?.[c.customerId]?.with !== undefined)) await save({ ...state, queue: [...contacts.map((c) => c.customerId), ...state.queue] });
+        // Each contact is a decision like next-best-action's, in the one log: its answer comes back
+        // against it (a customer tried again with another variant keeps the first one's).
+        const at = services().clock.now();
+        await Promise.all(
+          contacts.map((c) => {
+            byDecision.set(c.decisionId, { campaignId, variantId: c.v.id, customerId: c.customerId });
+            return services().decisions.logDecision({ decisionId: c.decisionId, customerId: c.customerId, at, channel: c.v.channel, ...variantChoice(allocation, state.input.variants, c.v.offerId) });
+          }),
+        );
+        sinceRead += contacts.length;
+        const answered = await askAll(contacts);
+        const leftBefore = campaignLeft;
+        inFlight = 0;
+        const heads: string[] = [];
+        const backs: string[] = [];
+        /** Contacts refused only because of the split (their price fits what the campaign had left): asked again, alone. */
+        const alone: Contact[] = [];
+        const place = (c: Contact, where: Placement) => (where === 'head' ? heads : where === 'back' ? backs : undefined)?.push(c.customerId);
+        contacts.forEach((c, i) => {
+          const r = answered[i];
+          const vs = state.variants[c.v.id];
+          vs.tried = (vs.tried ?? 0) + 1;
+          c.lane.budget += c.paced;
+          if (contacts.length > 1 && r.status === 'refused' && r.verdict?.guardrail === 'run-budget' && (r.cost ?? Infinity) <= leftBefore) alone.push(c);
+          else place(c, settle(c, r));
+        });
+        for (const c of alone) {
+          if (notNow || c.lane.done) {
+            heads.push(c.customerId);
+            continue;
+          }
+          const [r] = await askAll([c]);
+          place(c, settle(c, r));
+        }
+        state.queue.unshift(...heads);
+        state.queue.push(...backs);
         await save(state);
+        if (last) break;
       }
       // The control customers whose turn came with this tick's are judged as they were: in the comparison, or left out.
       judgeControlTurns(state, eligibility);

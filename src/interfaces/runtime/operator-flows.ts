@@ -55,10 +55,15 @@ const ACCEPTANCE_RELATIVE_SD = 0.25;
  */
 const TYPICAL_MONTHLY_PRICE = 50;
 
-/** What the offer costs the operator when a typical customer accepts it. */
-function offerCostOf(s: OperatorServices, offerId: string): number {
+/**
+ * What the offer costs the operator when a typical customer accepts it, or `customerId` when this
+ * process holds their twin (at their monthly price, as the guarded executor prices it).
+ */
+function offerCostOf(s: OperatorServices, offerId: string, customerId?: string): number {
   const offer = s.decisions.catalogue.byId.get(offerId);
-  return offer ? offerCostFor(offer, TYPICAL_MONTHLY_PRICE) : 0;
+  if (!offer) return 0;
+  const monthly = customerId === undefined ? undefined : s.twins.engine.features(customerId)?.[FEATURE_INDEX.monthly_price];
+  return offerCostFor(offer, monthly ?? TYPICAL_MONTHLY_PRICE);
 }
 
 
@@ -175,7 +180,7 @@ export function operatorFlows(
       const o = s.decisions.catalogue.byId.get(offerId);
       return o?.actionClass === 'discount' ? 'discount' : o?.actionClass === 'plan_change' ? 'plan_upgrade' : o?.actionClass === 'credit' ? 'loyalty_credit' : 'other';
     };
-    const campaigns = campaignDelivery(() => s, s.records, (offerId) => offerCostOf(s, offerId), {
+    const campaigns = campaignDelivery(() => s, s.records, (offerId, customerId) => offerCostOf(s, offerId, customerId), {
       atStake: (id) => {
         const score = intelligence.live()?.scoreOf(id);
         return score?.active ? score.churn * score.clv : undefined;
