@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../domain/clock.js';
 import type { EventSink } from '../domain/event-sink.js';
 import type { TwinEvent } from '../domain/events.js';
+import { TwinloopError } from '../domain/errors.js';
 import { DAY_MS } from '../domain/time.js';
 import { ArrayOutput, type EventOutput } from './event-output.js';
-import { memoryJournalStore } from './sandbox-journal.js';
+import { memoryJournalStore, type SandboxJournalStore } from './sandbox-journal.js';
 import { createSandboxWorld } from './sandbox-world.js';
 import { namedWorld } from './world-catalog.js';
 
@@ -70,6 +71,57 @@ describe('a journaled sandbox world after a restart', () => {
     expect(b.applicantId).not.toBe(a.applicantId);
     expect(b.orderId).not.toBe(a.orderId);
     expect(b.customerId).not.toBe(a.customerId);
+  });
+
+  it('keeps an act whose journal append failed for a moment (a database connection terminated): answered once kept, and a restart finds it', async () => {
+    const kept = memoryJournalStore();
+    // The record store on PostgreSQL when its connections are terminated: the next appends fail as retryable.
+    let failing = 0;
+    let refused = 0;
+    const journal: SandboxJournalStore = {
+      append: (e) => {
+        if (failing === 0) return kept.append(e);
+        failing--;
+        refused++;
+        return Promise.reject(new TwinloopError('UNAVAILABLE', 'The record store: put failed (Connection terminated unexpectedly); retry'));
+      },
+      load: () => kept.load(),
+    };
+    const first = createSandboxWorld(config(), 5, { latencyScale: 0, journal });
+    await first.restore({ days: 0, keepFrom: 0 });
+    first.generate(quiet, { days: 5 });
+    // The order's entry fails twice. Before, the create answered UNAVAILABLE, yet the back end kept
+    // the order under its key: the flow's retry was told ORD-n, the line was activated, and the
+    // journal held the activation of an order it never took (the fault suite's PostgreSQL round).
+    const applicant = first.nextApplicant();
+    await first.journalFlushed();
+    failing = 2;
+    const order = await first.backends.orderManagement.create({ idempotencyKey: 'run-1:order', order: { type: 'new_line', applicantId: applicant.applicantId, planId: applicant.preferredPlanId } });
+    expect(order).toMatchObject({ status: 'ok' });
+    const orderId = order.status === 'ok' ? order.value.orderId : '';
+    expect(refused).toBe(2);
+    expect(kept.entries.map((e) => [e.seq, `${e.backend}.${e.method}`])).toEqual([[1, 'applicants.next'], [2, 'orderManagement.create']]);
+    expect(kept.entries[1].result).toMatchObject({ status: 'ok', value: { orderId } });
+    const job = await first.backends.provisioning.activate({ idempotencyKey: 'run-1:activate', orderId });
+    expect(job).toMatchObject({ status: 'ok' });
+    await first.journalFlushed();
+
+    // A restart replays the order and its activation: the same order, answered as the first time.
+    const second = createSandboxWorld(config(), 5, { latencyScale: 0, journal });
+    expect(await second.restore({ days: 5, keepFrom: 5 })).toMatchObject({ replayed: 3 });
+    expect(await second.backends.orderManagement.create({ idempotencyKey: 'run-1:order', order: { type: 'new_line', applicantId: applicant.applicantId, planId: 'x' } })).toMatchObject({ status: 'ok', value: { orderId } });
+    expect(await second.backends.orderManagement.get(orderId)).toMatchObject({ status: 'ok', value: { state: 'in_progress' } });
+  });
+
+  it('gives up an append on a failure that will not pass (a closed store), without waiting', async () => {
+    const closed: SandboxJournalStore = {
+      append: () => Promise.reject(new TwinloopError('UNAVAILABLE', 'The record store is closed', { context: { retryable: false } })),
+      load: async () => [],
+    };
+    const world = createSandboxWorld(config(), 5, { latencyScale: 0, journal: closed });
+    await world.restore({ days: 0, keepFrom: 0 });
+    const applicant = world.nextApplicant();
+    await expect(world.backends.orderManagement.create({ idempotencyKey: 'k', order: { type: 'new_line', applicantId: applicant.applicantId, planId: applicant.preferredPlanId } })).rejects.toThrow(/closed/);
   });
 
   it('holds every act while it is rebuilt, answering at once when to ask again, and the days to come are still the same world', async () => {

@@ -1,5 +1,5 @@
 import type { ConnectorResult } from '../domain/connectors/connector-result.js';
-import { TwinloopError } from '../domain/errors.js';
+import { isRetryable, TwinloopError } from '../domain/errors.js';
 
 /**
  * The sandbox's memory across restarts. The world is rebuilt from its seed, but what its back
@@ -38,6 +38,39 @@ export interface SandboxJournalStore {
   load(): Promise<SandboxJournalEntry[]>;
 }
 
+/**
+ * How the journal waits for its store when an append fails and may succeed later (a connection
+ * cut off, a failover, a busy database): it appends the same entry again, waiting `firstDelayMs`,
+ * then twice as long each time up to `maxDelayMs`, for as long as the store says it will come back.
+ * It never gives the act up: the back end has already changed the world in memory (an order
+ * numbered, a line activated), so an act answered or remembered without its entry would be lost or
+ * renumbered by the next restart's replay. A failure that will not pass (a closed store: the
+ * process is stopping) ends the wait, and the next start rebuilds the world from what was kept.
+ */
+export interface JournalRetry {
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/**
+ * Defaults: 100 ms doubling to 5 s. A terminated connection comes back in well under a second, so
+ * the first tries catch it; 5 s between tries is a light load on a database that is down longer.
+ */
+export const JOURNAL_RETRY: JournalRetry = { firstDelayMs: 100, maxDelayMs: 5_000 };
+
+/** Appends `entry`, again after each failure that may pass (`JournalRetry`); rejects on one that will not. */
+async function appendDurably(store: SandboxJournalStore, entry: SandboxJournalEntry, retry: JournalRetry): Promise<void> {
+  for (let delay = retry.firstDelayMs; ; delay = Math.min(retry.maxDelayMs, delay * 2)) {
+    try {
+      // The same entry under the same seq each time: an append that committed before its answer was lost is written over with itself.
+      return await store.append(entry);
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /** A journal store in memory (a world without a data directory; tests). */
 export function memoryJournalStore(): SandboxJournalStore & { readonly entries: SandboxJournalEntry[] } {
   const entries: SandboxJournalEntry[] = [];
@@ -68,6 +101,7 @@ export class SandboxJournal {
   constructor(
     private readonly store: SandboxJournalStore | null,
     private readonly where: () => { day: number; at: number },
+    private readonly retry: JournalRetry = JOURNAL_RETRY,
   ) {}
 
   /** Continues numbering after the entries already kept. */
@@ -75,12 +109,15 @@ export class SandboxJournal {
     this.seq = Math.max(this.seq, seq);
   }
 
-  /** Journals an act; resolves when it is durable. Appends are kept in order. */
+  /**
+   * Journals an act; resolves when it is durable, waiting out a store that is away for a while
+   * (`JournalRetry`); rejects only on a failure that will not pass. Appends are kept in order.
+   */
   record(act: Omit<SandboxJournalEntry, 'seq' | 'day' | 'at'>): Promise<void> {
     const entry: SandboxJournalEntry = { ...act, seq: ++this.seq, ...this.where() };
     if (!this.store) return Promise.resolve();
     const store = this.store;
-    const appended = this.tail.then(() => store.append(entry));
+    const appended = this.tail.then(() => appendDurably(store, entry, this.retry));
     this.tail = appended.catch(() => undefined);
     return appended;
   }
