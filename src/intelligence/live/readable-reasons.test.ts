@@ -8,4 +8,9 @@ describe('a score reason in words', () => {
     expect(describeFeature('data_mb_7d', 12)).toBe('12 MB of data in 7 days');
     expect(describeFeature('data_mb_7d', 3.5)).toBe('3.50 MB of data in 7 days');
   });
+
+  it('says which months over allowance count: the complete ones, not the period running (a card showed 113 % beside "0 months over allowance")', () => {
+    expect(describeFeature('months_over_allowance_3m', 0)).toBe('0 of the last 3 complete months over allowance');
+    expect(describeFeature('months_over_allowance_12m', 1)).toBe('1 of the last 12 complete months over allowance');
+  });
 });

@@ -1,7 +1,7 @@
 import { NEVER_DAYS } from '../../twin/twin-features.js';
 import type { FeatureContribution } from './churn-scorer.js';
 
-/** A contribution with its sentence, e.g. "3 months over allowance: +0.42 log-odds". */
+/** A contribution with its sentence, e.g. "2 of the last 3 complete months over allowance: +0.42 log-odds". */
 export interface Reason {
   readonly feature: string;
   readonly value: number;
@@ -21,6 +21,13 @@ const num = (v: number): string => {
 const plural = (v: number, one: string, many = `${one}s`): string => `${num(v)} ${v === 1 ? one : many}`;
 const pct = (v: number): string => `${v >= 0 ? '+' : ''}${Math.round(v * 100)} %`;
 const since = (v: number, what: string): string => (v >= NEVER_DAYS ? `never ${what}` : `${plural(v, 'day')} since ${what}`);
+
+/**
+ * Months over the allowance, of the complete months before this one: the month running is not
+ * counted (its bill has not closed it), so a card showing this period at 113 % beside "0 months
+ * over allowance" read as a contradiction; it says which months it counts.
+ */
+const overMonths = (v: number, of: number): string => `${num(v)} of the last ${of} complete months over allowance`;
 
 /** How each twin feature reads in a sentence; features not listed read `name = value`. */
 const PHRASES: Readonly<Record<string, (v: number) => string>> = {
@@ -48,7 +55,7 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   roaming_days_30d: (v) => `${plural(v, 'day')} roaming in 30 days`,
   data_trend: (v) => `data use ${pct(v)} vs the 60 days before`,
   voice_trend: (v) => `voice use ${pct(v)} vs the 60 days before`,
-  months_over_allowance_3m: (v) => `${plural(v, 'month')} over allowance (of 3)`,
+  months_over_allowance_3m: (v) => overMonths(v, 3),
   bill_last: (v) => `last bill ${num(v)}`,
   bill_avg_3m: (v) => `average bill ${num(v)} (3 months)`,
   arpu_3m: (v) => `ARPU ${num(v)}`,
@@ -77,12 +84,12 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   complaints_30d: (v) => `${plural(v, 'complaint')} in 30 days`,
   network_minutes_90d: (v) => `${plural(v, 'minute')} of network trouble in 90 days`,
   network_incidents_90d: (v) => `${plural(v, 'network incident')} in 90 days`,
-  months_over_allowance_12m: (v) => `${plural(v, 'month')} over allowance (of 12)`,
+  months_over_allowance_12m: (v) => overMonths(v, 12),
   data_use_to_allowance: (v) => `${Math.round(v * 100)} % of the data allowance used in 30 days`,
   contract_days_left: (v) => (v >= NEVER_DAYS ? 'no contract end' : v === 0 ? 'contract ends today' : `contract ends in ${plural(v, 'day')}`),
 };
 
-/** The phrase for one feature value ("3 months over allowance (of 3)", "never contacted by call"). */
+/** The phrase for one feature value ("2 of the last 3 complete months over allowance", "never contacted by call"). */
 export function describeFeature(feature: string, value: number): string {
   const phrase = PHRASES[feature];
   if (phrase) return phrase(value);
