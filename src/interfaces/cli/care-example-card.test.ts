@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stagedCardLines, type StagedWhatIf } from './care-example-card.js';
+import { stagedCardLines, stagedUsageLine, type StagedWhatIf } from './care-example-card.js';
 
 const offer = (actionId: string, name: string, expectedValue: number, funnel: StagedWhatIf['offers'][number]['funnel']) => ({ actionId, name, expectedValue, funnel });
 
@@ -19,5 +19,10 @@ describe("the staging command's word on the card", () => {
     expect(stagedCardLines(scored)).toEqual(['the card will rank, as next-best-action values them now: Data bonus (expected value 1.75), Service check-in (expected value 1.63), Do nothing (a choice that explores an uncertain offer may put another first, and says so)']);
     const withoutBonus: StagedWhatIf = { basedOn: { scored: true }, offers: [offer('data-bonus', 'Data bonus', 0, { step: 'contact-policy', reason: 'an offer of data-bonus is pending for this customer' })] };
     expect(stagedCardLines(withoutBonus)).toEqual(['the card will show only "Do nothing": next-best-action expects no offer to add value in this call', '  the data bonus is not among them: contact-policy: an offer of data-bonus is pending for this customer']);
+  });
+
+  it("gives the customer's data this period as the card shows it, in MB with its share of the allowance (it printed the world's count in GB beside the card's MB)", () => {
+    expect(stagedUsageLine({ dataMb: 377_581.4, dataAllowanceMb: 307_200, dataShare: 1.2291 })).toBe('data this period, as the card shows it: 377,581 MB of a 307,200 MB allowance (123 %)');
+    expect(stagedUsageLine({ dataMb: 12, dataAllowanceMb: 0, dataShare: null })).toBe('data this period, as the card shows it: 12 MB (no allowance given)');
   });
 });

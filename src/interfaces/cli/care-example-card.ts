@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_ACTIONS } from '../../agents/assist/assist-card.js';
 import type { CareExample } from '../../sandbox/index.js';
+import { formatCount } from './cli-numbers.js';
 import { callServer, type ServerTarget } from './server-client.js';
 
 /** The parts of `GET /twins/:id/what-if` the staging command reads. */
@@ -12,6 +13,24 @@ export interface StagedWhatIf {
 const DATA_BONUS = 'data-bonus';
 /** How long the command waits for the staged call to be in the twins (the world hands it over at its next tick, a quarter second; longer while the server is behind). */
 const STAGED_CALL_WAIT_MS = 15_000;
+
+/** The parts of a twin's `periodUsage` (`GET /twins/:id`) the staging command prints. */
+export interface StagedPeriod {
+  readonly dataMb: number;
+  readonly dataAllowanceMb: number;
+  readonly dataShare: number | null;
+}
+
+/**
+ * The staged customer's data this period as the card shows it (the twin's period, in MB with the
+ * share of the allowance): the command printed the world's count in GB ("375 GB used this period of
+ * a 300 GB allowance") beside the card's "377,581 MB of 307,200 MB (123 %)", two quantities a person
+ * had to convert to compare, and the world's count holds today's use the twin has not taken yet.
+ */
+export function stagedUsageLine(p: StagedPeriod): string {
+  const used = p.dataShare === null ? `${formatCount(p.dataMb)} MB (no allowance given)` : `${formatCount(p.dataMb)} MB of a ${formatCount(p.dataAllowanceMb)} MB allowance (${Math.round(p.dataShare * 100)} %)`;
+  return `data this period, as the card shows it: ${used}`;
+}
 
 /**
  * What the staged call's card will show, in words, from next-best-action's values now (the
@@ -36,7 +55,8 @@ export function stagedCardLines(w: StagedWhatIf): string[] {
 
 /**
  * Reads the staged call's card-to-be once the server holds the call (its context shows the call the
- * world started), as `stagedCardLines` words it; says so when the server has not taken it in yet.
+ * world started): the period's data as the card shows it (`stagedUsageLine`), then the ranking as
+ * `stagedCardLines` words it; says so when the server has not taken it in yet.
  */
 export async function stagedCard(server: ServerTarget, staged: Pick<CareExample, 'customerId' | 'at'>): Promise<string[]> {
   const id = encodeURIComponent(staged.customerId);
@@ -46,5 +66,7 @@ export async function stagedCard(server: ServerTarget, staged: Pick<CareExample,
     if (Date.now() > until) return [`the server has not taken the call in yet (it is behind the world): twinloop decide ${staged.customerId} --channel call --reason billing_complaint shows the ranking once it has`];
     await new Promise((r) => setTimeout(r, 250));
   }
-  return stagedCardLines((await callServer(server, 'GET', `/twins/${id}/what-if?channel=call&reason=billing_complaint`)) as StagedWhatIf);
+  const twin = (await callServer(server, 'GET', `/twins/${id}`)) as { periodUsage?: StagedPeriod | null };
+  const whatIf = (await callServer(server, 'GET', `/twins/${id}/what-if?channel=call&reason=billing_complaint`)) as StagedWhatIf;
+  return [...(twin.periodUsage ? [stagedUsageLine(twin.periodUsage)] : []), ...stagedCardLines(whatIf)];
 }

@@ -27,6 +27,11 @@ export function nonNegativeOption(name: string): (value: string) => number {
   };
 }
 
+/** A whole number with its digits grouped, as the console writes it (`40,123`). */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 /** `mean [p05, p95]` (or any mean and interval) rounded for a terminal. */
 export function formatInterval(mean: number, low: number, high: number, digits = 0): string {
   const f = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

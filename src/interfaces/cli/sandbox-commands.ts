@@ -23,7 +23,7 @@ import { formatSandboxAssurance, type SandboxAssurance } from './sandbox-assuran
 import { stagedCard } from './care-example-card.js';
 import { EXIT_CODE } from './cli-edge.js';
 import { callServer, requireServer } from './server-client.js';
-import { intOption } from './cli-numbers.js';
+import { formatCount, intOption } from './cli-numbers.js';
 import { readInputText } from './input-file.js';
 import { createProgress } from './progress.js';
 
@@ -131,7 +131,7 @@ export function registerSandboxCommands(program: Command): Command {
       console.log(
         [
           `care example staged on ${staged.customerId} at ${staged.at} (simulated):`,
-          `  plan ${staged.planId} at ${staged.monthlyPrice}/month, ${Math.round(staged.periodDataMb / 1024)} GB used this period of a ${Math.round(staged.dataAllowanceMb / 1024)} GB allowance`,
+          `  plan ${staged.planId} at ${staged.monthlyPrice}/month, with a ${formatCount(staged.dataAllowanceMb)} MB data allowance: today's use takes this period over it`,
           `  billing complaint ${staged.ticketId} opened, and a call (billing_complaint) is starting now${
             staged.heldRealMs !== null && staged.endsBy !== null ? `: the customer stays on the line for ${Math.round(staged.heldRealMs / 60_000)} minutes of your time (until ${staged.endsBy}, simulated), then the call counts as ended` : ''
           }`,
