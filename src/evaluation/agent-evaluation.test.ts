@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namedWorld } from '../sandbox/index.js';
-import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, HORIZON_MONTHS, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump } from './agent-evaluation.js';
+import { calibrateProfiles, evaluateRetentionAgent, FIRST_DECISION_POLICIES, HORIZON_MONTHS, judgeTargets, RETENTION_POLICIES, shareOf, type FirstDecisionDump, type MonthDump } from './agent-evaluation.js';
 import { HORIZON_DAYS, horizonSurvival } from './retention-yardstick.js';
 import { defaultCatalogue } from '../decisioning/default-catalogue.js';
 import { acceptanceCovariates } from '../intelligence/uplift/acceptance-covariates.js';
@@ -16,7 +16,16 @@ describe('agent evaluate', () => {
     const s = r.seeds[0];
     // The first decision is written for offline planners: candidates with the truth beside, and last quarter's campaign.
     const d = JSON.parse(readFileSync(join(dump, `${r.options.world}-seed2.json`), 'utf8')) as FirstDecisionDump;
+    // And each month of the learning agent: every active customer with what it did and why, the feature oracle's value beside.
+    const months = [1, 2].map((m) => JSON.parse(readFileSync(join(dump, `${r.options.world}-seed2-month${m}.json`), 'utf8')) as MonthDump);
     rmSync(dump, { recursive: true, force: true });
+    for (const [m, month] of months.entries()) {
+      expect(month.month).toBe(m + 1);
+      const contacted = month.rows.filter((x) => /^(class|design)-(exploit|explore)$/.test(x.status)).length;
+      expect(contacted).toBeGreaterThanOrEqual(s.months[m]['learning-agent'].contacted);
+      expect(month.rows.every((x) => Number.isFinite(x.featureOracle) && Number.isFinite(x.truth) && x.status.length > 0)).toBe(true);
+      expect(month.strata.length).toBeGreaterThan(0);
+    }
     expect(d.budget).toBe(s.budget);
     expect(d.offerKind).toBe('discount');
     // The offered customers' contact records hold their answer to the campaign, read after it.

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
-import { answersSoFar, LearningRetentionAgent } from '../agents/retention/learning-agent.js';
+import { answersSoFar, LearningRetentionAgent, type AgentMonth } from '../agents/retention/learning-agent.js';
+import { HARM_THRESHOLD } from '../agents/retention/learning-planner.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
 import { defaultCatalogue } from '../decisioning/default-catalogue.js';
 import { DAY_MS, MONTH_MS } from '../domain/time.js';
@@ -450,6 +451,47 @@ function poolCalibration(perSeed: readonly (readonly ProfileCalibration[])[]): P
 
 const round = (x: number, d = 0) => Math.round(x * 10 ** d) / 10 ** d;
 
+/**
+ * One month of the learning agent written by `dump` (with `months`): every active customer of its
+ * world with the feature oracle's expected value of a contact there, the truth's, the true type, and
+ * what the agent did with them and why (the class plan's contact or holdout, the design's, or the
+ * reason either left them); beside it the design's read, stratum by stratum. What the agent contacts
+ * against what the feature oracle would, month by month (docs/learning.md).
+ */
+export interface MonthDump {
+  readonly month: number;
+  readonly budget: number;
+  readonly level: { readonly mean: number; readonly sd: number };
+  readonly spread: number;
+  readonly calibration: number;
+  readonly strata: readonly { stratum: string; contacted: { customers: number; churned: number; expected: number }; heldOut: { customers: number; churned: number; expected: number }; mean: number; sd: number; harm: number; floor: number }[];
+  readonly rows: readonly { id: string; status: string; stratum?: string; sleepingDog?: number; churn?: number; clv?: number; featureOracle: number; truth: number; type: string }[];
+}
+
+function monthDump(planned: AgentMonth, world: ReturnType<typeof createSandboxWorld>, oracle: SandboxOracle, active: readonly string[], budget: number, offer: Offer, o: Resolved, m: number): MonthDump {
+  const status = new Map<string, string>();
+  for (const c of planned.plan.contact) status.set(c.customerId, `class-${c.reason}`);
+  for (const c of planned.plan.holdout) status.set(c.customerId, 'class-holdout');
+  for (const c of planned.design.contact) status.set(c.customerId, `design-${c.reason}`);
+  for (const c of planned.design.holdout) status.set(c.customerId, 'design-holdout');
+  for (const [id, why] of planned.design.left) status.set(id, why);
+  const view = createFeatureOracle(world);
+  return {
+    month: m + 1,
+    budget,
+    level: planned.read.level,
+    spread: planned.read.spread,
+    calibration: planned.calibration,
+    strata: [...planned.read.strata.values()].map((x) => ({ stratum: x.stratum, contacted: x.contacted, heldOut: x.heldOut, mean: round(x.mean, 4), sd: round(x.sd, 4), harm: round(x.harm, 3), floor: round(x.floor, 4) })),
+    rows: active.map((id) => {
+      const profile = planned.profiles.get(id);
+      const stratum = planned.strata.get(id);
+      const why = status.get(id) ?? (!stratum ? 'not-candidate' : (profile?.classes['sleeping-dog'] ?? 0) >= HARM_THRESHOLD ? 'sleeping-dog' : 'class-left');
+      return { id, status: why, stratum, sleepingDog: profile ? round(profile.classes['sleeping-dog'], 3) : undefined, featureOracle: round(expectedContactValue(view.view(id, o.offerId), offer, o.contactCost), 2), truth: round(valueNow(oracle, id, offer, o.contactCost).net, 2), type: oracle.responseType(id) };
+    }),
+  };
+}
+
 async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => void): Promise<SeedResult> {
   const offer = o.config.offers.catalogue.find((x) => x.id === o.offerId)!;
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-agent-eval-'));
@@ -591,6 +633,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
               design: { ...planned.design.counts, valueOfInformation: Math.round(planned.design.exploration.valueOfInformation), level: { mean: round(planned.design.level.mean, 3), sd: round(planned.design.level.sd, 3) } },
             };
             calibration = calibrateProfiles(planned.profiles, (id) => RESPONSE_TYPES.indexOf(oracle.responseType(id)));
+            if (o.dump) writeFileSync(join(o.dump, `${o.world}-seed${seed}-month${m + 1}.json`), JSON.stringify(monthDump(planned, worlds[p], oracle, active, budget, offer, o, m)));
             if (m === 0) {
               activeCustomers = active.length;
               budget0 = budget;

@@ -39,6 +39,9 @@ describe('held-out contact design plan', () => {
   it('exploits where the read is sure enough, best first, and holds a share out at random', () => {
     const plan = planHeldOutDesign([...cands('helps', 60), ...cands('hurts', 20)], readOf({ helps: { mean: -0.5, sd: 0.1 }, hurts: { mean: 0.3, sd: 0.1 } }), { ...options, holdoutShare: 0.2 });
     expect(plan.counts.harms).toBe(20);
+    // Why each of the rest was left: its stratum's harm, or past the budget.
+    expect([...plan.left.values()].filter((x) => x === 'never-stratum')).toHaveLength(20);
+    expect([...plan.left.values()].filter((x) => x === 'budget')).toHaveLength(20);
     expect(plan.contact.every((c) => c.reason === 'exploit' && c.stratum === 'helps')).toBe(true);
     expect(plan.contact.length + plan.holdout.length).toBe(40);
     expect(plan.holdout.length).toBeGreaterThan(2);

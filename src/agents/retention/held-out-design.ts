@@ -82,7 +82,12 @@ export interface DesignPlan {
   readonly exploration: { readonly pairs: number; readonly valueOfInformation: number; readonly expectedValue: number; readonly worstLoss: number };
   /** The pooled level of ln ρ (mean, sd) and the spread the read holds. */
   readonly level: { readonly mean: number; readonly sd: number };
+  /** Why each candidate not chosen was left: its stratum's harm, no positive expected value, the guard, or past the budget. */
+  readonly left: ReadonlyMap<string, DesignLeft>;
 }
+
+/** Why the design left a candidate. */
+export type DesignLeft = 'never-stratum' | 'not-worth-it' | 'plan-risk' | 'budget';
 
 /** P(ρ_s > 1) at or above which a stratum's customers are not contacted. */
 export const DESIGN_HARM = 0.5;
@@ -120,6 +125,7 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
   const weights = new Float64Array(R).fill(1 / R);
   const counts = { exploit: 0, explore: 0, holdout: 0, harms: 0, planRisk: 0 };
   const worth: Valued[] = [];
+  const left = new Map<string, DesignLeft>();
   for (const c of candidates) {
     const x = read.drawsOf(c.stratum);
     let above = 0;
@@ -127,6 +133,7 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     const harm = above / R;
     if (harm >= DESIGN_HARM) {
       counts.harms++;
+      left.set(c.customerId, 'never-stratum');
       continue;
     }
     const h = Math.min(1, c.hazard);
@@ -135,13 +142,16 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     const kept = Float64Array.from(x, keptAt);
     const ev = kept.reduce((s, v) => s + v, 0) / R - c.spend;
     if (ev > 0) worth.push({ c, x, kept, ev, harm, keptAt, meanX: x.reduce((s, v) => s + v, 0) / R });
+    else left.set(c.customerId, 'not-worth-it');
   }
   worth.sort((a, b) => b.ev - a.ev || byId(a.c, b.c));
   const affordable = worth.slice(0, o.budget);
+  for (const w of worth.slice(o.budget)) left.set(w.c.customerId, 'budget');
   const length = longestGuardedPrefix(affordable.map((w) => w.kept), weights, risk);
   const exploited = affordable.slice(0, length);
-  const left = affordable.slice(length);
-  counts.planRisk = left.length;
+  const guarded = affordable.slice(length);
+  for (const w of guarded) left.set(w.c.customerId, 'plan-risk');
+  counts.planRisk = guarded.length;
 
   // The plan's effect z per draw: the stake-weighted mean of its candidates' ln ρ.
   const stake = (w: Valued) => w.c.value * Math.min(1, w.c.hazard) * H;
@@ -162,7 +172,7 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
   // Pairs within a stratum, best first, one of each contacted at random.
   const pairs: { contact: Valued; hold: Valued }[] = [];
   const byStratum = new Map<string, Valued[]>();
-  for (const w of left) {
+  for (const w of guarded) {
     const list = byStratum.get(w.c.stratum) ?? [];
     list.push(w);
     byStratum.set(w.c.stratum, list);
@@ -213,6 +223,8 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     }
   }
   for (const p of pairs.slice(0, best.pairs)) {
+    left.delete(p.contact.c.customerId);
+    left.delete(p.hold.c.customerId);
     contact.push(choose(p.contact, 'explore'));
     holdout.push(choose(p.hold, 'holdout'));
     counts.explore++;
@@ -225,5 +237,6 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     counts,
     exploration: { pairs: best.pairs, valueOfInformation: best.valueOfInformation, expectedValue: best.expectedValue, worstLoss: best.worstLoss },
     level: read.level,
+    left,
   };
 }

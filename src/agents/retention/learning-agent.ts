@@ -12,7 +12,7 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
-import { readHeldOutDesign, type DesignEpisode } from '../../intelligence/uplift/held-out-read.js';
+import { readHeldOutDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { ContactRecord, OfferKind } from '../../twin/twin-responses.js';
@@ -90,6 +90,9 @@ export interface AgentMonth {
   readonly calibration: number;
   /** The held-out contact design's month, planned on the candidates the class plan left (held-out-design.ts). */
   readonly design: DesignPlan;
+  /** The design's read the month was planned on, and each candidate's stratum (for `agent evaluate`'s monthly dumps). */
+  readonly read: HeldOutRead;
+  readonly strata: ReadonlyMap<string, string>;
 }
 
 /** One randomised unit of the held-out contact design: whom, when, the stratum then, the churn model's hazard then, and the arm. */
@@ -308,7 +311,7 @@ export class LearningRetentionAgent {
         this.addDesign({ customerId: c.customerId, at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut, stratum: stratumOf(c.customerId) }, engine);
       }
     }
-    return { plan, model, profiles, calibration, design };
+    return { plan, model, profiles, calibration, design, read, strata: new Map(active.map((a) => [a.id, this.stratumOf(a.features, a.answers, a.modelHazard)])) };
   }
 
   /**
