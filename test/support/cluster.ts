@@ -247,6 +247,15 @@ export async function clusterAgainstOne(cluster: TestCluster, single: TestCluste
       return { done: p.status === 200 && p.body.twins === CHAMPION_HISTORY.customers && risk?.modelId === championId, seen: p.body };
     });
   }
+  // "At risk" (the catalogue's at_risk, retain-10's eligibility) is the population's riskiest tenth:
+  // every worker serves the level the gateway read over them all, the level the single process reads
+  // over its scores (decision 0092). Each reads it again within a minute of the last scores' move.
+  const atRiskOf = async (base: string) => ((await cluster.json(`${base}/population`)).body.risk as { atRisk?: unknown } | null)?.atRisk ?? null;
+  await waitFor('every worker and the gateway to serve the single process\'s at-risk level', async () => {
+    const single = await atRiskOf(one.url!);
+    const parts = await Promise.all([gateway, ...workers.values()].map(async (p) => ({ [p.name]: await atRiskOf(p.url!) })));
+    return { done: single !== null && parts.every((c) => JSON.stringify(Object.values(c)[0]) === JSON.stringify(single)), seen: { single, parts } };
+  });
   return { championId, gateway, workers, one };
 }
 

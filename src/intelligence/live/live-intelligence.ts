@@ -45,6 +45,8 @@ export interface IntelligenceOptions {
   readonly trainer?: ChurnTrainer;
   /** Where the first model is fitted on collected rows (default: in this thread). */
   readonly firstTrainer?: FirstChurnTrainer;
+  /** Where live scoring's at-risk level comes from (`LiveScoringOptions.atRiskFrom`): a partition worker's is the population's, sent by the gateway. */
+  readonly atRiskFrom?: 'own-scores' | 'population';
 }
 
 /** Why a twin has no churn score before any model serves, as every edge says it (decisions, what-ifs, the CLI). */
@@ -127,6 +129,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
           registry.addDriftAlert(alert).catch((err: unknown) => log(`could not record the drift alert: ${(err as Error).message}`));
         },
         firstPass: 'in-slices',
+        atRiskFrom: options.atRiskFrom,
       });
       live = scoring;
       detach = scoring.attach(twins.intake);

@@ -74,6 +74,27 @@ describe('live scoring', () => {
     if (out >= 0) expect(live.scoreOf(twins.engine.table.idAt(out))!.atRisk).toBe(false);
   });
 
+  it('on a partition worker serves the population\'s level the gateway sent, over its own share of the customers, and none of another model\'s', () => {
+    const population = live.atRiskLevel()!;
+    // A worker holding every other customer: its own tenth would be a level of its own.
+    const worker = new LiveScoring(twins.engine, live.model, { atRiskFrom: 'population' });
+    const scored = Array.from(live.active.keys()).filter((slot) => live.active[slot] === 1);
+    const mine = (slot: number) => slot % 2 === 0;
+    expect(worker.activeChurn(mine).length).toBe(scored.filter(mine).length);
+    // Nothing sent yet: nobody at risk (its own tenth would disagree with the other workers').
+    expect(worker.atRiskLevel()).toBeUndefined();
+    const riskiest = scored.reduce((a, b) => (live.churn[a] >= live.churn[b] ? a : b));
+    expect(worker.scoreOf(twins.engine.table.idAt(riskiest))!.atRisk).toBe(false);
+    expect(worker.servePopulationAtRisk({ ...population, modelId: live.model.id, at: new Date().toISOString() })).toBe(true);
+    expect(worker.atRiskLevel()).toEqual(population);
+    for (const slot of scored) expect(worker.scoreOf(twins.engine.table.idAt(slot))!.atRisk).toBe(live.scoreOf(twins.engine.table.idAt(slot))!.atRisk);
+    // A level read off another model's scores is not served: no level until the gateway reads this one's.
+    expect(worker.servePopulationAtRisk({ ...population, modelId: 'churn-v0', at: new Date().toISOString() })).toBe(false);
+    expect(worker.atRiskLevel()).toBeUndefined();
+    // One process reads its own scores, the whole population: it takes no level from elsewhere.
+    expect(() => live.servePopulationAtRisk({ ...population, modelId: live.model.id, at: new Date().toISOString() })).toThrow(/own scores/);
+  });
+
   it('scores every twin and re-scores a twin when an event changes its features, in the learned direction', async () => {
     const slot = live.active.findIndex((a, s) => a === 1 && twins.engine.features(twins.engine.table.idAt(s))![FEATURE_INDEX.complaints_90d] === 0);
     const id = twins.engine.table.idAt(slot);

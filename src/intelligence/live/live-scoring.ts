@@ -10,6 +10,7 @@ import { ModelScores, type LiveModel, type ModelScoresSettings } from './model-s
 import { DEFAULT_REASON_COUNT, topReasons, type Reason } from './readable-reasons.js';
 import { churnInterval } from './score-interval.js';
 import { AT_RISK_SHARE, riskiestShareLevel, type RiskiestShareLevel } from './churn-risk-levels.js';
+import type { PopulationAtRiskLevel } from './population-at-risk.js';
 import {
   clvScore,
   complaintSignal,
@@ -46,6 +47,13 @@ export interface LiveScoringOptions {
    * and a twin read meanwhile is scored when read (the server).
    */
   readonly firstPass?: 'now' | 'in-slices';
+  /**
+   * Where the at-risk level comes from: `own-scores` (default) reads it off the scores held here,
+   * the whole population in one process; `population` serves the level the gateway reads over
+   * every partition worker and sends each of them (`servePopulationAtRisk`), so that a customer is
+   * at risk or not whichever worker holds them (a worker holds a share of the population only).
+   */
+  readonly atRiskFrom?: 'own-scores' | 'population';
 }
 
 /** A twin's churn score: with reasons, or null with a note when the twin has no active plan. */
@@ -132,6 +140,8 @@ export class LiveScoring {
   private lastFullDay = 0;
   /** The at-risk level as last read, with the scores and pass it was read from and when (wall ms). */
   private atRisk: { readonly level: RiskiestShareLevel | undefined; readonly from: ModelScores; readonly passes: number; readonly at: number } | null = null;
+  /** The population's level as the gateway last sent it (`atRiskFrom: 'population'`). */
+  private populationAtRisk: PopulationAtRiskLevel | undefined;
 
   constructor(
     private readonly engine: TwinEngine,
@@ -355,10 +365,15 @@ export class LiveScoring {
    * start, over the served scores (the one notion of it: an intent's `at-risk` is planned at it, the
    * catalogue's `at_risk` reads it). Read again after each pass, at a new model, and at most
    * AT_RISK_LEVEL_MAX_AGE_MS apart (a selection over the scores: under a millisecond for 24,000, `bench at-risk`); undefined while
-   * nobody is scored. On a partition worker, over its own partitions' customers (a share of the
-   * whole drawn by a hash of their ids).
+   * nobody is scored. On a partition worker (`atRiskFrom: 'population'`), the population's level
+   * the gateway last sent, when read off the model served here; undefined until it has sent one.
    */
   atRiskLevel(): RiskiestShareLevel | undefined {
+    if (this.options.atRiskFrom === 'population') {
+      const p = this.populationAtRisk;
+      // Read off another model's scores (one promoted since): no level until the gateway's next read, rather than a level of other scores.
+      return p && p.modelId === this.serving.model.id ? { churn: p.churn, share: p.share, of: p.of } : undefined;
+    }
     const now = Date.now();
     const kept = this.atRisk;
     if (kept && kept.from === this.serving && kept.passes === this.passes && now - kept.at < AT_RISK_LEVEL_MAX_AGE_MS) return kept.level;
@@ -367,6 +382,17 @@ export class LiveScoring {
     const level = churn === undefined ? undefined : { churn, share: AT_RISK_SHARE, of: scores.length };
     this.atRisk = { level, from: this.serving, passes: this.passes, at: now };
     return level;
+  }
+
+  /**
+   * Serves the population's at-risk level read over every worker (`atRiskFrom: 'population'`),
+   * from the next read on; whether it was read off the model served here (if not, no level is
+   * served until one is).
+   */
+  servePopulationAtRisk(level: PopulationAtRiskLevel): boolean {
+    if (this.options.atRiskFrom !== 'population') throw new TwinloopError('CONFLICT', 'this process reads its at-risk level off its own scores (the whole population): it takes none from elsewhere');
+    this.populationAtRisk = level;
+    return level.modelId === this.serving.model.id;
   }
 
   /**
@@ -388,15 +414,16 @@ export class LiveScoring {
    * The served churn probability of every twin in the scored population (an active or suspended
    * plan, not churned), in slot order, read off the typed arrays the scores are kept in: no twin's
    * features are computed again, except a twin no pass nor batch has scored yet, scored now as a
-   * read of it would be. What a level relative to the base (its riskiest tenth) is read from.
+   * read of it would be. What a level relative to the base (its riskiest tenth) is read from;
+   * with `include`, of the twins in the slots it keeps (a partition worker's live partitions).
    */
-  activeChurn(): Float64Array {
+  activeChurn(include?: (slot: number) => boolean): Float64Array {
     const size = this.engine.table.size;
     for (let slot = 0; slot < size; slot++) if (!this.serving.has(slot)) this.rescoreSlot(slot);
     const { churn, active } = this.serving;
     const out = new Float64Array(size);
     let n = 0;
-    for (let slot = 0; slot < size; slot++) if (active[slot] === 1) out[n++] = churn[slot];
+    for (let slot = 0; slot < size; slot++) if (active[slot] === 1 && (!include || include(slot))) out[n++] = churn[slot];
     return out.subarray(0, n);
   }
 

@@ -24,7 +24,7 @@ export type Access = Permission | 'signed-in' | 'public';
 export function routeOnlyOn(route: string): 'sandbox' | 'gateway' | 'worker' | undefined {
   if (/^[A-Z]+ \/sandbox\//.test(route)) return 'sandbox';
   if (route === 'GET /partitions/owners') return 'gateway';
-  if (/^POST \/partitions\/(training\/|churn\/|campaigns\/|actions$)/.test(route)) return 'worker';
+  if (/^POST \/partitions\/(training\/|churn\/|campaigns\/|at-risk\/|actions$)/.test(route)) return 'worker';
   return undefined;
 }
 
@@ -114,6 +114,9 @@ export const ROUTE_ACCESS = {
   'POST /partitions/campaigns/audience': 'workflows:start',
   'POST /partitions/campaigns/churned': 'workflows:start',
   'POST /partitions/actions': 'actions:request',
+  // The population's at-risk level (decision 0092): each worker's riskiest scores read, and the level the gateway merged sent back.
+  'POST /partitions/at-risk/scores': 'models:read',
+  'POST /partitions/at-risk/level': 'models:train',
   // The gateway's routing table: which worker owns which partition now.
   'GET /partitions/owners': 'twins:read',
 
@@ -330,6 +333,7 @@ export const CUSTOMER_ROUTES = {
   'POST /partitions/campaigns/audience': 'spanning',
   'POST /partitions/campaigns/churned': 'spanning',
   'POST /partitions/actions': 'spanning',
+  'POST /partitions/at-risk/scores': 'spanning',
   'POST /tmf-api/troubleTicket/v4/hub': 'spanning',
   'POST /tmf-api/eventManagement/v4/hub': 'spanning',
   'POST /tmf-api/productOrderingManagement/v4/hub': 'spanning',

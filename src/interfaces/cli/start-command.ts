@@ -275,7 +275,7 @@ function partitionedStream(opts: StartOptions): PartitionedStreamOptions {
 async function startGatewayCommand(opts: StartOptions, store: StoreOptions, say: (line: string) => void): Promise<void> {
   if (store.kind !== 'postgres') throw new TwinloopError('BAD_INPUT', '--role gateway needs PostgreSQL (--database-url)');
   const nats = partitionedStream(opts);
-  const gateway = await startGateway({ store, nats, auth: authSettings(opts) });
+  const gateway = await startGateway({ store, nats, auth: authSettings(opts), log: say });
   const app = createGatewayServer(gateway, { version: VERSION, logger: process.env.TWINLOOP_LOG === '1', hardening: { corsOrigins: corsOrigins(opts.corsOrigin), actingPerMinute: opts.rateLimit } });
   let url: string;
   try {

@@ -215,7 +215,9 @@ async function populationOverWorkers(gateway: Gateway, headers: Record<string, s
   if (risks.length === 0) return { ...base, risk: null, note: answers.find((a) => a.note)?.note ?? WORKER_NOTE };
   const merged = risks.length === answers.length ? mergePopulationRisks(risks) : { conflict: `${answers.length - risks.length} of ${answers.length} workers serve no churn model yet` };
   if ('conflict' in merged) throw new TwinloopError('UNAVAILABLE', `the workers' churn risks cannot be added up now: ${merged.conflict} (a model promoted reaches every worker within a minute); retry`, { context: { retryAfterSeconds: 5 } });
-  return { ...base, risk: merged };
+  // The level read over every worker, when read off the scores of the model the parts are scored by.
+  const level = gateway.atRiskLevel();
+  return { ...base, risk: { ...merged, atRisk: level && level.modelId === merged.modelId ? { churn: level.churn, share: level.share, of: level.of } : null } };
 }
 
 type CursorPage = z.infer<typeof twinCursorPage>;

@@ -17,6 +17,7 @@ import { modelRoutes } from './model-routes.js';
 import { partitionRoutes, wholeProcessPartitions } from './partition-routes.js';
 import { partitionTrainingRoutes } from './partition-training-routes.js';
 import { partitionChurnRoutes } from './partition-churn-routes.js';
+import { partitionAtRiskRoutes } from './partition-at-risk-routes.js';
 import { partitionCampaignRoutes } from './partition-campaign-routes.js';
 import { populationRoutes } from './population-routes.js';
 import { sandboxRoutes } from './sandbox-routes.js';
@@ -80,7 +81,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     consoleRoutes(),
     ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
-    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded }), partitionCampaignRoutes({ worker: operator.partitions, campaigns: operator.campaigns })] : []),
+    ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded }), partitionCampaignRoutes({ worker: operator.partitions, campaigns: operator.campaigns }), partitionAtRiskRoutes({ twins: operator.twins, intelligence: operator.intelligence, worker: operator.partitions })] : []),
   ]);
 }
 

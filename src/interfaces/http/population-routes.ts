@@ -20,6 +20,10 @@ export const populationAnswer = z.object({
       expectedChurners: z.number().describe('Sum of churn probabilities over the scored population'),
       valueAtRisk: z.number().describe('Sum of churn probability × expected lifetime value'),
       lifetimeValue: z.number().describe('Sum of expected lifetime value'),
+      atRisk: z
+        .object({ churn: z.number(), share: z.number(), of: z.number().int() })
+        .nullable()
+        .describe('"At risk": the churn score the riskiest `share` of the `of` scored customers start at (an intent\'s `at-risk`, the catalogue\'s `at_risk`); the whole population\'s on a partition worker and the gateway too (read by the gateway over every worker); null while not known'),
     })
     .nullable()
     .describe('Null until a churn model serves'),
@@ -52,16 +56,20 @@ export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligenc
         return {
           asOf,
           twins: count,
-          risk: populationRisk(live, (slot) => {
-            const id = twins.engine.table.idAt(slot) as string | undefined;
-            return id !== undefined && w.answersFor(id);
-          }),
+          risk: {
+            ...populationRisk(live, (slot) => {
+              const id = twins.engine.table.idAt(slot) as string | undefined;
+              return id !== undefined && w.answersFor(id);
+            }),
+            // The population's, as the gateway sent it: the same on every worker.
+            atRisk: live.atRiskLevel() ?? null,
+          },
           partitions,
         };
       }
       const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };
-      return { ...base, risk: populationRisk(live) };
+      return { ...base, risk: { ...populationRisk(live), atRisk: live.atRiskLevel() ?? null } };
     });
   };
 }

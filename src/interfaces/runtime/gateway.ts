@@ -10,6 +10,9 @@ import type { StoreOptions } from '../../store/store-options.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { PartitionRouting } from './worker-fanout.js';
 import { openAuthenticator, type AuthSettings } from '../auth/local-auth.js';
+import type { PopulationAtRiskLevel } from '../../intelligence/live/population-at-risk.js';
+import { keepPopulationAtRisk } from './at-risk-across-workers.js';
+import { workerHeaders } from './worker-identity.js';
 
 /**
  * How long the gateway routes by the owners it read before reading them again: a partition that
@@ -23,6 +26,8 @@ export interface GatewayOptions {
   /** The broker, the partitioned stream and the subject base (`<base>.p07`). */
   readonly nats: PartitionedStreamOptions;
   readonly auth?: AuthSettings;
+  /** One line per notable event (the at-risk level not read over the workers, and read again). */
+  readonly log?: (line: string) => void;
 }
 
 /** The running gateway (`twinloop start --role gateway`, decision 0012): publishes events on their partitions and knows each partition's owner. */
@@ -33,6 +38,8 @@ export interface Gateway extends PartitionRouting {
   readonly registry: ModelRegistry;
   /** Where the customer's partition is answered now, or UNAVAILABLE (503, Retry-After) while it has no owner. */
   ownerFor(customerId: string): Promise<PartitionOwner>;
+  /** The population's at-risk level the gateway last read over every worker and sent to each (decision 0092); undefined before the first. */
+  atRiskLevel(): PopulationAtRiskLevel | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +66,9 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     };
     const opened = records;
     const models = registry;
+    const routing = { owners: () => read.owners(), forgetOwners: () => (table = undefined) };
+    // The gateway calls the workers as a worker does (a sealed `worker:gateway` session under the secret they share).
+    const atRisk = keepPopulationAtRisk({ routing, headers: workerHeaders(auth.sessions, 'gateway') }, { log: o.log ?? (() => undefined) });
     return {
       auth,
       publisher,
@@ -69,9 +79,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
         if (!owner) throw new TwinloopError('UNAVAILABLE', `customer ${customerId}'s partition ${p} has no worker now (one died or is taking it over); retry`, { context: { retryAfterSeconds: 1 } });
         return owner;
       },
-      owners: () => read.owners(),
-      forgetOwners: () => (table = undefined),
+      ...routing,
+      atRiskLevel: () => atRisk.current(),
       async close() {
+        atRisk.stop();
         await auth.keys.close();
         await models.close();
         await opened.close();

@@ -450,6 +450,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
         throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
       }
       const atRisk = live.atRiskLevel();
+      // Customers scored and no level: a partition worker the gateway has not sent the population's yet (decision 0092), not the fixed level of old plans.
+      if (!atRisk && live.activeChurn().length > 0) throw new TwinloopError('UNAVAILABLE', "the population's at-risk level is not known here yet (the gateway reads it over every worker every 10 s); retry", { context: { retryAfterSeconds: 10 } });
       return atRisk ? { atRisk } : undefined;
     },
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),

@@ -289,6 +289,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     trainer: (options) => trainChurnInThread(o.store, options),
     firstTrainer: (rows, options) => fitFirstChurnModelInThread(o.store, rows, options),
     checkIntervalMs: o.modelCheckEveryMs,
+    // A worker holds a share of the customers: "at risk" is the population's riskiest tenth, read by the gateway over every worker.
+    ...(worker ? { atRiskFrom: 'population' as const } : {}),
   });
   // A first start (an empty store, no model, the sandbox's history still to come): the first
   // model's training rows are taken from the twins as the history is applied, so the first model
