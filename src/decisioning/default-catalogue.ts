@@ -1,4 +1,4 @@
-import { AT_RISK_CHURN, HIGH_RISK_CHURN } from '../intelligence/live/churn-risk-levels.js';
+import { HIGH_RISK_CHURN } from '../intelligence/live/churn-risk-levels.js';
 import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
 
 /**
@@ -22,10 +22,12 @@ export const DEFAULT_CATALOGUE_DOCUMENT: CatalogueDocument = {
         { id: 'thanks', name: 'Thank you', message: 'Thanks for staying with us: enjoy 10 % off your plan for the next 6 months.', weight: 1 },
         { id: 'value', name: 'Value', message: 'Save 10 % on your monthly bill for 6 months, starting today.', weight: 1 },
       ],
-      // A fixed level, not `at_risk`: each partition worker reads its own riskiest tenth, so a customer
-      // near the level was eligible on one worker and not on another (the scale-churn e2e's cluster and
-      // one process disagreed on one customer). Back to `at_risk` once the level is the population's.
-      eligibility: `churn >= ${AT_RISK_CHURN} and active_plans >= 1`,
+      // "Some churn risk" as an intent's at-risk reads it: the riskiest 10 % by the served score (AT_RISK_SHARE).
+      // It was `churn >= 0.1`, which the calibrated 30-day model gives few (89 of 19,217 on npm start's
+      // world) while an intent's at-risk segment held the riskiest 1,900: two notions of one word. Over
+      // partition workers the level is the population's, which the gateway reads over them all and sends
+      // each (decision 0092): a worker's own tenth put a customer near it eligible on one and not another.
+      eligibility: 'at_risk and active_plans >= 1',
       retentionEffect: 0.25,
       acceptancePrior: 0.2,
       sandboxOfferId: 'retain-10',
