@@ -761,20 +761,36 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         let judgements = 0;
         const judge = (fromMs: number) => ctx.step(severityStep, { severity: alarm.perceivedSeverity, fromMs, outageFromMs: paidFromMs ?? outageFromMs }, { key: `${SEVERITY_STEP_ID}-${judgements++}` });
         await judge(outageFromMs);
-        if (version >= 7 && isCleared) {
-          // Version 7: the alarm made worse and cleared while the run waited for the contact hours:
-          // the loop below hears no escalation once cleared, so the worst one sent is heard here, and
-          // what is owed is judged on it (a minor made major at night and cleared before the day
-          // was paid as a minor: nothing).
-          const worse = ACTING_ORDER.slice(ACTING_ORDER.indexOf(alarm.perceivedSeverity) + 1).reverse();
-          const w = worse.length > 0 ? await ctx.waitForAnySignal<Partial<AlarmEscalated> | null>(worse.map(alarmSeveritySignal), { timeoutMs: 0, fallback: null, key: 'escalated-before-clear' }) : undefined;
-          if (w && !w.timedOut && w.payload?.escalatedTo) {
-            const atMs = w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now('escalated-before-clear-at');
-            alarm = { ...alarm, perceivedSeverity: w.payload.escalatedTo };
-            if (paidFromMs === undefined && amountOf(alarm.perceivedSeverity) > 0) paidFromMs = atMs;
-            await judge(atMs);
-          }
-        }
+        /**
+         * Hears the escalations sent to the run (`alarm-severity-*` worse than the severity it acts
+         * on, worst first: a major and a critical both sent act as critical), the one way for both
+         * paths that do: a look without waiting (`timeoutMs` 0: nothing journaled when nothing is
+         * worse) and the acting loop's wait, watching, for them or the clear (`orCleared`). Made
+         * worse, the run acts on the new severity from the escalation's time (else now, journaled as
+         * `atKey`), the compensated outage counted from the first severity compensated, and judges
+         * it (`severity-N`). Answers what it heard: the escalation, the clear, or nothing in time.
+         */
+        const hearSeverities = async (o: { key: string; atKey: string; timeoutMs: number; orCleared?: boolean }): Promise<{ heard: 'escalated' | 'nothing' } | { heard: 'cleared'; clearedTime: string | undefined }> => {
+          const worse = ACTING_ORDER.slice(ACTING_ORDER.indexOf(alarm.perceivedSeverity) + 1).reverse().map(alarmSeveritySignal);
+          const signals = o.orCleared ? [...worse, ALARM_CLEARED_SIGNAL] : worse;
+          if (signals.length === 0) return { heard: 'nothing' };
+          const w =
+            o.timeoutMs === 0
+              ? await ctx.waitForAnySignal<(AlarmCleared & Partial<AlarmEscalated>) | null>(signals, { timeoutMs: 0, fallback: null, key: o.key })
+              : await waitWatching<AlarmCleared & Partial<AlarmEscalated>>(signals, o.timeoutMs, { key: o.key });
+          if (w.timedOut) return { heard: 'nothing' };
+          if (!w.payload?.escalatedTo || w.signal === ALARM_CLEARED_SIGNAL) return o.orCleared ? { heard: 'cleared', clearedTime: w.payload?.clearedTime } : { heard: 'nothing' };
+          const atMs = w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now(o.atKey);
+          alarm = { ...alarm, perceivedSeverity: w.payload.escalatedTo };
+          if (paidFromMs === undefined && amountOf(alarm.perceivedSeverity) > 0) paidFromMs = atMs;
+          await judge(atMs);
+          return { heard: 'escalated' };
+        };
+        // Version 7: the alarm made worse and cleared while the run waited for the contact hours: the
+        // loop below hears no escalation once cleared, so the worst one sent is heard here, and what
+        // is owed is judged on it (a minor made major at night and cleared before the day was paid as
+        // a minor: nothing).
+        if (version >= 7 && isCleared) await hearSeverities({ key: 'escalated-before-clear', atKey: 'escalated-before-clear-at', timeoutMs: 0 });
         const asked = new Set<string>();
         const paid = new Map<string, number>();
         const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
@@ -810,10 +826,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const dueMs = amount > 0 && !thresholdPaid && !byClear && paidFromMs !== undefined ? paidFromMs + policy.compensateAfterMs : Infinity;
           const untilMs = Math.min(dueMs, leaveAtMs);
           const nowMs = await ctx.now(`acting-${round}`);
-          // Worst first: both a major and a critical heard at once act as critical.
-          const worse = ACTING_ORDER.slice(ACTING_ORDER.indexOf(alarm.perceivedSeverity) + 1).reverse();
-          const w = await waitWatching<AlarmCleared & Partial<AlarmEscalated>>([...worse.map(alarmSeveritySignal), ALARM_CLEARED_SIGNAL], Math.max(1, untilMs - nowMs), { key: `acting-${round}` });
-          if (w.timedOut) {
+          const w = await hearSeverities({ key: `acting-${round}`, atKey: `escalated-${round}`, timeoutMs: Math.max(1, untilMs - nowMs), orCleared: true });
+          if (w.heard === 'nothing') {
             // At the threshold, or (a confirmed alarm) still open when its wait ran out, which is the evidence: everyone found is owed.
             if (amount > 0 && !thresholdPaid) {
               thresholdPaid = true;
@@ -823,14 +837,10 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             }
             break;
           }
-          if (w.signal === ALARM_CLEARED_SIGNAL || !w.payload?.escalatedTo) {
-            [isCleared, clearTime] = [true, w.payload?.clearedTime];
+          if (w.heard === 'cleared') {
+            [isCleared, clearTime] = [true, w.clearedTime];
             break;
           }
-          const atMs = w.payload.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now(`escalated-${round}`);
-          alarm = { ...alarm, perceivedSeverity: w.payload.escalatedTo };
-          if (paidFromMs === undefined && amountOf(alarm.perceivedSeverity) > 0) paidFromMs = atMs;
-          await judge(atMs);
           // An alarm made worse late in its wait is waited for a full one from then.
           leaveAtMs = Math.max(leaveAtMs, (await ctx.now(`heard-${round}`)) + policy.maxOpenMs);
           if (thresholdPaid) await payDifference();
