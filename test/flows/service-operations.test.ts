@@ -11,6 +11,7 @@ import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-
 import { compensationPaid } from '../../src/agents/flows/service-operations-view.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
+import { faultBackOn } from '../../src/agents/flows/suspected-incidents.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
 import type { TwinEvent } from '../../src/domain/events.js';
 import { memoryDocuments } from '../../src/store/document-store.js';
@@ -49,7 +50,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Pick<ServiceOpsDeps, 'contactAllowedAt'> = {}) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Pick<ServiceOpsDeps, 'contactAllowedAt' | 'faultBack'> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -57,14 +58,20 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing:
   const acts = serviceOpsExecutor({ notifications: world.backends.notifications, billingAdjustments: world.backends.billingAdjustments, openTicket: async (r) => (tickets.push(r.id), `TT-${tickets.length}`) });
   // The request ids in `failing` meet a back end down (a failure asking again may mend).
   const executor = reportingExecutor(async (request, verdict) => (failing.has(request.id) ? { ok: false as const, error: 'billing back end unavailable' } : acts(request, verdict)), { sink: twins.intake, clock });
-  const guarded = createGuardedExecutor({ policy: parseActionPolicy(DEFAULT_ACTION_POLICY), ledger: createBudgetLedger(gov), queue: createApprovalQueue(gov, clock), audit: createAuditTrail(gov, clock), executor, clock });
+  const queue = createApprovalQueue(gov, clock);
+  const guarded = createGuardedExecutor({ policy: parseActionPolicy(actionPolicy), ledger: createBudgetLedger(gov), queue, audit: createAuditTrail(gov, clock), executor, clock });
   const engine = createWorkflowEngine({ journal, workerId: 'test', clock });
   // What the flow asks the executor, as it built it (before the executor's parse).
   const asked: Record<string, unknown>[] = [];
   const asking: GuardedExecutor = { ...guarded, execute: async (input) => (asked.push(input as Record<string, unknown>), guarded.execute(input)) };
   engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, ...extra }));
-  return { engine, journal, gov, tickets, asked, close: async () => (await journal.close(), await gov.close()) };
+  return { engine, journal, gov, tickets, asked, guarded, queue, close: async () => (await journal.close(), await gov.close()) };
 }
+
+/** The default contact policy's hours (quiet 21:00-08:00 UTC), as the server gives the flow. */
+const contactHours = { contactAllowedAt: (now: number) => outsideQuietHours(now, DEFAULT_CONTACT_POLICY) };
+/** A clock at `h` o'clock (UTC) on the day after the world's now. */
+const tomorrowAt = (h: number) => new ManualClock((Math.floor(world.clock.now() / (24 * HOUR)) + 1) * 24 * HOUR + h * HOUR);
 
 /** Runs an alarm's flow from its raise to its clear `lastedMs` later; its result. */
 async function raiseAndClear(h: Awaited<ReturnType<typeof harness>>, clock: ManualClock, alarm: Alarm, lastedMs: number): Promise<ServiceOpsResult> {
@@ -423,9 +430,6 @@ describe('service operations flow (sandbox)', () => {
 
   it("holds its notices to the contact policy's hours: a night outage is ticketed at once and told at their end, one over by then is told to nobody, and an end at night is told in the morning", async () => {
     // The default contact policy's quiet hours, 21:00-08:00 UTC; the next 23:00 after the world's now.
-    const hours = { contactAllowedAt: (now: number) => outsideQuietHours(now, DEFAULT_CONTACT_POLICY) };
-    const day = Math.floor(world.clock.now() / (24 * HOUR)) * 24 * HOUR;
-    const at = (h: number) => new ManualClock(day + 24 * HOUR + h * HOUR);
     const alarmAt = (id: string, clock: ManualClock, severity: Alarm['perceivedSeverity']): Alarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: severity, probableCause: 'equipmentMalfunction', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' });
     const sent = (since: ReturnType<typeof world.backends.stats>) => world.backends.stats().notifications.ok - since.notifications.ok;
     const clearAt = async (h: Awaited<ReturnType<typeof harness>>, clock: ManualClock, id: string) => {
@@ -435,8 +439,8 @@ describe('service operations flow (sandbox)', () => {
     };
 
     // Raised at 23:00: the ticket goes, nobody is woken; at 08:00 everyone is told (and paid: it lasted past 4 h).
-    const night = at(23);
-    const h1 = await harness(night, undefined, new Set(), hours);
+    const night = tomorrowAt(23);
+    const h1 = await harness(night, undefined, new Set(), contactHours);
     const before = world.backends.stats();
     try {
       await h1.engine.start('service-operations', { alarm: alarmAt('ALM-Q1', night, 'critical') }, { workflowId: 'ALM-Q1' });
@@ -460,8 +464,8 @@ describe('service operations flow (sandbox)', () => {
     }
 
     // Raised at 23:00, cleared at 01:00: over before the morning, told to nobody; nothing owed under 4 h.
-    const short = at(23);
-    const h2 = await harness(short, undefined, new Set(), hours);
+    const short = tomorrowAt(23);
+    const h2 = await harness(short, undefined, new Set(), contactHours);
     const before2 = world.backends.stats();
     try {
       await h2.engine.start('service-operations', { alarm: alarmAt('ALM-Q2', short, 'major') }, { workflowId: 'ALM-Q2' });
@@ -479,10 +483,10 @@ describe('service operations flow (sandbox)', () => {
 
     // Raised at 23:00 on a run that looks for who shows it: a customer found at the alarm who calls
     // the care line about it at 23:05 is awake, and told at the next look; the rest at 08:00.
-    const looking = at(23);
+    const looking = tomorrowAt(23);
     const contacts = createServiceContactLog({ store: memoryDocuments<ServiceContacts>(), onError: (err) => expect.fail(err.message) });
     const sessions = createBadSessionLog({ store: memoryDocuments<CellBadSessions>(), onError: (err) => expect.fail(err.message) });
-    const h4 = await harness(looking, { customersOn: sessions.customersOn, firstContact: contacts.firstContact }, new Set(), hours);
+    const h4 = await harness(looking, { customersOn: sessions.customersOn, firstContact: contacts.firstContact }, new Set(), contactHours);
     const before4 = world.backends.stats();
     try {
       const alarm = alarmAt('ALM-Q4', looking, 'critical');
@@ -503,8 +507,8 @@ describe('service operations flow (sandbox)', () => {
 
     // A minor alarm at 23:00 made major at 00:00 and cleared at 06:00, all in quiet hours: nobody is
     // told, and everyone is paid major's amount (it lasted 6 h as a major), as in the day.
-    const escalated = at(23);
-    const h5 = await harness(escalated, undefined, new Set(), hours);
+    const escalated = tomorrowAt(23);
+    const h5 = await harness(escalated, undefined, new Set(), contactHours);
     const before5 = world.backends.stats();
     try {
       await h5.engine.start('service-operations', { alarm: alarmAt('ALM-Q5', escalated, 'minor') }, { workflowId: 'ALM-Q5' });
@@ -524,8 +528,8 @@ describe('service operations flow (sandbox)', () => {
     }
 
     // Raised at 19:00 (told at once), cleared at 22:00: told it is over at 08:00, not at 22:00.
-    const evening = at(19);
-    const h3 = await harness(evening, undefined, new Set(), hours);
+    const evening = tomorrowAt(19);
+    const h3 = await harness(evening, undefined, new Set(), contactHours);
     const before3 = world.backends.stats();
     try {
       await h3.engine.start('service-operations', { alarm: alarmAt('ALM-Q3', evening, 'major') }, { workflowId: 'ALM-Q3' });
@@ -807,6 +811,89 @@ describe('service operations flow (sandbox)', () => {
       await h.close();
     }
   }, 60_000);
+
+  it("an escalation tops up those whose payment waits for a person too: approved, each has the worse severity's amount, not the lower one's", async () => {
+    const clock = new ManualClock(world.clock.now());
+    // Compensation above 4 waits for a person: major's 5 does, for everyone.
+    const policy = { ...DEFAULT_ACTION_POLICY, rules: (DEFAULT_ACTION_POLICY.rules ?? []).map((r) => (r.id === 'compensation' ? { ...r, guardrails: { ...r.guardrails, approveAboveCost: 4 } } : r)) };
+    const h = await harness(clock, undefined, new Set(), {}, policy);
+    const alarm: Alarm = { id: 'ALM-TOPUP-1', alarmType: 'equipmentAlarm', perceivedSeverity: 'major', probableCause: 'equipmentMalfunction', alarmedObject: { id: busiestCell(), '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    const credits = () => h.asked.filter((r) => r.actionClass === 'compensation') as { id: string; customerId: string; cost: number }[];
+    const before = world.backends.stats();
+    try {
+      await h.engine.start('service-operations', { alarm }, { workflowId: alarm.id });
+      await h.engine.runOnce();
+      const affected = affectedOfRun((await h.journal.loadHistory(alarm.id)).steps);
+      clock.advance(4 * HOUR + 1000);
+      await h.engine.runOnce();
+      expect(credits().map((c) => c.cost)).toEqual(affected.map(() => 5));
+      expect(await h.queue.listPending(1000)).toHaveLength(affected.length);
+      // Made critical while they wait: the difference is asked of each of them (version 7 asked it of those paid alone: nobody).
+      await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      const ups = credits().slice(affected.length);
+      expect(ups.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
+      expect(ups.map((c) => c.cost)).toEqual(affected.map(() => 5));
+      // Each customer's two asks wait for the person, the page says both.
+      const steps = (await h.journal.loadHistory(alarm.id)).steps;
+      const received = { ...alarm, sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };
+      const settings = serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR });
+      expect(incidentCustomers(received, { status: 'waiting', steps }, settings)[0].compensation).toMatchObject({ state: 'waiting', why: expect.stringMatching(/^waiting for a person: .*; the difference for critical: waiting for a person: /) });
+      // A supervisor approves them all: everyone is credited critical's 10 in all, as one paid at once would be.
+      for (const item of await h.queue.listPending(1000)) expect((await h.guarded.approve(item.id, { kind: 'human', id: 'supervisor-1' }, 'outage of the cell')).status).toBe('executed');
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(2 * affected.length);
+      await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
+      await h.engine.runOnce();
+      expect((await h.engine.get(alarm.id))?.output).toMatchObject({ escalatedTo: 'critical', compensationPending: affected.length });
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('a resolution held to the morning is not told to those the fault is back for (an alarm raised on the place after the clear, open at 08:00), and is told where it came back and went again', async () => {
+    const cell = busiestCell();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const sent = (since: ReturnType<typeof world.backends.stats>) => world.backends.stats().notifications.ok - since.notifications.ok;
+    const received = (id: string, raisedMs: number, clearedMs?: number): ReceivedAlarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: 'major', probableCause: 'equipmentMalfunction', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: iso(raisedMs), state: clearedMs === undefined ? 'raised' : 'cleared', ...(clearedMs === undefined ? {} : { clearedTime: iso(clearedMs) }), sourceSystemId: 'nms', reportingTime: iso(raisedMs), changedTime: iso(raisedMs) });
+    // The inbox as the flow reads it: the other alarms on the place.
+    const run = async (id: string, later: (raisedAt19: number) => ReceivedAlarm[]) => {
+      const clock = tomorrowAt(19);
+      const at19 = clock.now();
+      const others = later(at19);
+      const h = await harness(clock, undefined, new Set(), { ...contactHours, faultBack: (alarm, sinceMs, atMs) => faultBackOn(alarm, sinceMs, atMs, others, (site) => twins.engine.cells.cellsOfSite(site)) });
+      const before = world.backends.stats();
+      try {
+        const alarm = received(id, at19);
+        await h.engine.start('service-operations', { alarm }, { workflowId: id });
+        await h.engine.runOnce();
+        const told = sent(before);
+        expect(told).toBeGreaterThan(10);
+        clock.advance(3 * HOUR); // 22:00: cleared, its end held to the morning
+        await signalAlarmCleared(h.engine, id, { clearedTime: iso(clock.now()) });
+        await h.engine.runOnce();
+        expect(sent(before)).toBe(told);
+        clock.advance(10 * HOUR); // 08:00
+        await h.engine.runOnce();
+        const done = (await h.engine.get(id))!;
+        const steps = (await h.journal.loadHistory(id)).steps;
+        return { told, resolvedSent: sent(before) - told, out: done.output as ServiceOpsResult, customers: incidentCustomers({ ...alarm, state: 'cleared', clearedTime: iso(at19 + 3 * HOUR) }, { status: done.status, steps }, serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR })) };
+      } finally {
+        await h.close();
+      }
+    };
+    // Back at 02:00 on the same cell, open at 08:00: nobody it touches is told "resolved" while it is down.
+    const back = await run('ALM-BACK-1', (at19) => [received('ALM-BACK-2', at19 + 7 * HOUR)]);
+    expect(back.out).toMatchObject({ cleared: true, notified: back.told, resolutionNotices: back.resolvedSent });
+    expect(back.out.resolutionWithheld).toBeGreaterThan(back.told / 2);
+    expect(back.resolvedSent + back.out.resolutionWithheld!).toBe(back.told);
+    const withheld = back.customers.filter((c) => c.resolution.state === 'not-sent');
+    expect(withheld).toHaveLength(back.out.resolutionWithheld!);
+    expect(withheld[0].resolution.why).toMatch(/^the fault was back when their notice was due in the morning \(ALM-BACK-2 open on the place\)/);
+    // Back at 02:00 and cleared again at 05:00, or back on another cell: it is over by the morning there, everyone is told.
+    const over = await run('ALM-BACK-3', (at19) => [received('ALM-BACK-4', at19 + 7 * HOUR, at19 + 10 * HOUR), { ...received('ALM-BACK-5', at19 + 7 * HOUR), alarmedObject: { id: 'cell-none', '@referredType': 'Cell' } }]);
+    expect(over.out).toMatchObject({ notified: over.told, resolutionNotices: over.told });
+    expect(over.out.resolutionWithheld).toBeUndefined();
+  }, 90_000);
 
   it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
     const clock = new ManualClock(world.clock.now());

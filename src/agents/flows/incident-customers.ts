@@ -1,7 +1,7 @@
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import { severityHistory, type ReceivedAlarm } from './alarm-inbox.js';
-import { affectedOfRun, servesCustomers, SEVERITY_STEP_ID, TROUBLE_TICKET_STEP_ID, type BatchOutcome, type SeverityJudged } from './service-operations-flow.js';
+import { affectedOfRun, FAULT_BACK_STEP_ID, servesCustomers, SEVERITY_STEP_ID, TROUBLE_TICKET_STEP_ID, type BatchOutcome, type FaultBack, type SeverityJudged } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 
 /**
@@ -145,6 +145,10 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   const raised = readBatches(steps, UPLIFT_BATCH_KEY);
   const resolution = readBatches(steps, /^resolution-\d+$/);
   const over = overBeforeNotice(steps);
+  // Version 8: the fault back on the place when a resolution held to the morning was due, and whom it touched.
+  const backStep = steps.find((s) => s.stepId === FAULT_BACK_STEP_ID && s.status === 'succeeded' && s.output);
+  const back = backStep ? (JSON.parse(backStep.output!) as FaultBack | null) : null;
+  const downAgain = new Set(back?.customers);
   const amount = settings.compensation.find((c) => c.severity === severity);
   const outageFromMs = judged.outageFromMs;
   const lastedMs = a.clearedTime ? Date.parse(a.clearedTime) - outageFromMs : null;
@@ -168,6 +172,12 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
       return { state: t.state, why: `paid at an earlier severity; the difference for ${severity}: ${t.why ?? up.status}` };
     }
     const w = comp.why.get(c);
+    const difference = raised.done.has(c) ? SENT : raised.why.get(c) && answered(raised.why.get(c)!);
+    // Version 8: a payment waiting for a person is topped up after an escalation too; both are said.
+    if (w && w.status === 'pending-approval' && difference) {
+      const t = answered(w);
+      return { state: 'waiting', why: `${t.why}; the difference for ${severity}: ${difference.state === 'sent' ? 'sent' : difference.why}` };
+    }
     if (w) return answered(w);
     if (watching) return notSent(`watched: a ${judged.raised} alarm pays nobody unless it escalates`);
     if (!amount) return notSent(`a ${severity} alarm is not compensated (compensated: ${settings.compensation.map((x) => x.severity).join(', ') || 'no severity'})`);
@@ -183,6 +193,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     const w = resolution.why.get(c);
     if (w) return answered(w);
     if (notice.state !== 'sent') return notSent('not told of the outage, so not told of its end');
+    if (downAgain.has(c)) return notSent(`the fault was back when their notice was due in the morning (${back!.alarmIds.join(', ')} open on the place): not told it is resolved while it is down; that alarm's run tells them`);
     if (a.state !== 'cleared') return finished ? notSent(`the alarm did not clear within the flow's wait (${hours(settings.maxOpenMs)}): left to people`) : notYet('sent when the alarm clears');
     if (resolution.unnamed.refused + resolution.unnamed.failed > 0) return notSent(unnamedWhy(resolution.unnamed));
     return finished ? notSent('not asked') : notYet('not asked yet');

@@ -21,6 +21,11 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 8 keeps a resolution notice held to the morning from those the fault is back for: an alarm
+ * on the same place raised after the clear and still open then (`fault-back`), whose own run tells
+ * them (they were told "resolved" while it was down); and pays the difference after an escalation to
+ * those whose payment at the lower severity waits for a person too, not only to those paid (they
+ * ended up with the lower amount once it was approved).
  * Version 7 holds its notices to the contact policy's hours (decision 0088): an outage notice due
  * in quiet hours waits for their end, watching (customers showing the incident, awake and using the
  * service, are told at once), and is not sent if the outage cleared meanwhile; a resolution notice
@@ -38,7 +43,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 7;
+export const SERVICE_OPS_WORKFLOW_VERSION = 8;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -108,6 +113,17 @@ export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
  * it, not from the alarm's severity today.
  */
 export const SEVERITY_STEP_ID = 'severity';
+/**
+ * Version 8: before a resolution notice held to the morning, the alarms that say the fault is back
+ * (`ServiceOpsDeps.faultBack`) and whom of those to be told they touch; key `fault-back`.
+ */
+export const FAULT_BACK_STEP_ID = 'fault-back';
+
+/** What the fault-back look found (version 8): the alarms open on the place again, and the customers they touch, who are not told it is resolved. */
+export interface FaultBack {
+  alarmIds: string[];
+  customers: string[];
+}
 
 /** A judgement of the severity (version 6): the severity acted on, since when, and when the outage counts from for compensation. */
 export interface SeverityJudged {
@@ -224,6 +240,13 @@ export interface ServiceOpsDeps {
    * any hour.
    */
   contactAllowedAt?: (now: number) => number;
+  /**
+   * The alarms that say the fault is back on the alarm's place after its clear (version 8): raised
+   * there (the same cell or site, a cell of its site, the site of its cell) at or after `sinceMs`,
+   * serving customers, open at `atMs` (`faultBackOn` in suspected-incidents.ts over the inbox).
+   * Without it a resolution held to the morning goes to everyone told of the outage.
+   */
+  faultBack?: (alarm: Alarm, sinceMs: number, atMs: number) => Alarm[];
 }
 
 /** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
@@ -295,6 +318,8 @@ export interface ServiceOpsResult {
   notToldCleared?: number;
   /** Version 6: customers paid the difference after the alarm was made worse than the severity they were paid for. */
   compensationRaised?: number;
+  /** Version 8: customers told of the outage and not told it was resolved, as the fault was back when their notice was due (`fault-back`). */
+  resolutionWithheld?: number;
   /** Version 4: true when the run only watched (a quiet severity that never escalated: nobody told or paid); the severity it acted on after an escalation. */
   watched?: boolean;
   escalatedTo?: Alarm['perceivedSeverity'];
@@ -386,7 +411,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -543,8 +568,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     COMPENSATION_STEP_ID,
     (alarm, customerId, incident, _toldOf, paidBefore = 0) => {
       const amount = Math.max(0, (policy.compensation[alarm.perceivedSeverity] ?? 0) - paidBefore);
+      // Version 8 asks it of those whose earlier payment waits for a person too: asked, not yet paid.
       return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
-        summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} paid at its earlier severity`,
+        summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} ${version >= 8 ? 'asked' : 'paid'} at its earlier severity`,
         evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore },
       });
     },
@@ -566,6 +592,27 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         why: { summary: `Network alarm ${alarm.id} touches ${n} customers`, evidence: { alarmId: alarm.id } },
       });
       return r.status === 'failed' ? transient(r.reason) : ok(r.status);
+    },
+  };
+
+  /**
+   * Version 8: the alarms open again on the place after the clear, and whom of `customers` they
+   * touch (found as the alarm's own customers are: `rankAffected` on their cells), or null.
+   */
+  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[] }, FaultBack | null> = {
+    id: FAULT_BACK_STEP_ID,
+    version: 1,
+    run: async ({ alarm, sinceMs, atMs, customers }) => {
+      const back = deps.faultBack?.(alarm, sinceMs, atMs).filter((a) => a.id !== alarm.id) ?? [];
+      if (back.length === 0) return ok(null);
+      const ours = new Set(customers);
+      const touched = new Set<string>();
+      for (const a of back) {
+        const cells = a.alarmedObject['@referredType'] === 'Site' ? deps.cells.cellsOfSite(a.alarmedObject.id) : [a.alarmedObject.id];
+        const present = deps.cells.rankedOn(cells, { sinceMs: Date.parse(a.raisedTime) - policy.presenceHorizonMs });
+        for (const r of rankAffected(present, deps.scores, policy.minPresenceShare)) if (ours.has(r.customerId)) touched.add(r.customerId);
+      }
+      return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)) });
     },
   };
 
@@ -592,7 +639,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     id: SERVICE_OPS_WORKFLOW_ID,
     version,
     // The incident view reads whom the run found, told and compensated from these steps for as long as the alarm is listed.
-    keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID, SEVERITY_STEP_ID],
+    keptSteps: [AFFECTED_STEP_ID, SHOWING_STEP_ID, OUTAGE_NOTICE_STEP_ID, COMPENSATION_STEP_ID, RESOLUTION_NOTICE_STEP_ID, SEVERITY_STEP_ID, FAULT_BACK_STEP_ID],
     parseInput: (raw) => {
       const id = z.string().min(1).max(200);
       const input = z.object({ alarm: alarmSchema, continues: id.optional(), noticesUnder: id.optional(), toldOf: z.array(id).max(1000).optional(), confirmed: z.boolean().optional() }).parse(raw);
@@ -792,7 +839,10 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         // a minor: nothing).
         if (version >= 7 && isCleared) await hearSeverities({ key: 'escalated-before-clear', atKey: 'escalated-before-clear-at', timeoutMs: 0 });
         const asked = new Set<string>();
+        // Each customer's payment by amount: carried out, or (version 8) waiting for a person, who
+        // pays it if approved; the difference after an escalation is owed on either.
         const paid = new Map<string, number>();
+        const owes = (r: BatchOutcome) => (version >= 8 ? [...r.executed, ...r.pending] : r.executed);
         const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
         let raisedPay = 0;
         let thresholdPaid = false;
@@ -802,20 +852,20 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const who = [...known].filter((c) => !asked.has(c));
           for (const c of who) asked.add(c);
           const r = await runBatches(ctx, compensation, alarm, who, prefix, policy.batchSize, continues);
-          for (const c of r.executed) paid.set(c, amount);
+          for (const c of owes(r)) paid.set(c, amount);
           comp.executed.push(...r.executed);
           comp.pending.push(...r.pending);
           comp.refused += r.refused;
           comp.failed += r.failed;
         };
-        /** After a worse severity, the difference to each customer paid a lower one's amount. */
+        /** After a worse severity, the difference to each customer paid (or, version 8, asked) a lower one's amount. */
         const payDifference = async () => {
           const amount = amountOf(alarm.perceivedSeverity);
           const byPaid = new Map<number, string[]>();
           for (const [c, p] of paid) if (p < amount) byPaid.set(p, [...(byPaid.get(p) ?? []), c]);
           for (const [p, who] of [...byPaid].sort((x, y) => x[0] - y[0])) {
             const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p);
-            for (const c of r.executed) paid.set(c, amount);
+            for (const c of owes(r)) paid.set(c, amount);
             raisedPay += r.executed.length;
           }
         };
@@ -851,8 +901,17 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         // Version 7: told it is over in the contact policy's hours, not woken for it.
         const resolutionWait = isCleared && notified.length > 0 ? await dayFor('resolution-hours') : undefined;
         if (resolutionWait !== undefined) await ctx.sleep('resolution-hours', resolutionWait);
-        const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
-        return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}) };
+        // Version 8: a fault back overnight (an alarm raised on the place after the clear, open at
+        // the morning) is down again for those it touches: they are not told it is resolved (the
+        // new alarm's run tells them of it, and of its end).
+        let back: FaultBack | null = null;
+        if (version >= 8 && resolutionWait !== undefined && deps.faultBack && endMs !== undefined) {
+          back = await ctx.step(faultBackStep, { alarm, sinceMs: endMs, atMs: await ctx.now('fault-back-at'), customers: notified }, { key: FAULT_BACK_STEP_ID });
+        }
+        const downAgain = new Set(back?.customers);
+        const toResolve = downAgain.size > 0 ? notified.filter((c) => !downAgain.has(c)) : notified;
+        const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, toResolve, 'resolution', policy.batchSize, told) : undefined;
+        return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(downAgain.size > 0 ? { resolutionWithheld: downAgain.size } : {}) };
       }
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the

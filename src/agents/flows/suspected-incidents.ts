@@ -91,6 +91,16 @@ export function continuedAlarm(place: Place, atMs: number, alarms: readonly Rece
   return cleared.reduce<ReceivedAlarm | undefined>((last, a) => (!last || Date.parse(a.clearedTime!) > Date.parse(last.clearedTime!) ? a : last), undefined);
 }
 
+/**
+ * The alarms that say a fault is back on `alarm`'s place after its clear: raised on an overlapping
+ * place (the same cell or site, a cell of its site, the site of its cell) at or after `sinceMs`, of a
+ * severity that serves customers, open at `atMs`. The service-operations flow holds a resolution
+ * notice to the morning and tells nobody it is resolved while one of these is open on them (version 8).
+ */
+export function faultBackOn(alarm: Alarm, sinceMs: number, atMs: number, alarms: readonly ReceivedAlarm[], cellsOfSite: (siteId: string) => string[]): ReceivedAlarm[] {
+  return alarms.filter((a) => a.id !== alarm.id && servesCustomers(a) && Date.parse(a.raisedTime) >= sinceMs && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), cellsOfSite));
+}
+
 /** How far back from an alarm's raise a chain of one incident's alarms reaches by default (`linkConfirmedIncidents`' `maxChainMs`). */
 export const DEFAULT_CHAIN_REACH_MS = DAY_MS;
 
