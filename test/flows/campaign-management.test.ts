@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAuditTrail, type AuditTrail } from '../../src/agents/governance/audit-trail.js';
-import { campaignManagementWorkflow, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignEnding, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
+import { campaignManagementWorkflow, campaignRefused, CAMPAIGN_ADJUSTMENT_CLASS, type CampaignAllocation, type CampaignEnding, type CampaignManagementDeps, type CampaignResult, type CampaignStats } from '../../src/agents/flows/campaign-management-flow.js';
 import { createWorkflowEngine, type WorkflowEngine } from '../../src/agents/workflows/index.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { openGovernanceStore } from '../../src/store/open-governance-store.js';
@@ -218,6 +218,24 @@ describe('campaign management flow', () => {
       },
       clock,
     );
+  }, 60_000);
+
+  it("refuses at its start, naming why, a campaign whose control share would hold out nobody; one refused when it opens fails with Twinloop's own reason, not a back end's", async () => {
+    const refusal = 'campaign tiny is not run: its control share 0.1 of an audience of 3 holds out nobody, so nothing would measure what it changes; widen its audience, or start it with controlShare 0 to run it without a control group';
+    const stats = async (): Promise<CampaignStats> => ({ variants: [{ variantId: 'a', presented: 0, accepted: 0, declined: 0, spent: 0 }] });
+    const input = (campaignId: string) => ({ campaignId, variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }], budget: 100, audience: [], endAt: Date.now() + 3_600_000 });
+    // Counted at the start: the start is refused (400 at the HTTP edge) and no run is left behind.
+    await withEngine({ stats, refusalOf: async (i) => (i.campaignId === 'tiny' ? refusal : undefined) }, async (engine) => {
+      await expect(engine.start('campaign-management', input('tiny'))).rejects.toMatchObject({ code: 'BAD_INPUT', message: refusal });
+      expect(await engine.get('campaign-tiny')).toBeNull();
+    });
+    // The audience shrank between the start and its open: the run fails with the reason in its own words.
+    await withEngine({ stats, open: async () => Promise.reject(campaignRefused(refusal)) }, async (engine) => {
+      const { workflowId } = await engine.start('campaign-management', input('tiny'));
+      const run = await engine.waitFor(workflowId, { timeoutMs: 30_000 });
+      expect(run.status).toBe('failed');
+      expect(run.error).toBe(refusal);
+    });
   }, 60_000);
 });
 

@@ -8,7 +8,7 @@ import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js'
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
-import type { StepDefinition, SubjectRun, WorkflowDefinition } from '../workflows/index.js';
+import { stepFailureOf, type StepDefinition, type SubjectRun, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
 import { stoppedNow, waitUnlessStopped, type RunStop } from './run-stop.js';
 import { allocateBudget, DEFAULT_MAX_SHIFT_PER_TICK, DEFAULT_MIN_SHARE, judgeVariants, type ControlStats, type VariantStats } from './campaign-bandit.js';
 
@@ -133,6 +133,12 @@ export interface CampaignManagementDeps {
   readonly contactAllowedAt?: (now: number) => number;
   /** When the allowed hours next open at or after `now` (contact-policy.ts `contactHoursOpenAt`; undefined: no quiet hours): where ticks without a send hour are planned from. */
   readonly contactHoursOpenAt?: (now: number) => number | undefined;
+  /**
+   * Why the campaign would not be run if it opened now (a control share that holds out nobody of its
+   * audience; `CampaignDelivery.refusalOf`), or undefined: a start is refused with it (400) instead
+   * of a run that fails at its first step. Absent: not checked at the start (its open still refuses).
+   */
+  readonly refusalOf?: (input: CampaignInput) => Promise<string | undefined>;
   /** A person's pause of the campaign standing now (POST /campaigns/:id/pause), said when a second start is refused. */
   readonly holdOf?: (campaignId: string) => Promise<{ readonly by: string; readonly at: number; readonly reason: string } | undefined>;
 }
@@ -171,6 +177,21 @@ export function campaignRefused(message: string): TwinloopError {
   return new TwinloopError('CONFLICT', message, { context: { campaignRefused: true } });
 }
 const isCampaignRefusal = (err: unknown): err is TwinloopError => err instanceof TwinloopError && err.context.campaignRefused === true;
+
+/**
+ * Runs the campaign's open step; a refusal of it (Twinloop's own check, `campaignRefused`) fails the
+ * run with the refusal's words alone: the step engine's wording ("the back end refused it") named a
+ * back end that had no part in it.
+ */
+async function openOrSayWhy(ctx: WorkflowContext, openStep: StepDefinition<CampaignInput, null>, input: CampaignInput): Promise<void> {
+  try {
+    await ctx.step(openStep, input);
+  } catch (err) {
+    const failure = stepFailureOf(err);
+    if (failure?.kind === 'rejected') throw new TwinloopError('CONFLICT', failure.reason, { context: { campaignRefused: true } });
+    throw err;
+  }
+}
 
 /** The id of a campaign's one run: a campaign id names one campaign, run once (`OneRunPer`), however it is started. */
 export const campaignRunId = (campaignId: string): string => `campaign-${campaignId}`;
@@ -311,6 +332,10 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       if (input.audience === undefined) {
         throw new TwinloopError('BAD_INPUT', `audience: say whom the campaign may contact (filters over the twins' features and scores, e.g. [{"field":"churn","op":">=","value":0.05}]; docs/filters.md lists the fields), or [] for every active customer, whose control share (${Math.round(input.controlShare * 100)} %) is then held out of every other flow's marketing until the campaign ends`);
       }
+      // Counted now by the draw its open will make: the README's tour-retention on the small world
+      // (an audience of 3) was accepted, then its run failed with the reason only in the run's error.
+      const refusal = await deps.refusalOf?.(input);
+      if (refusal) throw new TwinloopError('BAD_INPUT', refusal);
     },
     oneRunPer: { runIdOf: (input) => campaignRunId(input.campaignId), taken: (input, run) => campaignTaken(deps, input, run) },
     async run(ctx, input) {
@@ -326,7 +351,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
       let answersAtLastMove = 0;
       /** Whether this stretch of ticks that moved nothing has said why (once, until the split moves again). */
       let keptSaid = false;
-      if (deps.open) await ctx.step(openStep, input);
+      if (deps.open) await openOrSayWhy(ctx, openStep, input);
       /** Where the ticks after the first are planned from, every tickMs (absent: each tickMs after the last ended). */
       let planFrom: number | undefined;
       let stop: RunStop | undefined;

@@ -27,6 +27,7 @@ const brief = z.object({
   workflowId: z.string(),
   status: z.enum(RUN_STATUSES).describe('The campaign-management run: pending (acting: a tick under way) or waiting (for its next tick) while it goes, succeeded when it ended; failed, or compensating on its way there, when it could not go on. Paused or not is `hold`'),
   ended: z.string().nullable().describe('How it ended, in words, once it did: stopped by whom and why, or its end (budget, end date, all variants paused); null while it goes'),
+  failure: z.string().nullable().describe("Why its run failed, in words (status failed, or compensating on its way there): a start refused by Twinloop's own check when it opened, say its control share holding out nobody; null otherwise"),
   budget: z.number(),
   spent: z.number().describe('What its contacts cost when made, and its offers accepted since'),
   reserved: z.number().describe('What its offers still waiting for an answer cost if accepted: reserved in the budgets, released on a decline or after the answer window'),
@@ -167,7 +168,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
     const h = (await s.records.get<CampaignHold>(CAMPAIGN_HOLDS, campaignId))?.body;
     return h ? { ...h, at: new Date(h.at).toISOString() } : null;
   };
-  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number]; output?: unknown; createdAt: number; wakeAt: number | null }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
+  const briefOf = async (run: { workflowId: string; status: (typeof RUN_STATUSES)[number]; output?: unknown; error?: string | null; createdAt: number; wakeAt: number | null }, input: CampaignInput, read?: CampaignDeliveryView | null) => {
     // The brief reads no churn: asking every customer's owner for it (on workers) once per listed campaign was a fan-out for nothing.
     const d = read !== undefined ? read : await delivery.view(input.campaignId, { churn: false });
     const sum = (f: (v: NonNullable<typeof d>['variants'][number]) => number) => (d?.variants ?? []).reduce((a, v) => a + f(v), 0);
@@ -177,6 +178,8 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
       status: run.status,
       // A stop by a person ends the run as "succeeded": the words say who stopped it and why.
       ended: run.status === 'succeeded' || run.status === 'failed' ? endedHow(run) : null,
+      // The reason was only in GET /workflows/:id's error: the page said "ended (failed)" and not why.
+      failure: run.status === 'failed' || run.status === 'compensating' ? (run.error ?? null) : null,
       budget: input.budget,
       spent: d?.spent ?? 0,
       reserved: d?.reserved ?? 0,

@@ -382,6 +382,9 @@ describe('campaign delivery', () => {
     await expect(refused).rejects.toThrow(/^campaign tiny is not run: its control share 0.1 of an audience of 4 holds out nobody, so nothing would measure what it changes; widen its audience, or start it with controlShare 0/);
     // And a plan of it says so before it is approved.
     expect(await small.audienceOf({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], controlShare: 0.1, seed: 1 })).toEqual({ segment: 4, mayContact: 4, control: 0, left: {} });
+    // Its start is refused with the same words (counted by the same draw), keeping nothing.
+    expect(await small.refusalOf({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], controlShare: 0.1, seed: 1 })).toMatch(/^campaign tiny is not run: its control share 0.1 of an audience of 4 holds out nobody/);
+    expect(await small.refusalOf({ campaignId: 'tiny', variants: [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }], controlShare: 0, seed: 1 })).toBeUndefined();
     expect(await small.view('tiny')).toBeNull();
     await records.close();
   });

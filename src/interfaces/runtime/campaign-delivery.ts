@@ -212,6 +212,20 @@ function variantChoice(allocation: CampaignAllocation, variants: CampaignInput['
   return { candidates: [...shares.keys()].map((actionId) => ({ actionId, score: 0, expectedValue: 0, propensity: propensity(actionId) })), chosen, propensity: propensity(chosen) };
 }
 
+/**
+ * Why a campaign is not run on its draw, in Twinloop's words (its own check, not a back end's): a
+ * control share that holds out nobody of its audience measures nothing; undefined when it may run.
+ */
+function controlRefusal(input: Pick<AudienceInput, 'campaignId' | 'controlShare'>, drawn: { segment: number; audience: readonly string[]; control: readonly string[]; left: Readonly<Record<string, number>> }): string | undefined {
+  const { segment, audience, control, left } = drawn;
+  if (input.controlShare <= 0 || control.length > 0) return undefined;
+  return (
+    `campaign ${input.campaignId} is not run: its control share ${input.controlShare} of an audience of ${audience.length} holds out nobody, so nothing would measure what it changes` +
+    `${segment > audience.length ? ` (${segment} in its segment, ${segment - audience.length} left out before drawing: ${describeLeftOut(left)})` : ''}` +
+    `; widen its audience, or start it with controlShare 0 to run it without a control group`
+  );
+}
+
 export interface CampaignDelivery {
   /** Registers a campaign (idempotent) before its flow starts. */
   open(input: CampaignInput): Promise<void>;
@@ -221,6 +235,12 @@ export interface CampaignDelivery {
    * of its control group. Nothing is kept or held.
    */
   audienceOf(input: AudienceInput): Promise<AudienceCount>;
+  /**
+   * Why the campaign would not be run if it opened now (its control share holds out nobody of the
+   * audience its open would draw), or undefined: checked when it is started, so the start is
+   * refused with the reason instead of a run that fails at its first step. Nothing is kept or held.
+   */
+  refusalOf(input: AudienceInput): Promise<string | undefined>;
   apply(campaignId: string, allocation: CampaignAllocation): Promise<void>;
   /**
    * Closes a campaign that ended (safe to repeat; the flow's last step): each contact still waiting
@@ -452,17 +472,17 @@ export function campaignDelivery(
       const { segment, audience, control, left } = await draw(input);
       return { segment, mayContact: audience.length, control: control.length, left };
     },
+    async refusalOf(input) {
+      return controlRefusal(input, await draw(input));
+    },
     async open(input) {
       if (await load(input.campaignId)) return;
-      const { now, self, segment, audience, control, left, kindOf, acceptanceByKind } = await draw(input);
-      // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind.
-      if (input.controlShare > 0 && control.length === 0) {
-        throw campaignRefused(
-          `campaign ${input.campaignId} is not run: its control share ${input.controlShare} of an audience of ${audience.length} holds out nobody, so nothing would measure what it changes` +
-            `${segment > audience.length ? ` (${segment} in its segment, ${segment - audience.length} left out before drawing: ${describeLeftOut(left)})` : ''}` +
-            `; widen its audience, or start it with controlShare 0 to run it without a control group`,
-        );
-      }
+      const drawn = await draw(input);
+      const { now, self, audience, control, left, kindOf, acceptanceByKind } = drawn;
+      // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind
+      // (its start was refused for it already; the audience may have shrunk since).
+      const refusal = controlRefusal(input, drawn);
+      if (refusal) throw campaignRefused(refusal);
       const held = new Set(control);
       // Held out until the campaign ends: its control's churn is read for as long as it runs.
       await services().holdouts.hold({ ...self, from: now, until: input.endAt, customerIds: control });

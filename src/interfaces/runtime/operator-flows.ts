@@ -339,6 +339,7 @@ export function operatorFlows(
     // Every start, from any edge, is checked here: its offers against the live catalogue, a second run of its id refused (OneRunPer).
     const campaign = campaignManagementWorkflow({
       open: (input) => campaigns.open(input),
+      refusalOf: (input) => campaigns.refusalOf(input),
       stats: (id) => campaigns.stats(id),
       audit: s.audit,
       apply: (id, allocation) => campaigns.apply(id, allocation),

@@ -21,6 +21,8 @@ interface Brief {
   readonly status: string;
   /** How it ended, in words (stopped by whom and why, or its end); null while it goes. */
   readonly ended?: string | null;
+  /** Why its run failed, in words (a start Twinloop's own check refused when it opened); null otherwise. */
+  readonly failure?: string | null;
   readonly budget: number;
   readonly spent: number;
   readonly reserved: number;
@@ -166,6 +168,12 @@ export function CampaignPage({ id }: { id: string }) {
           {d.campaignId} <span class="muted">({campaignStateText(d, now)})</span>
         </h2>
         <dl class="facts" data-testid="campaign-facts">
+          {d.failure && (
+            <>
+              <dt>Why it failed</dt>
+              <dd data-testid="campaign-failure">{d.failure}</dd>
+            </>
+          )}
           <dt>Spent</dt>
           <dd>
             {money(d.spent)} of {money(d.budget)}
@@ -340,7 +348,10 @@ export function Campaigns() {
                   <th scope="row">
                     <a href={`/console/campaigns/${seg(c.campaignId)}`}>{c.campaignId}</a>
                   </th>
-                  <td>{campaignStateText(c, now)}</td>
+                  <td>
+                    {campaignStateText(c, now)}
+                    {c.failure && <div class="muted">{c.failure}</div>}
+                  </td>
                   <td class="num">{count(c.variants)}</td>
                   <td class="num">{count(c.presented)}</td>
                   <td class="num">{count(c.accepted)}</td>
