@@ -6,6 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONSOLE_DIR, loadConsoleAssets } from '../src/interfaces/console/console-assets.js';
+import { money } from '../src/interfaces/console/web/format.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { browserAvailable, launchBrowser, RESULTS_DIR } from './support/browser.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
@@ -360,7 +361,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
 
   it("a care agent reads a customer's what-if: what each eligible offer is expected to do to their churn and value, as next-best-action computes it", async () => {
     const customerId = (await api<{ items: { customerId: string }[] }>('GET', '/twins?active_plans.gte=1&churned.eq=0&churn.gte=0.01&limit=5')).body.items[0].customerId;
-    type WhatIf = { churn: number; offers: { actionId: string; name: string; eligible: boolean; funnel: { step: string } }[] };
+    type Figures = Record<'deltaLifetimeValue' | 'revenueIfAccepted' | 'costIfAccepted' | 'valueIfAccepted' | 'costPerContact' | 'expectedValue', number>;
+    type WhatIf = { churn: number; offers: ({ actionId: string; name: string; eligible: boolean; funnel: { step: string } } & Figures)[] };
     const page = await signedIn('cara', 'care_agent', `/console/customers/${customerId}`);
     await seen(page, '[data-testid=what-if] tbody tr');
     const server = (await api<WhatIf>('GET', `/twins/${customerId}/what-if?channel=call`, undefined, await keyOf('cara', 'care_agent'))).body;
@@ -374,6 +376,12 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
       expect(texts[i]).toContain(o.name);
       expect(texts[i]).toMatch(/\d+(\.\d)? % → \d+(\.\d)? %/);
       expect(texts[i]).toMatch(o.funnel.step === 'proposed' ? /proposes it \(#\d+\)/ : /not now \(/);
+    });
+    // Every figure the caption's formulas use is in the row, in their order (Δ lifetime value 22.92 and
+    // expected value 7.15 at 5 % read as a sum gone wrong while revenue 120 and value 142.92 were not shown).
+    const cells = await Promise.all(eligible.map((_, i) => rows.nth(i).locator('td.num').allInnerTexts()));
+    eligible.forEach((o, i) => {
+      expect(cells[i].slice(3), o.actionId).toEqual([o.deltaLifetimeValue, o.revenueIfAccepted, o.costIfAccepted, o.valueIfAccepted, o.costPerContact, o.expectedValue].map(money));
     });
     // Another contact: the what-if is asked again for it (the server answers per channel).
     const chat = page.waitForResponse((r) => r.url().includes(`/twins/${customerId}/what-if?channel=chat`) && r.status() === 200);

@@ -42,6 +42,12 @@ describe("a customer's what-if", () => {
       expect(o.expectedValue).toBeCloseTo(r.expectedValue, 9);
       expect(o.funnel.step).toBe('proposed');
     }
+    // Every offering's figures add up as its formula says, with nothing left out (an add-on's revenue was not shown).
+    for (const o of w.offers) {
+      expect(o.valueIfAccepted, o.actionId).toBeCloseTo(o.deltaLifetimeValue + o.revenueIfAccepted - o.costIfAccepted, 9);
+      expect(o.expectedValue, o.actionId).toBeCloseTo(o.acceptance * o.valueIfAccepted - o.costPerContact, 9);
+    }
+    expect(w.offers.some((o) => o.revenueIfAccepted > 0)).toBe(true);
     // Eligible first, by expected value.
     const eligible = w.offers.filter((o) => o.eligible);
     expect(w.offers.slice(0, eligible.length)).toEqual(eligible);

@@ -31,6 +31,8 @@ export interface OfferWhatIf {
   /** Paid if accepted (discount given away, fixed cost when on acceptance), and per presentation. */
   readonly costIfAccepted: number;
   readonly costPerContact: number;
+  /** Revenue the offering brings if accepted (an add-on's price, say; 0 for a discount). */
+  readonly revenueIfAccepted: number;
   /** Δ lifetime value + revenue − cost if accepted. */
   readonly valueIfAccepted: number;
   /** P(accept) × value if accepted − cost per contact: what next-best-action ranks on (before channel weights). */
@@ -86,6 +88,7 @@ export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresO
       deltaLifetimeValue: value.deltaLtv,
       costIfAccepted: value.acceptCost,
       costPerContact: value.contactCost,
+      revenueIfAccepted: o.revenue,
       valueIfAccepted: value.gainIfAccepted,
       expectedValue: expectedValue(acceptance, value.gainIfAccepted, value.contactCost),
     };

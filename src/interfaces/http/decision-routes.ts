@@ -92,6 +92,7 @@ const whatIf = z.object({
       deltaLifetimeValue: z.number().describe('Δ lifetime value if accepted'),
       costIfAccepted: z.number(),
       costPerContact: z.number(),
+      revenueIfAccepted: z.number().describe("Revenue the offering brings if accepted (an add-on's price, say; 0 for a discount)"),
       valueIfAccepted: z.number().describe('Δ lifetime value + revenue − cost, if accepted'),
       expectedValue: z.number().describe('P(accept) × value if accepted − cost per contact'),
     }),

@@ -19,6 +19,7 @@ interface OfferWhatIf {
   readonly deltaLifetimeValue: number;
   readonly costIfAccepted: number;
   readonly costPerContact: number;
+  readonly revenueIfAccepted: number;
   readonly valueIfAccepted: number;
   readonly expectedValue: number;
 }
@@ -62,7 +63,9 @@ export function CustomerWhatIf({ id }: { id: string }) {
       {w && eligible.length === 0 && <p class="muted">No offering of the catalogue is open to this customer now.</p>}
       {eligible.length > 0 && (
         <table data-testid="what-if">
-          <caption class="muted">Expected churn = churn now − P(accept) × the reduction if accepted; expected value = P(accept) × value if accepted − cost per contact</caption>
+          <caption class="muted">
+            Expected churn = churn now − P(accept) × the reduction if accepted; value if accepted = Δ lifetime value + revenue − cost if accepted; expected value = P(accept) × value if accepted − cost per contact
+          </caption>
           <thead>
             <tr>
               <th scope="col">Offer</th>
@@ -70,7 +73,10 @@ export function CustomerWhatIf({ id }: { id: string }) {
               <th scope="col" class="num">Churn if accepted</th>
               <th scope="col" class="num">Expected churn</th>
               <th scope="col" class="num">Δ lifetime value if accepted</th>
+              <th scope="col" class="num">Revenue if accepted</th>
               <th scope="col" class="num">Cost if accepted</th>
+              <th scope="col" class="num">Value if accepted</th>
+              <th scope="col" class="num">Cost per contact</th>
               <th scope="col" class="num">Expected value</th>
               <th scope="col">Next-best-action</th>
             </tr>
@@ -84,8 +90,13 @@ export function CustomerWhatIf({ id }: { id: string }) {
                 <td class="num">{percent(o.acceptance)}</td>
                 <td class="num">{o.churnNow === null ? '–' : `${percent(o.churnNow)} → ${percent(o.churnIfAccepted)}`}</td>
                 <td class="num">{percent(o.expectedChurn)}</td>
+                {/* Each term of the caption's formulas in its own column: a cost column of both costs
+                    summed, and no revenue or value column, left the expected value unexplained. */}
                 <td class="num">{money(o.deltaLifetimeValue)}</td>
-                <td class="num">{money(o.costIfAccepted + o.costPerContact)}</td>
+                <td class="num">{money(o.revenueIfAccepted)}</td>
+                <td class="num">{money(o.costIfAccepted)}</td>
+                <td class="num">{money(o.valueIfAccepted)}</td>
+                <td class="num">{money(o.costPerContact)}</td>
                 <td class="num">{money(o.expectedValue)}</td>
                 <td>{'rank' in o.funnel ? `proposes it (#${o.funnel.rank})` : `not now (${o.funnel.step}): ${o.funnel.reason}`}</td>
               </tr>
