@@ -42,11 +42,13 @@ export interface AssistCardSources {
   recommend(customerId: string, request: RecommendRequest): readonly AssistAction[] | Promise<readonly AssistAction[]>;
   context(customerId: string): CustomerContext;
   /**
-   * What came of the customer's earlier decisions (not those of `current`, the card's own), judged
-   * now on the clock the decisions are dated by (the operator's, which may run ahead of the twins'
-   * event clock a card is dated by); absent: none shown.
+   * What came of the customer's earlier decisions (those of `current`, the card's own, only once
+   * acted on), judged now on the clock the decisions are dated by (the operator's, which may run
+   * ahead of the twins' event clock a card is dated by), reaching back at least to the start of
+   * the card's interaction (`interactionStart`, event time; null for a card with none in
+   * progress); absent: none shown.
    */
-  earlier?(customerId: string, current: ReadonlySet<string>): Promise<EarlierDecisions>;
+  earlier?(customerId: string, current: ReadonlySet<string>, interactionStart: number | null): Promise<EarlierDecisions>;
 }
 
 /** What a card is built for: an interaction start, or a desktop asking mid-interaction. */
@@ -153,7 +155,7 @@ export async function buildAssistCard(sources: AssistCardSources, trigger: Assis
   const otherChannels = otherChannelInteractions(sources.context(trigger.customerId), trigger.channel, trigger.at - hours * 3_600_000);
   const actions = (await sources.recommend(trigger.customerId, { channel: trigger.channel, reason: trigger.reason })).slice(0, maxActions);
   const current = new Set(actions.flatMap((a) => (a.decisionId ? [a.decisionId] : [])));
-  const earlier = sources.earlier ? await sources.earlier(trigger.customerId, current) : { decisions: [], notActedOn: 0 };
+  const earlier = sources.earlier ? await sources.earlier(trigger.customerId, current, trigger.inProgress === false ? null : trigger.at) : { decisions: [], notActedOn: 0 };
   return {
     cardId: randomUUID(),
     customerId: trigger.customerId,

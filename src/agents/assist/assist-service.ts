@@ -3,7 +3,7 @@ import { RecentMap } from '../../domain/recent-map.js';
 import { CustomerContextStore, type CustomerContextOptions, type InteractionStarted } from '../../twin/customer-context.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
-import { buildAssistCard, noRecommendations, stagedBy, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger } from './assist-card.js';
+import { buildAssistCard, noRecommendations, stagedBy, type AssistAction, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger } from './assist-card.js';
 
 /** Options of `startAssist`; every field has a documented default. */
 export interface AssistOptions {
@@ -11,6 +11,11 @@ export interface AssistOptions {
   readonly decorateTwin?: (view: TwinView) => Record<string, unknown>;
   /** Top actions for a customer in contact (next-best-action); default `noRecommendations`. */
   readonly recommend?: AssistCardSources['recommend'];
+  /**
+   * Whether a card's decision may still be acted on (its answer window not over): a card built
+   * again for the same interaction shows that decision, not a new one, while it is. Default: always.
+   */
+  readonly decisionOpen?: (decisionId: string) => boolean;
   /** What came of the customer's earlier decisions (`earlier-decisions.ts`); default none shown. */
   readonly earlier?: AssistCardSources['earlier'];
   /** Window and caps of the context; pass the twins' clock as `clock` so the window moves in quiet times. */
@@ -42,6 +47,12 @@ export interface CardContact {
  */
 const CARD_DECISIONS = 5_000;
 
+/** Interactions whose card's actions are kept for a card built again: about the cards' decisions remembered. */
+const CARD_INTERACTIONS = CARD_DECISIONS;
+
+/** The interaction a card is built for: its customer, channel and start (`none` for a card asked for with none in progress). */
+const interactionKey = (trigger: AssistTrigger) => `${trigger.customerId}\u0000${trigger.channel}\u0000${trigger.inProgress === false ? 'none' : trigger.at}`;
+
 /** The assist service running on a twin service. */
 export interface Assist {
   readonly contexts: CustomerContextStore;
@@ -69,21 +80,35 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const contexts = new CustomerContextStore({ ...options.context, onListenerError: (err) => log(`assist: ${(err as Error).message}`) });
   const decorate = options.decorateTwin;
-  const sources: AssistCardSources = {
+  // Its `recommend` is the interaction's (recommendOnce, below).
+  const sources: Omit<AssistCardSources, 'recommend'> = {
     summary(customerId): AssistSummary | undefined {
       const view = twins.engine.view(customerId);
       // Spread: a plain copy the card owns (and an object type open to the decorations).
       return view && (decorate ? { ...view, ...decorate(view) } : { ...view });
     },
-    recommend: options.recommend ?? noRecommendations,
     context: (customerId) => contexts.get(customerId),
     ...(options.earlier ? { earlier: options.earlier } : {}),
   };
   const cardDecisions = new RecentMap<string, CardContact>(CARD_DECISIONS);
+  // One decision per interaction: a card opened again on the same call shows the actions (and the
+  // decision) of its first card while that decision is open. Each load made a new decision, so a
+  // reopened card listed the agent's own earlier view as a recommendation nobody acted on.
+  const interactionActions = new RecentMap<string, readonly AssistAction[]>(CARD_INTERACTIONS);
+  const recommend = options.recommend ?? noRecommendations;
+  const decisionOpen = options.decisionOpen ?? (() => true);
+  const recommendOnce = (trigger: AssistTrigger): AssistCardSources['recommend'] => async (customerId, request) => {
+    const key = interactionKey(trigger);
+    const kept = interactionActions.get(key);
+    if (kept && kept.every((a) => a.decisionId === undefined || decisionOpen(a.decisionId))) return kept;
+    const made = await recommend(customerId, request);
+    interactionActions.set(key, made);
+    return made;
+  };
   // Each card's decision is remembered with the interaction it was made in: accepting its action is
   // the customer's yes only while that interaction goes on (customer-yes.ts).
   const buildCard = async (trigger: AssistTrigger) => {
-    const card = await buildAssistCard(sources, trigger, options.card);
+    const card = await buildAssistCard({ ...sources, recommend: recommendOnce(trigger) }, trigger, options.card);
     const contact: CardContact = { channel: card.channel, startedAt: card.inProgress ? trigger.at : null };
     for (const a of card.actions) if (a.decisionId) cardDecisions.set(a.decisionId, contact);
     return card;

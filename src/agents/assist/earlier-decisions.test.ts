@@ -58,6 +58,20 @@ describe('earlierDecisions', () => {
     expect(got.notActedOn).toBe(2);
   });
 
+  it("lists what was done on this call however long it has lasted, and never counts the card's own recommendation as one nobody acted on", async () => {
+    // A call held 15 minutes at 3,600× began 37 world days ago: its card's decision was accepted at its start.
+    const start = NOW - 37 * 24 * HOUR;
+    const onCall = decision('d-call', 37 * 24, { outcome: { accepted: true, reward: 1, at: start + HOUR, result: 'accepted', requestId: 'd-call:data-bonus' } });
+    const got = await earlierDecisions(source([onCall]), 'C1', NOW, new Set(['d-call']), start);
+    expect(got.decisions.map((d) => [d.decisionId, d.state, d.result])).toEqual([['d-call', 'answered', 'accepted']]);
+    // Without the interaction, the 14-day look-back holds it no more (a card asked for with no call in progress).
+    expect((await earlierDecisions(source([onCall]), 'C1', NOW, new Set(), null)).decisions).toEqual([]);
+    // The card's own decision not acted on yet: the card shows it, so it is neither listed nor counted.
+    const fresh = await earlierDecisions(source([decision('d-before', 3), decision('d-card', 1)]), 'C1', NOW, new Set(['d-card']), NOW - 2 * HOUR);
+    expect(fresh.decisions.map((d) => d.decisionId)).toEqual(['d-before']);
+    expect(fresh.notActedOn).toBe(0);
+  });
+
   it('says plainly that the last recommendation expired when nobody acted on any', async () => {
     const old = decision('d-old', 8 * 24);
     const swept = decision('d-swept', 9 * 24, { outcome: { accepted: false, reward: 0, at: NOW - 2 * 24 * HOUR, result: 'not-acted' } });

@@ -75,25 +75,33 @@ async function earlierDecision(d: StoredDecision, now: number, approvals: Pick<A
 }
 
 /**
- * The customer's decisions of next-best-action in the look-back before `now` (not those of
- * `current`, the card's own), newest first: the ones acted on or answered (at most EARLIER_SHOWN),
- * and how many others nobody acted on. With none acted on, the newest of the others is listed, so
- * a card says plainly that the last recommendation expired or is still open.
+ * The customer's decisions of next-best-action in the look-back before `now`, and since the start
+ * of the interaction the card is for (`interactionStart`, null for none), newest first: the ones
+ * acted on or answered (at most EARLIER_SHOWN), and how many others nobody acted on. The card's own
+ * decisions (`current`) are listed once acted on (accepted on this call), never counted as not
+ * acted on (the card shows them). With none acted on, the newest of the others is listed, so a card
+ * says plainly that the last recommendation expired or is still open.
  */
 export async function earlierDecisions(
   source: { readonly records: Pick<RecordStore, 'listDecisions'>; readonly approvals: Pick<ApprovalQueue, 'get'> },
   customerId: string,
   now: number,
   current: ReadonlySet<string>,
+  interactionStart: number | null = null,
 ): Promise<EarlierDecisions> {
+  // From the interaction's start when that is earlier: a call held 15 minutes at 3,600× spans 37
+  // world days, and an acceptance at its start fell out of the 14-day look-back before it ended.
+  const from = Math.min(now - EARLIER_LOOKBACK_MS, interactionStart ?? Number.POSITIVE_INFINITY);
   // No upper bound: a decision dated a moment after `now` (another clock's) is still one of the customer's.
-  const logged = await source.records.listDecisions({ customerId, from: now - EARLIER_LOOKBACK_MS, limit: MAX_PAGE_SIZE });
-  const made = logged.filter((d) => decisionSourceOf(d.decisionId) === 'nba' && !current.has(d.decisionId)).reverse().slice(0, EARLIER_READ);
+  const logged = await source.records.listDecisions({ customerId, from, limit: MAX_PAGE_SIZE });
+  const made = logged.filter((d) => decisionSourceOf(d.decisionId) === 'nba').reverse().slice(0, EARLIER_READ);
   const acted: EarlierDecision[] = [];
   const idle: EarlierDecision[] = [];
   for (const d of made) {
     const e = await earlierDecision(d, now, source.approvals);
-    if (e.state === 'open' || e.state === 'expired') idle.push(e);
+    if (e.state === 'open' || e.state === 'expired') {
+      if (!current.has(d.decisionId)) idle.push(e);
+    }
     else if (acted.length < EARLIER_SHOWN) acted.push(e);
   }
   if (acted.length === 0 && idle.length > 0) return { decisions: [idle[0]], notActedOn: idle.length - 1 };

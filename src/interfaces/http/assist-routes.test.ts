@@ -64,13 +64,14 @@ describe('assist routes', () => {
   let assist: Assist;
   let base: string;
   let local: TestAuth;
+  let clock: ManualClock;
   const post = (events: unknown[]) => app.inject({ method: 'POST', url: '/events', payload: events });
 
   beforeAll(async () => {
     // Open mode on loopback: these tests are about what the routes do; the access matrix test checks who may call them.
     local = await openTestAuth('insecure-local');
     dir = mkdtempSync(join(tmpdir(), 'twinloop-assist-'));
-    const clock = new ManualClock(NOW);
+    clock = new ManualClock(NOW);
     twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock });
     assist = startAssist(twins, {
       context: { clock },
@@ -158,6 +159,36 @@ describe('assist routes', () => {
     await other.close();
     await ended;
   }, 10_000);
+
+  it('makes one decision per interaction: a card opened again on the same call shows it while it is open; an expired one or a new call gets a new one', async () => {
+    // Each load made a decision: a reopened card listed the agent's own earlier view as a recommendation nobody acted on.
+    let made = 0;
+    const open = new Set<string>();
+    const recommend = () => {
+      const decisionId = `once-${++made}`;
+      open.add(decisionId);
+      return [{ actionId: 'retain-10', expectedValue: 1, reasons: [], decisionId }];
+    };
+    const mine = startAssist(twins, { context: { clock }, recommend, decisionOpen: (id) => open.has(id), log: () => undefined });
+    const other = createHttpServer({ twins, auth: local.auth, version: 'test' }, [assistRoutes(twins, mine)]);
+    try {
+      await post([customer('C7'), interaction('C7', 'call', 'billing_question', NOW + 5_000)]);
+      const card = async () => ((await other.inject('/assist/cards/C7?channel=call')).json() as AssistCard).actions.map((a) => a.decisionId);
+      expect(await card()).toEqual(['once-1']);
+      expect(await card()).toEqual(['once-1']);
+      expect(made).toBe(1);
+      // Its answer window over, nobody having accepted it: the next card decides again.
+      open.delete('once-1');
+      expect(await card()).toEqual(['once-2']);
+      // Another call: its own decision.
+      await post([interaction('C7', 'call', 'roaming', NOW + 10_000)]);
+      expect(await card()).toEqual(['once-3']);
+      expect(await card()).toEqual(['once-3']);
+    } finally {
+      mine.close();
+      await other.close();
+    }
+  });
 
   it('gives a desktop that joins mid-call the card of each call open now, none for an ended one', async () => {
     await post([customer('C5'), customer('C6')]);

@@ -3,6 +3,7 @@ import { DAY_MS } from '../../domain/time.js';
 import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { earlierDecisions } from '../../agents/assist/earlier-decisions.js';
+import { decisionExpiresAt } from '../../decisioning/decision-action.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { ANOMALY_SOURCE_SYSTEM_ID, DEFAULT_CHAIN_REACH_MS, linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS } from '../../intelligence/anomaly/cell-anomaly-detector.js';
@@ -356,8 +357,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const d = services.decisions.decide(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
       return d.ranked.map((r) => ({ actionId: r.actionId, name: r.name, treatment: r.treatment?.name, expectedValue: r.expectedValue, score: r.score, reasons: r.reasons, decisionId: d.decisionId }));
     },
+    // A card built again for the same interaction shows its decision while that may still be accepted.
+    decisionOpen: (decisionId) => {
+      const made = services.decisions.get(decisionId);
+      return made !== undefined && clock.now() < decisionExpiresAt(made);
+    },
     // On the clock decisions are dated by (the operator's), not the card's event time, which lags it under load.
-    earlier: (customerId, current) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current),
+    earlier: (customerId, current, interactionStart) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current, interactionStart),
     log: o.log,
   });
   // A person on a call, chat or store visit is on the line with the customer only while the
