@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, it } from 'vitest';
 import { dropPostgresSchema } from './postgres-connection.js';
 import { SQLITE_FILE_NAME } from './sqlite-connection.js';
+import type { EventStore } from './event-store.js';
 import type { StoreOptions } from './store-options.js';
 
 /** What the store's tests share: fresh stores on each dialect for the contract suites, and their setup per test. */
@@ -141,4 +142,23 @@ export function freshPerTest<O extends { cleanup(): Promise<void> }>(open: () =>
     await opened?.cleanup();
     opened = undefined;
   });
+}
+
+/**
+ * An event store whose checkpoint, written in slices, dies at its `part`-th slice once `arm()` is
+ * called, as a process killed between two slices would leave it: that slice and nothing after it
+ * is written (the write rejects "the process died here"). Everything else is `store`'s.
+ */
+export function dyingAtCheckpointSlice(store: EventStore, part: number): { store: EventStore; arm: () => void } {
+  let parts = 0;
+  let armed = false;
+  const dying: EventStore = Object.create(store, {
+    saveCheckpoint: {
+      value: (...args: Parameters<EventStore['saveCheckpoint']>) => {
+        if (armed && args[3]?.part && ++parts === part) return Promise.reject(new Error('the process died here'));
+        return store.saveCheckpoint(...args);
+      },
+    },
+  });
+  return { store: dying, arm: () => void (armed = true) };
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { Channel, EventOf } from '../domain/events.js';
 import type { AcceptedEvent, AppliedListener } from './intake.js';
+import { RECENT_INTERACTIONS_MS } from './recent-interactions.js';
 
 /**
  * Omnichannel customer context: one state per customer across channels, fed by interaction
@@ -86,8 +87,11 @@ export interface CustomerContextOptions {
   readonly onListenerError?: (err: unknown) => void;
 }
 
-/** A day: "the website a minute ago" and "the app yesterday evening" are both still relevant. */
-export const DEFAULT_CONTEXT_WINDOW_MS = 24 * 3_600_000;
+/**
+ * A day: "the website a minute ago" and "the app yesterday evening" are both still relevant. The
+ * interactions the twin engine keeps for a restart are this window's (`RECENT_INTERACTIONS_MS`).
+ */
+export const DEFAULT_CONTEXT_WINDOW_MS = RECENT_INTERACTIONS_MS;
 /** A busy customer has a handful of interactions a day; 20 covers that with room. */
 export const DEFAULT_MAX_INTERACTIONS_PER_CUSTOMER = 20;
 /** Interactions are rare (~1% of customers a day); 100k customers of ~2 KB is ~200 MB at worst. */
@@ -230,7 +234,7 @@ export class CustomerContextStore {
    * start is announced (nobody wants a card for a call that began before the start). So a restarted
    * process knows the calls in progress, where it knew only those begun after it (decision 0050).
    */
-  readBack(events: readonly AcceptedEvent[]): void {
+  readBack(events: readonly Pick<AcceptedEvent, 'event' | 'time'>[]): void {
     const touched = new Set<CustomerRecord>();
     for (const { event, time } of events) {
       if (event.kind !== 'interaction') continue;

@@ -7,6 +7,7 @@ import { ManualClock } from '../domain/clock.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { openEventStore } from '../store/open-event-store.js';
+import { dyingAtCheckpointSlice } from '../store/store-fixtures.js';
 import { refusedAfterFailedWrite, type AppendOptions, type EventStore, type NewDeadLetter, type NewEvent, type TwinSnapshot } from '../store/event-store.js';
 import { verifyReplay } from './replay-verify.js';
 import { syntheticEvents } from './synthetic-events.js';
@@ -175,16 +176,7 @@ describe('intake', () => {
     await twins.close();
     const store = await openEventStore({ kind: 'sqlite', dataDir: dir });
     // Slices of 4 twins; once armed, the third slice's write fails as a crash would stop it (nothing after it is written).
-    let parts = 0;
-    let armed = false;
-    const crashing: EventStore = Object.create(store, {
-      saveCheckpoint: {
-        value: (...args: Parameters<EventStore['saveCheckpoint']>) => {
-          if (armed && args[3]?.part && ++parts === 3) return Promise.reject(new Error('the process died here'));
-          return store.saveCheckpoint(...args);
-        },
-      },
-    });
+    const { store: crashing, arm } = dyingAtCheckpointSlice(store, 3);
     const sliced = await openTwinService({ store: crashing, clock: new ManualClock(NOW), checkpointEvery: 1_000_000, checkpointSlice: 4 });
     const events = [...syntheticEvents({ customers: 20, days: 30, seed: 9, start: NOW - 40 * 86_400_000 })];
     const half = events.findIndex((e) => Date.parse(e.time) > NOW - 25 * 86_400_000);
@@ -193,7 +185,7 @@ describe('intake', () => {
     const inForce = (await store.loadCheckpoint())!.seq;
     await sliced.intake.submit(events.slice(half, half + 300));
     // The next one, of every twin, in slices: events arrive between them, so later slices are newer than the first.
-    armed = true;
+    arm();
     const interrupted = sliced.checkpoint();
     const during = sliced.intake.submit(events.slice(half + 300, half + 600));
     await expect(interrupted).rejects.toThrow(/died/);

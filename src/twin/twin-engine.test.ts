@@ -215,7 +215,8 @@ describe('twin engine', () => {
     const engine = new TwinEngine();
     applyAll(engine, events.slice(0, 2_000));
     const made = vi.spyOn(engine.names, 'toJSON');
-    const meta = (seq?: number) => JSON.stringify({ eventClock: engine.eventClock, names: engine.names.toJSON(), ...(seq === undefined ? {} : { asOfSeq: seq }) });
+    // The interactions of the last day go with them (recent-interactions.ts), as [time, event].
+    const meta = (seq?: number) => JSON.stringify({ eventClock: engine.eventClock, names: engine.names.toJSON(), interactions: engine.recentInteractions()!.map((i) => [i.time, i.event]), ...(seq === undefined ? {} : { asOfSeq: seq }) });
     const first = engine.metaJSON(7);
     // Every slice of a checkpoint writes the meta: the names are sorted and written once while none changes.
     expect(engine.metaJSON(8)).toContain('"asOfSeq":8');

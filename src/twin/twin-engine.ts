@@ -9,6 +9,7 @@ import { emptyCursor, scratchCursor, TwinTable, type TwinCursor } from './twin-t
 import { computeFeatures, FEATURE_COUNT } from './twin-features.js';
 import { readTwinView, type TwinView } from './twin-view.js';
 import { TwinCells } from './twin-cells.js';
+import { RecentInteractions, type RecentInteraction } from './recent-interactions.js';
 import { DAY_MS } from '../domain/time.js';
 
 /** Default lateness: usage records from network elements commonly arrive up to a few days late. */
@@ -17,6 +18,12 @@ export const DEFAULT_LATENESS_MS = 3 * DAY_MS;
 export interface TwinEngineOptions {
   /** How far behind a customer's latest event time an event may arrive and still be applied. */
   latenessMs?: number;
+  /**
+   * Its twins come a partition at a time from elsewhere than the engine's checkpoint (a partition
+   * worker, decision 0012): the interactions before the start are not known here
+   * (`recentInteractions` undefined), and are read back from the log.
+   */
+  partitioned?: boolean;
 }
 
 /** Why the engine refuses an event that is well-formed; the intake parks it as a dead letter. */
@@ -53,6 +60,8 @@ export class TwinEngine {
   readonly names = new NameBook();
   /** Who is on which cell, from the twins' usage records (service operations asks it). */
   readonly cells = new TwinCells(this.table, this.names);
+  /** The customers' interactions of the last day, carried by the checkpoint: who is on the line after a restart (decision 0050). */
+  private readonly interactions = new RecentInteractions();
   readonly latenessMs: number;
   /** Latest event time seen over all twins: the reference time of "current" features. */
   eventClock = 0;
@@ -62,9 +71,12 @@ export class TwinEngine {
   private dirtySlots: number[] = [];
   private readonly sharedGate: CustomerGate = { exists: false, since: 0, watermark: 0 };
   private observers: readonly ApplyObserver[] = [];
+  /** Whether a checkpoint's meta was loaded (then twins restored are its snapshots, and its interactions came with it). */
+  private metaLoaded = false;
 
   constructor(options: TwinEngineOptions = {}) {
     this.latenessMs = options.latenessMs ?? DEFAULT_LATENESS_MS;
+    if (options.partitioned) this.interactions.partial();
   }
 
   get size(): number {
@@ -130,8 +142,24 @@ export class TwinEngine {
     for (let i = 0; i < observers.length; i++) observers[i].before(slot, time);
     applyEvent(this.table.point(slot, this.cursor), event, time, this.names);
     if (time > this.eventClock) this.eventClock = time;
+    this.interactions.take(event, time, this.eventClock);
     this.markSlotDirty(slot);
     for (let i = 0; i < observers.length; i++) observers[i].after(slot, event, time);
+  }
+
+  /**
+   * The interaction events of the last day of event time before the clock (and older ones whose
+   * `endsBy` reaches into it), in the log's order: what the omnichannel context is rebuilt from at
+   * start. Undefined while they are not all known here (twins restored from a checkpoint written
+   * before the engine kept them, a partition worker's): `completeInteractions` then gives them.
+   */
+  recentInteractions(): readonly RecentInteraction[] | undefined {
+    return this.interactions.list(this.eventClock);
+  }
+
+  /** The log's interaction events from before this process's own (read back from it once): every one is known from now on. */
+  completeInteractions(earlier: readonly RecentInteraction[]): void {
+    this.interactions.complete(earlier, this.eventClock);
   }
 
   /** Tells `observer` of every event applied from now on; the function returned stops it. */
@@ -203,6 +231,8 @@ export class TwinEngine {
   }
 
   restore(customerId: string, bytes: Uint8Array): void {
+    // A twin restored without a checkpoint's meta (a partition worker's) leaves out the interactions before it.
+    if (!this.metaLoaded) this.interactions.partial();
     this.table.load(this.table.ensure(customerId), bytes);
     const wm = new Float64Array(bytes.buffer, bytes.byteOffset, RECORD_BYTES / 8)[OFF.watermark >> 3];
     if (wm > this.eventClock) this.eventClock = wm;
@@ -270,14 +300,23 @@ export class TwinEngine {
 
   /** Engine-wide state for a checkpoint; `asOfSeq`: the log position it was taken at, kept with it (see `metaAsOf`). */
   metaJSON(asOfSeq?: number): string {
-    // As JSON.stringify({ eventClock, names, asOfSeq }) writes it, with the names' text kept between changes.
-    return `{"eventClock":${JSON.stringify(this.eventClock)},"names":${this.names.text()}${asOfSeq === undefined ? '' : `,"asOfSeq":${JSON.stringify(asOfSeq)}`}}`;
+    // As JSON.stringify({ eventClock, names, interactions, asOfSeq }) writes it, with the names' and
+    // the interactions' text kept between changes. The interactions only when all are known here.
+    const interactions = this.interactions.json(this.eventClock);
+    return `{"eventClock":${JSON.stringify(this.eventClock)},"names":${this.names.text()}${interactions === undefined ? '' : `,"interactions":${interactions}`}${asOfSeq === undefined ? '' : `,"asOfSeq":${JSON.stringify(asOfSeq)}`}}`;
   }
 
+  /**
+   * Loads a checkpoint's meta. Its interactions go before those applied since (recovery loads it
+   * again once its replay passes the meta's position); a meta written before the engine kept them
+   * leaves them not known until `completeInteractions`.
+   */
   loadMeta(text: string): void {
-    const meta = JSON.parse(text) as { eventClock: number; names: Parameters<NameBook['load']>[0] };
+    const meta = JSON.parse(text) as { eventClock: number; names: Parameters<NameBook['load']>[0]; interactions?: unknown };
     this.eventClock = Math.max(this.eventClock, meta.eventClock);
     this.names.load(meta.names);
+    this.interactions.load(meta.interactions, this.eventClock);
+    this.metaLoaded = true;
   }
 
   private f(slot: number, off: number): number {

@@ -88,7 +88,7 @@ export interface TwinService {
 
 export async function openTwinService(options: TwinServiceOptions): Promise<TwinService> {
   const { store, clock } = options;
-  const engine = new TwinEngine({ latenessMs: options.latenessMs });
+  const engine = new TwinEngine({ latenessMs: options.latenessMs, partitioned: options.partitioned });
   const recovery: RecoveryReport = options.partitioned
     ? { fromCheckpointSeq: 0, snapshotsLoaded: 0, eventsReplayed: 0, lastSeq: 0 }
     : await recoverEngine(store, engine, options.onRecoveryProgress);

@@ -28,7 +28,7 @@ import { openRecordStore } from '../../store/open-record-store.js';
 import { HISTORY_WAY_OUT } from '../../store/sqlite-seeded-history.js';
 import { startBusIntake, type BusIntakeHandle } from '../../twin/bus-intake.js';
 import type { TwinService } from '../../twin/twin-service.js';
-import { DEFAULT_MAX_FUTURE_MS } from '../../twin/intake.js';
+import { DEFAULT_MAX_FUTURE_MS, type AcceptedEvent } from '../../twin/intake.js';
 import { DEFAULT_CONTEXT_WINDOW_MS } from '../../twin/customer-context.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -320,9 +320,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   // What the operator's acts are judged and dated by: the world's time, not the wall's, while it is behind it.
   const worldTime = worldClock(() => bss?.clock, () => twins.engine.eventClock);
-  // The customers' interactions before the start, read back into the omnichannel context from the
-  // start's one pass over the log (decision 0050); the intake brings what comes after it.
-  const interactionsBack = interactionsFromLog(twins.engine.eventClock - DEFAULT_CONTEXT_WINDOW_MS);
+  // The customers' interactions before the start (decision 0050): the twin engine keeps those of
+  // the last day, carried by its checkpoint, so they are known once the twins are back; where it
+  // does not (a store whose checkpoint was written before it kept them, a partition worker), they
+  // are read back from the start's one pass over the log. The intake brings what comes after.
+  const interactionsBack = twins.engine.recentInteractions() ? undefined : interactionsFromLog(twins.engine.eventClock - DEFAULT_CONTEXT_WINDOW_MS);
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
@@ -335,7 +337,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     flows: (s) => (flows = buildFlows(s)),
     // Bound late: the partitions start once the server listens.
     ...(worker ? { answersFor: (id: string) => partitionWorker?.answersFor(id) ?? false } : {}),
-    fromLog: [interactionsBack.consumer],
+    fromLog: interactionsBack ? [interactionsBack.consumer] : [],
     log: o.log,
   });
   const { services } = running;
@@ -368,26 +370,38 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   });
   // A person on a call, chat or store visit is on the line with the customer only while the
   // omnichannel context holds an interaction of that channel in progress (decision 0050), on a
-  // channel whose interactions have been seen begin (live, or in the log's last day read back at
-  // start): an operator whose store or contact centre sends none takes the person at their word.
-  // Until the log is read back (a restart), only a live call in progress is known: otherwise the
-  // answer is not known yet (503, ask again), where a restarted process took every person at their
-  // word until that channel's next interaction began.
+  // channel whose interactions have been seen begin (live, or in the last day before the start):
+  // an operator whose store or contact centre sends none takes the person at their word. Until
+  // the interactions before the start are known (read back from the log where the twins' checkpoint
+  // did not carry them), only a live call in progress is known: otherwise the answer is not known
+  // yet (503, ask again), where a restarted process took every person at their word until that
+  // channel's next interaction began.
   const interactionsSeenOn = new Set<Channel>();
   assist.contexts.onStarted((started) => interactionsSeenOn.add(started.channel));
   let readBack = false;
   const readingBackSince = performance.now();
-  void interactionsBack.read.then((read) => {
-    if (typeof read === 'string') {
-      o.log(`assist: the customers' interactions before the start could not be read back from the log (${read}); a call in progress then is known once its next event comes, and a person on a channel none has begun on since is taken at their word`);
-    } else {
-      assist.contexts.readBack(read);
-      for (const { event } of read) if (event.kind === 'interaction' && event.data.phase === 'start') interactionsSeenOn.add(event.data.channel);
-      // Said, with how long it took: until then a person's contact with no live call was answered 503.
-      if (read.length > 0) o.log(`assist: ${read.length} interaction events from before the start read back from the log in ${((performance.now() - readingBackSince) / 1000).toFixed(1)} s; in progress now: ${ASSISTED_CHANNELS.map((c) => `${assist.contexts.openOn(c, Number.MAX_SAFE_INTEGER).length} on ${c}`).join(', ')}`);
-    }
+  const takeBack = (read: readonly Pick<AcceptedEvent, 'event' | 'time'>[], from: string) => {
+    assist.contexts.readBack(read);
+    for (const { event } of read) if (event.kind === 'interaction' && event.data.phase === 'start') interactionsSeenOn.add(event.data.channel);
+    // Said, with how long it took: until then a person's contact with no live call was answered 503.
+    if (read.length > 0) o.log(`assist: ${read.length} interaction events from before the start ${from} in ${((performance.now() - readingBackSince) / 1000).toFixed(1)} s; in progress now: ${ASSISTED_CHANNELS.map((c) => `${assist.contexts.openOn(c, Number.MAX_SAFE_INTEGER).length} on ${c}`).join(', ')}`);
     readBack = true;
-  });
+  };
+  // Taken now, in the same turn as the context began to hear the intake: nothing applied falls between.
+  const recent = twins.engine.recentInteractions();
+  if (recent) takeBack(recent, "taken from the twins' checkpoint and the log after it");
+  else {
+    void interactionsBack?.read.then((read) => {
+      if (typeof read === 'string') {
+        o.log(`assist: the customers' interactions before the start could not be read back from the log (${read}); a call in progress then is known once its next event comes, and a person on a channel none has begun on since is taken at their word`);
+        readBack = true;
+        return;
+      }
+      // The engine keeps them from now on, and its next checkpoint carries them: the next start needs no read back.
+      if (!worker) twins.engine.completeInteractions(read.flatMap(({ event, time }) => (event.kind === 'interaction' ? [{ event, time }] : [])));
+      takeBack(read, 'read back from the log');
+    });
+  }
   // The read back may take minutes (it comes from the one pass over the log): a person is answered
   // 503 for the first two of them, then taken at their word until it is in, as before the read back
   // was made. A care desk held off for the whole pass (10–15 minutes at load) was an outage of it.
