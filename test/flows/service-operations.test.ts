@@ -8,7 +8,7 @@ import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-o
 import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
-import { compensationPaid } from '../../src/agents/flows/service-operations-view.js';
+import { compensationPaid, serviceOperationsView } from '../../src/agents/flows/service-operations-view.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
 import { faultBackOn } from '../../src/agents/flows/suspected-incidents.js';
@@ -842,6 +842,13 @@ describe('service operations flow (sandbox)', () => {
       // A supervisor approves them all: everyone is credited critical's 10 in all, as one paid at once would be.
       for (const item of await h.queue.listPending(1000)) expect((await h.guarded.approve(item.id, { kind: 'human', id: 'supervisor-1' }, 'outage of the cell')).status).toBe('executed');
       expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(2 * affected.length);
+      // The incidents view reads what the person decided since the run asked: each paid 10 in all, topped up, sent.
+      const view = serviceOperationsView({ alarms: { all: () => [received] }, run: async () => ({ status: 'waiting', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } }), suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: (id) => h.guarded.statusOf(id) });
+      const now = await view.incident(alarm.id);
+      expect(now.incident).toMatchObject({ compensationPaid: 10 * affected.length });
+      expect(new Set(now.incident.compensatedCustomers)).toEqual(new Set(affected));
+      expect(new Set(now.incident.compensationRaisedCustomers)).toEqual(new Set(affected));
+      expect(new Set(now.customers.map((c) => c.compensation.state))).toEqual(new Set(['sent']));
       await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
       await h.engine.runOnce();
       expect((await h.engine.get(alarm.id))?.output).toMatchObject({ escalatedTo: 'critical', compensationPending: affected.length });

@@ -5,6 +5,7 @@ import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 import { incidentCustomers, runSeverity, UPLIFT_BATCH_KEY, type CustomerTreatment, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
+import type { GuardedStatus } from '../governance/guarded-executor.js';
 
 /**
  * What service operations did about each alarm, read from the alarm inbox and each alarm's
@@ -114,6 +115,11 @@ export interface ServiceOpsViewDeps {
   firstContact(customerId: string, fromMs: number, toMs: number): number | null;
   /** The outage settings the flows run on, answered with the incidents so that what is shown is what is in force. */
   settings: ServiceOpsSettings;
+  /**
+   * What became of a request by its id (`GuardedExecutor.statusOf`): a compensation the run left
+   * waiting for a person reads as decided since (`withDecisions`). Without it, as the run kept it.
+   */
+  statusOf?: (requestId: string) => Promise<GuardedStatus | null>;
 }
 
 /** How far before an alarm's raise a suspicion on its cell or site still counts as its early sign. */
@@ -171,6 +177,39 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
   }
   for (const u of uplifts) paid += u.batch.executed.length * (u.batch.amount ?? Math.max(0, amountOf(u.severity) - u.before));
   return { raised: [...new Set(uplifts.flatMap((u) => u.batch.executed))], paid: Math.round(paid * 100) / 100 };
+}
+
+/**
+ * The run with its compensation batches as they stand now: a payment or top-up the run left waiting
+ * for a person, decided since, reads as what became of it (carried out; or refused, with the
+ * executor's word), asked under its request id (`{incident}:{purpose}:{customer}`, the incident
+ * the run's input `continues`, else the alarm). A batch keeps what was true when the run asked;
+ * finance reads what was paid, a person's approval included.
+ */
+export async function withDecisions(alarmId: string, run: RunReading, statusOf: (requestId: string) => Promise<GuardedStatus | null>): Promise<RunReading> {
+  const incident = (run.input as { continues?: unknown } | undefined)?.continues;
+  const under = typeof incident === 'string' ? incident : alarmId;
+  const steps: StepRecord[] = [];
+  for (const st of run.steps) {
+    const up = UPLIFT_BATCH_KEY.exec(st.key);
+    const purpose = up ? `compensation-uplift-${up[1]}` : /^compensation(-later)?-\d+$/.test(st.key) ? 'compensation' : undefined;
+    const b = purpose && st.status === 'succeeded' ? parsed<BatchOutcome>(st, NO_BATCH) : undefined;
+    if (!purpose || !b || b.pending.length === 0) {
+      steps.push(st);
+      continue;
+    }
+    const now: BatchOutcome = { ...b, executed: [...b.executed], pending: [], ...(b.why ? { why: { ...b.why } } : {}) };
+    for (const c of b.pending) {
+      const status = await statusOf(`${under}:${purpose}:${c}`);
+      if (status === 'executed') {
+        now.executed.push(c);
+        if (now.why) delete now.why[c];
+      } else if (status === null || status === 'pending-approval') now.pending.push(c);
+      else (now.why ??= {})[c] = { status, reason: `decided by a person after the run asked: ${status}` };
+    }
+    steps.push({ ...st, output: JSON.stringify(now) });
+  }
+  return { ...run, steps };
 }
 
 /** One alarm's view from its run's journaled steps. */
@@ -238,13 +277,18 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
 
 /** The service-operations read model over the inbox, the runs and the suspicions. */
 export function serviceOperationsView(deps: ServiceOpsViewDeps) {
+  /** A run as journaled, with what people decided since on the payments it left waiting for them. */
+  const runNow = async (alarmId: string): Promise<RunReading | null> => {
+    const run = await deps.run(alarmId);
+    return run && deps.statusOf ? withDecisions(alarmId, run, deps.statusOf) : run;
+  };
   return {
     /** Every alarm with its treatment, newest raise first, the totals, and the settings in force. */
     async incidents(options: { limit?: number } = {}): Promise<{ settings: ServiceOpsSettings; summary: IncidentSummary; items: IncidentView[] }> {
       const suspicions = deps.suspicions();
       const all = deps.alarms.all().reverse();
       const items: IncidentView[] = [];
-      for (const a of all) items.push(incidentView(a, await deps.run(a.id), suspicions, deps));
+      for (const a of all) items.push(incidentView(a, await runNow(a.id), suspicions, deps));
       const linked = new Set(items.flatMap((i) => i.anomalyIds));
       const contacted = items.reduce((n, i) => n + i.contactedCustomers, 0);
       const repairs = items.flatMap((i) => (i.timeToRepairMs === null ? [] : [i.timeToRepairMs]));
@@ -273,7 +317,7 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
     async incident(alarmId: string): Promise<{ settings: ServiceOpsSettings; incident: IncidentView; customers: CustomerTreatment[] }> {
       const a = deps.alarms.all().find((x) => x.id === alarmId);
       if (!a) throw new TwinloopError('NOT_FOUND', `no alarm "${alarmId}"; GET /service-operations/incidents lists them`);
-      const run = await deps.run(a.id);
+      const run = await runNow(a.id);
       return { settings: deps.settings, incident: incidentView(a, run, deps.suspicions(), deps), customers: incidentCustomers(a, run, deps.settings) };
     },
   };

@@ -29,7 +29,7 @@ const incident = z.object({
   notifiedCustomers: list(z.string()),
   compensatedCustomers: list(z.string()),
   compensationRaisedCustomers: list(z.string()).describe('Customers paid the difference after the alarm was made worse than the severity they were first paid at (a top-up on their payment)'),
-  compensationPaid: z.number().describe('The credit the flow carried out for the incident, payments and top-ups together (currency units); one asked and left waiting for a person is not in it'),
+  compensationPaid: z.number().describe('The credit carried out for the incident, payments and top-ups together (currency units), those a person approved after the flow asked included; one still waiting for a person is not in it'),
   resolutionNotices: z.number().int(),
   anomalyIds: list(z.string()).describe('Suspected incidents on the same cell or site, from a day before the raise until the clear'),
   anomalyLeadMs: ms('How long before the raise the first of them was opened (negative: after it)'),
