@@ -76,6 +76,45 @@ describePostgres('PostgreSQL connections terminated under a transaction', (url) 
     }
   });
 
+  it("hears a connection's error in the very turn the pool hands it over (a FATAL read with its readiness ended the process)", async () => {
+    const db = openPostgresConnection('test store', { url, schema }, 2);
+    try {
+      // What pg does when one read of the socket holds a new connection's readiness and the FATAL of
+      // pg_terminate_backend after it: it hands the connection over, then emits the error, in one turn.
+      const connect = db.pool.connect.bind(db.pool) as (cb: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) => void;
+      const unheard: unknown[] = [];
+      const terminated = (client: pg.PoolClient) => {
+        try {
+          client.emit('error', new Error('terminating connection due to administrator command'));
+        } catch (err) {
+          unheard.push(err);
+        }
+      };
+      Object.assign(db.pool, {
+        connect: (cb?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) =>
+          cb
+            ? connect((err, client, done) => {
+                cb(err, client, done);
+                if (client) terminated(client);
+              })
+            : new Promise((resolve, reject) =>
+                connect((err, client) => {
+                  if (err || !client) return reject(err);
+                  resolve(client);
+                  terminated(client);
+                }),
+              ),
+      });
+      const { rows } = await db.run('one', () => db.transaction((client) => client.query<{ one: number }>('SELECT 1 AS one')));
+      expect(unheard).toEqual([]);
+      expect(rows[0].one).toBe(1);
+      // The connection that said it was lost is not given to anyone again.
+      expect(db.pool.totalCount).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('answers an append whose connection is terminated mid-statement with UNAVAILABLE, and appends again', async () => {
     const store = await openEventStore({ kind: 'postgres', url, schema });
     try {

@@ -90,6 +90,26 @@ export class PostgresConnection {
   }
 
   /**
+   * Checks a connection out of the pool with `onLost` listening for its errors from the moment pg
+   * hands it over. Listening after `await pool.connect()` left a gap: a new connection's readiness
+   * and a FATAL message that followed it (`pg_terminate_backend` just after it connected) arrive in
+   * one read of the socket, which pg parses at once, before any await resumes; the error found no
+   * listener and ended the process (the fault suite's connections terminated every 0.6 s: an
+   * unhandled 'error' event on a pg Client within a minute). The caller removes `onLost` before it
+   * releases the connection (the pool listens again from then).
+   */
+  checkout(onLost: (err: Error) => void): Promise<pg.PoolClient> {
+    return new Promise((resolve, reject) => {
+      // The callback form: pg calls it in the same turn as it hands the connection over.
+      this.pool.connect((err, client) => {
+        if (err || !client) return reject(err ?? new Error('the pool gave no connection'));
+        client.on('error', onLost);
+        resolve(client);
+      });
+    });
+  }
+
+  /**
    * Runs `work` on one pooled connection between BEGIN and COMMIT, rolling back when it throws (and
    * rethrowing). The connection goes back to the pool unless it was lost or even the rollback
    * failed: then it is discarded, since its state is unknown. While checked out the pool does not
@@ -98,12 +118,11 @@ export class PostgresConnection {
    * instead of an unhandled `'error'` event that would end the process.
    */
   async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
     let broken = false;
     const onLost = () => {
       broken = true;
     };
-    client.on('error', onLost);
+    const client = await this.checkout(onLost);
     try {
       await client.query('BEGIN');
       const result = await work(client);

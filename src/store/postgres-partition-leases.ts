@@ -73,22 +73,24 @@ export async function openPostgresPartitionLeases(options: PostgresPartitionLeas
   await db.migrate();
   const key = leaseLockKey(options.schema);
   const presence = presenceLockKey(options.schema);
-  const session = await db.run('connect', () => db.pool.connect());
-  // Present while the session lives, holding partitions or not: the others count it in their fair share.
-  const { rows: present } = await db.run('announce', () => session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [presence, fnv1a32(options.workerId) & 0x7fffffff]));
-  if (!present[0].ok) {
-    session.release();
-    await db.close();
-    throw new TwinloopError('CONFLICT', `A worker named ${options.workerId} is already running at ${db.target}; give each worker its own --worker-id`);
-  }
   const held = new Set<number>();
   let lost: Error | undefined;
-  session.on('error', (err: Error) => {
+  const onSessionLost = (err: Error) => {
     // PostgreSQL ended the session: the locks are gone, so nothing is held any more.
     lost = err;
     held.clear();
     options.onLost?.(err);
-  });
+  };
+  // Listening from the moment the session is handed over: PostgreSQL may end it at any time.
+  const session = await db.run('connect', () => db.checkout(onSessionLost));
+  // Present while the session lives, holding partitions or not: the others count it in their fair share.
+  const { rows: present } = await db.run('announce', () => session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [presence, fnv1a32(options.workerId) & 0x7fffffff]));
+  if (!present[0].ok) {
+    session.removeListener('error', onSessionLost);
+    session.release();
+    await db.close();
+    throw new TwinloopError('CONFLICT', `A worker named ${options.workerId} is already running at ${db.target}; give each worker its own --worker-id`);
+  }
   const live = (operation: string) => {
     if (lost) throw new TwinloopError('UNAVAILABLE', `The partition leases of ${options.workerId} at ${db.target} were lost with their session (${lost.message}); open them again before ${operation}`, { context: { retryable: false } });
   };
