@@ -54,6 +54,11 @@ describe('describeEvent', () => {
     expect(describeEvent('action', data)).toBe('action plan_change delivered on web: fibre-m (80.00 a month) to dsl-l (75.00 a month): the customer pays 5.00 a month less (request tmf622-o1)');
   });
 
+  it('names the channel a message went out on, and the contact it was decided in (a check-in accepted on a call and sent as an SMS read "delivered on call")', () => {
+    const data = { requestId: 'd9:service-check-in', decisionId: 'd9', actionClass: 'communication', channel: 'call', status: 'delivered', offerId: 'service-check-in', amount: 0.5, notificationChannel: 'sms', purpose: 'care', ref: 'NTF-2462' };
+    expect(describeEvent('action', data)).toBe('action communication service-check-in delivered by sms, decided on call, 0.50 (decision d9)');
+  });
+
   it('groups the digits of a usage record', () => {
     expect(describeEvent('usage', { dataMb: 456976, voiceMin: 1200, sms: 3 })).toBe('usage 456,976 MB, 1,200 min, 3 SMS');
   });

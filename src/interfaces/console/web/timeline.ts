@@ -101,7 +101,10 @@ export function timelineEntry(kind: string, d: Readonly<Record<string, unknown>>
       // A plan change names the plans and the prices (the money it gives up is the difference, said there).
       const plan = d.planChange ? `: ${planChangeText(d.planChange as PlanChange)}` : '';
       const money = plan ? '' : d.status === 'presented' && d.onAcceptance !== undefined ? `: ${offerMoney(d)}` : d.amount !== undefined ? `, ${amount(d.amount)}` : '';
-      return entry('action', `${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} on ${str(d.channel)}${d.by ? ` by ${str(d.by)}` : ''}${plan}${money}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`);
+      // A message goes out on its own channel, whatever contact it was decided in: a check-in accepted on a
+      // call and sent as an SMS read "delivered on call".
+      const where = d.notificationChannel ? `by ${str(d.notificationChannel)}, decided on ${str(d.channel)}` : `on ${str(d.channel)}`;
+      return entry('action', `${str(d.actionClass)}${d.offerId ? ` ${str(d.offerId)}` : ''} ${str(d.status)} ${where}${d.by ? ` by ${str(d.by)}` : ''}${plan}${money}${d.reason ? `: ${str(d.reason)}` : ''}${ref(d)}`);
     }
     case 'outcome':
       return entry('outcome', describeOutcome(d));
