@@ -18,8 +18,13 @@ export type ContactChannel = (typeof CONTACT_CHANNELS)[number];
 /** The message channel a notification channel is, or undefined (a human task). */
 export const messageChannelOf = (v: unknown): MessageChannel | undefined => MESSAGE_CHANNELS.find((c) => c === v);
 
-/** How an offer contact went (`ignored`: no answer within the answer window; not a decline, so no cool-down). */
-export type ContactResponse = 'presented' | 'accepted' | 'declined' | 'ignored';
+/**
+ * How an offer contact went (`ignored`: no answer within the answer window; not a decline, so no
+ * cool-down). `sent`: a service message of the catalogue (a check-in) delivered for care: not a
+ * marketing contact (no cap counts it) and awaiting no answer, kept so that it is not sent again
+ * at once (`same-message-recent`).
+ */
+export type ContactResponse = 'presented' | 'accepted' | 'declined' | 'ignored' | 'sent';
 
 /** One recorded contact or response. */
 export interface ContactEntry {
@@ -44,6 +49,8 @@ export interface ContactSummary {
   readonly lastDeclineOf: (offerId: string) => number;
   /** Latest acceptance time per offer id, or -Infinity (ledger only: the twin's counts do not say which offer). */
   readonly lastAcceptOf?: (offerId: string) => number;
+  /** Latest time the offering reached the customer (presented, or a message sent), or -Infinity (ledger only). */
+  readonly lastDeliveredOf?: (offerId: string) => number;
   /** Where the numbers came from: the ledger, or the twin's features for a customer the ledger never saw. */
   readonly source: 'ledger' | 'twin';
   /** The latest catalogue offer presented within the answer window that the customer has not answered yet (ledger only). */
@@ -81,16 +88,18 @@ export class ContactLedger {
   }
 
   /**
-   * Feeds twin events: offers presented and answered, and marketing messages delivered (an
-   * `action` event of a communication for marketing or retention: the customer was contacted
-   * though no offer event says so); the rest are ignored.
+   * Feeds twin events: offers presented and answered, marketing messages delivered (an `action`
+   * event of a communication for marketing or retention: the customer was contacted though no
+   * offer event says so), and the catalogue's other messages delivered (a check-in sent for care:
+   * `sent`, no contact); the rest are ignored.
    */
   observe(events: readonly TwinEvent[]): void {
     for (const e of events) {
       if (e.kind === 'offer') this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action });
-      else if (e.kind === 'action' && e.data.actionClass === 'communication' && e.data.status === 'delivered' && (e.data.purpose === 'marketing' || e.data.purpose === 'retention')) {
+      else if (e.kind === 'action' && e.data.actionClass === 'communication' && e.data.status === 'delivered') {
         const channel: ContactChannel = messageChannelOf(e.data.notificationChannel) ?? e.data.channel;
-        this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId ?? MESSAGE_OFFER_ID, response: 'presented' });
+        if (e.data.purpose === 'marketing' || e.data.purpose === 'retention') this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId ?? MESSAGE_OFFER_ID, response: 'presented' });
+        else if (e.data.offerId) this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId, response: 'sent' });
       }
     }
   }
@@ -102,8 +111,9 @@ export class ContactLedger {
       list = [];
       this.byCustomer.set(customerId, list);
     }
+    // A service message sent is never a contact; an answer is one only without its presentation.
     let contact = entry.response === 'presented';
-    if (!contact) {
+    if (!contact && entry.response !== 'sent') {
       contact = true;
       for (let i = list.length - 1; i >= 0; i--) {
         const e = list[i];
@@ -147,12 +157,12 @@ export class ContactLedger {
         perChannel[CONTACT_CHANNELS.indexOf(e.channel)]++;
       }
     }
-    const lastOf = (response: ContactResponse) => (offerId: string) => {
+    const lastOf = (...responses: ContactResponse[]) => (offerId: string) => {
       let t = -Infinity;
-      for (const e of list) if (e.offerId === offerId && e.response === response && e.at <= now && e.at > t) t = e.at;
+      for (const e of list) if (e.offerId === offerId && responses.includes(e.response) && e.at <= now && e.at > t) t = e.at;
       return t;
     };
-    return { contacts, perChannel, lastDeclineAt, lastDeclineOf: lastOf('declined'), lastAcceptOf: lastOf('accepted'), source: 'ledger', ...pendingOfferOf(list, now) };
+    return { contacts, perChannel, lastDeclineAt, lastDeclineOf: lastOf('declined'), lastAcceptOf: lastOf('accepted'), lastDeliveredOf: lastOf('presented', 'sent'), source: 'ledger', ...pendingOfferOf(list, now) };
   }
 }
 

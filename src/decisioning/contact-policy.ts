@@ -29,6 +29,12 @@ export const contactPolicySchema = z.strictObject({
   declineCooldownDays: z.number().min(0).max(365).default(14),
   /** Days after declining an offer before that same offer is made again. */
   sameOfferCooldownDays: z.number().min(0).max(365).default(60),
+  /**
+   * Days after a service message of the catalogue (a check-in) reached the customer before
+   * next-best-action proposes the same message again: it asked how the service is, and asking
+   * again days later, whatever the customer answered, is noise (0: no such wait).
+   */
+  sameMessageDays: z.number().min(0).max(365).default(30),
   /** When false, caps and cool-downs only limit outbound contact (the customer chose to call). */
   capsApplyToInbound: z.boolean().default(true),
   /** Local hours [startHour, endHour) with no outbound contact; wraps midnight when start > end. Null = none. */
@@ -43,7 +49,7 @@ export type ContactPolicy = z.infer<typeof contactPolicySchema>;
 /** Contact policy settings as written (any field may be omitted). */
 export type ContactPolicyInput = z.input<typeof contactPolicySchema>;
 
-/** The defaults: 4 marketing contacts per 30 days, 2 per channel, 14-day cool-down, quiet 21:00–08:00 UTC. */
+/** The defaults: 4 marketing contacts per 30 days, 2 per channel, 14-day cool-down, a check-in once in 30 days, quiet 21:00–08:00 UTC. */
 export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({});
 
 /** Validates contact policy settings once; throws BAD_INPUT naming the bad field. */
@@ -172,8 +178,10 @@ export function contactSummaryOf(
  * is not presented again on any path, a person on the line included (two presentations of one offer
  * are two offers the customer may both accept, and the first's answer window would close as ignored
  * though the customer took the offer on the second: the newcomer's C023634).
+ * `same-message-recent`: this service message (a check-in) reached the customer within
+ * `sameMessageDays` (next-best-action re-proposed a check-in 10 days after one was delivered).
  */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'same-offer-pending', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'same-offer-pending', 'same-message-recent', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 
@@ -267,4 +275,17 @@ export function sameOfferRefusal(policy: ContactPolicy, summary: ContactSummary,
   if (!capped || summary.source === 'twin') return null;
   const days = (now - summary.lastDeclineOf(offer.id)) / DAY_MS;
   return days < policy.sameOfferCooldownDays ? { rule: 'same-offer-cooldown', reason: `declined this offer ${days.toFixed(1)} days ago: same-offer cool-down of ${policy.sameOfferCooldownDays} days` } : null;
+}
+
+/**
+ * Why next-best-action does not propose this service message (a communication of the catalogue,
+ * such as the check-in) now, or null: it reached the customer within `sameMessageDays`, on any
+ * path (an intent's campaign, a card accepted on a call). Ledger only: the twin's counts do not say
+ * which message.
+ */
+export function sameMessageRefusal(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number): ContactRefusal | null {
+  const at = summary.lastDeliveredOf?.(offerId) ?? -Infinity;
+  const days = (now - at) / DAY_MS;
+  if (!(days < policy.sameMessageDays)) return null;
+  return { rule: 'same-message-recent', reason: `this message reached the customer ${days.toFixed(1)} days ago (${new Date(at).toISOString().slice(0, 10)}): the same message is proposed again only after ${policy.sameMessageDays} days` };
 }

@@ -6,7 +6,7 @@ import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { contextKeyOf, PriorAcceptance, type AcceptanceModel } from './acceptance-model.js';
 import { argmax, choose, DEFAULT_THOMPSON, expectedValue, offerValue, type CustomerScores, type Exploration, type OfferValue, type UpliftEstimate } from './arbitration.js';
 import type { ContactLedger } from './contact-ledger.js';
-import { contactGate, contactSummaryOf, resolveContactPolicy, sameOfferRefusal, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
+import { contactGate, contactSummaryOf, resolveContactPolicy, sameMessageRefusal, sameOfferRefusal, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
 import { betaBelief, type Choice } from './decision-choice.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import { prepareGamma, sampleBetaPrepared } from './offer-learner.js';
@@ -239,7 +239,7 @@ export class DecisionFunnel {
         const why = this.unsuitable(o, features, churn, clv, monthlyPrice, contextKey, explain);
         if (why !== null) discarded.push(quiet ? quiet.suitability : { actionId: o.id, step: 'suitability', reason: why });
         else {
-          const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferRefusal(this.policy, summary, o, now, capped) : null);
+          const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferRefusal(this.policy, summary, o, now, capped) : sameMessageRefusal(this.policy, summary, o.id, now));
           if (blocked) discarded.push(quiet ? quiet['contact-policy'] : { actionId: o.id, step: 'contact-policy', reason: blocked.reason });
           else {
             const k = cand.length;

@@ -130,6 +130,31 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(onTheLine('data-bonus'), consents)?.rule).not.toBe('same-offer-pending');
   });
 
+  it('proposes no check-in the customer got within 30 days, on any path (a card re-proposed one 10 days after a check-in was delivered by SMS)', async () => {
+    const checkIn = (daysAgo: number, purpose: string, requestId: string): TwinEvent => ({
+      ...action(requestId, 'delivered', { actionClass: 'communication', offerId: 'service-check-in', purpose, notificationChannel: 'sms' }),
+      time: iso(NOON - daysAgo * 86_400_000),
+    });
+    const ranked = () => service.decide('c1', { channel: 'call', reason: 'billing_complaint' }).ranked.map((r) => r.actionId);
+    expect(ranked()).toContain('service-check-in');
+    // Accepted on a call's card 10 days ago and sent as an SMS (for care: no marketing contact).
+    await service.observe([checkIn(10, 'care', 'd0:service-check-in')]);
+    const card = service.decide('c1', { channel: 'call', reason: 'billing_complaint' });
+    expect(card.ranked.map((r) => r.actionId)).not.toContain('service-check-in');
+    expect(card.discarded.find((d) => d.actionId === 'service-check-in')).toMatchObject({ step: 'contact-policy', reason: expect.stringMatching(/^this message reached the customer 10\.0 days ago \(2026-01-05\): the same message is proposed again only after 30 days$/) });
+    // It counts against no marketing cap: the offers are proposed as before.
+    expect(card.ranked.map((r) => r.actionId)).toContain('data-bonus');
+    // An intent's check-in campaign (a retention message) holds it back alike; 31 days on it is proposed again.
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service.rememberContacts([checkIn(31, 'care', 'd0:service-check-in'), checkIn(3, 'retention', 'cmp:intent-1:c1')]);
+    expect(ranked()).not.toContain('service-check-in');
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service.rememberContacts([checkIn(31, 'care', 'd0:service-check-in')]);
+    expect(ranked()).toContain('service-check-in');
+  });
+
   it("judges a person's request by whether the customer was in contact when it was asked (its stamp), not by the context now: with no call in progress they reach out", async () => {
     await service.observe([{ ...answer('presented' as 'accepted', 'data-bonus', { requestId: 'cpr:2026-02:c1' }), time: iso(NOON - 8 * 3_600_000) }]);
     const onTheLine = { id: 'd2:retain-10', actionClass: 'offer', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'retain-10', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} } as ActionRequest;
