@@ -93,3 +93,11 @@ describe('evaluating filters', () => {
     expect(() => compileFilters([{ field: 'churn', op: '>', value: 0 }], TWIN_FEATURE_FIELDS)).toThrow(/unknown field "churn"; known fields/);
   });
 });
+
+describe('formatFilter', () => {
+  it('reads a level computed from the scores to 4 significant digits, and a whole number whole', () => {
+    expect(formatFilter({ field: 'churn', op: '>=', value: 0.020424438159624796 })).toBe('churn >= 0.02042');
+    expect(formatFilter({ field: 'arpu_3m', op: '>=', value: 60 })).toBe('arpu_3m >= 60');
+    expect(formatFilter({ field: 'clv', op: '>', value: 1234567.891 })).toBe('clv > 1235000');
+  });
+});

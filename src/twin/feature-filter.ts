@@ -139,7 +139,11 @@ export function parseFilterQuery(pairs: Readonly<Record<string, string>>, fields
   return filters;
 }
 
-/** A filter as one readable line: `churn >= 0.5`. */
+/**
+ * A filter as one readable line: `churn >= 0.5`, its value to 4 significant digits (an at-risk
+ * level read from the scores printed "churn >= 0.020424438159624796" in the server's log); the
+ * filter itself keeps its value whole.
+ */
 export function formatFilter(f: FeatureFilter): string {
-  return `${f.field} ${f.op} ${f.value}`;
+  return `${f.field} ${f.op} ${Number.isInteger(f.value) ? f.value : Number(f.value.toPrecision(4))}`;
 }

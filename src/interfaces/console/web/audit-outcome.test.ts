@@ -12,6 +12,11 @@ describe("the Audit page's outcome", () => {
     expect(outcomeText({ detail: { steps: [{ id: 's1', ok: true }], tags: ['a', 'b'], empty: {} } })).toBe('detail: steps ((id s1, ok true)), tags (a, b), empty (none)');
   });
 
+  it('reads a time kept in milliseconds as a time, not as the number', () => {
+    expect(outcomeText({ status: 'pending-approval', expiresAt: 1796661193519 })).toBe('pending-approval · expires at 2026-12-07 16:33 UTC');
+    expect(outcomeText({ detail: { decidedAt: 1796661193519, attempts: 3 } })).toBe('detail: decided at 2026-12-07 16:33 UTC, attempts 3');
+  });
+
   it("says beside the action the cost charged, not the 0 a message was asked at", () => {
     expect(actionCostText({ cost: 0 }, { status: 'executed', cost: 0.05 })).toBe('cost 0.05');
     expect(actionCostText({ cost: 80 }, undefined)).toBe('cost 80.00 asked');

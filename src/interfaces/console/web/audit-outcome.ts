@@ -1,4 +1,4 @@
-import { money } from './format';
+import { eventTime, money } from './format';
 
 /**
  * An audit entry's outcome in words for the Audit page: its status first, then each other field
@@ -19,8 +19,15 @@ export function outcomeText(outcome: Readonly<Record<string, unknown>>): string 
 /** A camelCase key as words: `notificationId` → "notification id". */
 const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 
+/**
+ * A time kept as milliseconds since the epoch (a key ending in `At`: `expiresAt`) as a time people
+ * read, "2026-12-07 16:33 UTC": an approval's outcome read "expires at 1796661193519".
+ */
+const scalarText = (key: string, value: unknown): string =>
+  /At$/.test(key) && typeof value === 'number' && Number.isFinite(value) && value > 1e11 ? eventTime(new Date(value).toISOString()) : String(value);
+
 function field(key: string, value: unknown): string {
-  return typeof value === 'object' && value !== null ? `${words(key)}: ${valueText(value)}` : `${words(key)} ${String(value)}`;
+  return typeof value === 'object' && value !== null ? `${words(key)}: ${valueText(value)}` : `${words(key)} ${scalarText(key, value)}`;
 }
 
 /** A value in words: a list's items by commas, an object's fields as "name value" (nested in parentheses). */
@@ -29,7 +36,7 @@ function valueText(value: unknown): string {
   if (typeof value === 'object' && value !== null) {
     const fields = Object.entries(value).filter(([, v]) => v !== null && v !== undefined);
     if (fields.length === 0) return 'none';
-    return fields.map(([k, v]) => (typeof v === 'object' && v !== null ? `${words(k)} (${valueText(v)})` : `${words(k)} ${String(v)}`)).join(', ');
+    return fields.map(([k, v]) => (typeof v === 'object' && v !== null ? `${words(k)} (${valueText(v)})` : `${words(k)} ${scalarText(k, v)}`)).join(', ');
   }
   return String(value);
 }

@@ -5,6 +5,7 @@ import { approvalTitle } from '../approval-title';
 import { postJson, seg } from '../api';
 import { eventTime, money, span } from '../format';
 import { may, useIdentity } from '../identity';
+import { budgetText } from '../budget-text';
 import { planChangeText, type PlanChange } from '../plan-change';
 import type { GuardedResult } from '../types';
 import { useJson } from '../use-json';
@@ -121,7 +122,7 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
       )}
       {(evidence.budgets ?? []).map((b) => (
         <Fragment key={`${b.scope} ${b.periodKey}`}>
-          <dt>Budget {b.scope} {b.periodKey}</dt>
+          <dt>{budgetText(b.scope, b.periodKey)}</dt>
           <dd>
             {money(b.left)} left of {money(b.limit)} when asked (judged again at the approval)
           </dd>
@@ -345,3 +346,4 @@ export function ApprovalPage({ id }: { id: string }) {
     </ApprovalCard>
   );
 }
+

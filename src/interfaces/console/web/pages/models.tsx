@@ -124,7 +124,7 @@ function CalibrationPlot({ points, kind }: { points: readonly PlotPoint[]; kind:
 
 /** What the plot shows: the recorded deciles, or else the equal-width bands at their middles. */
 function plotPoints(metadata: Detail['metadata']): { points: PlotPoint[]; kind: string } | null {
-  if (metadata.reliability && metadata.reliability.length > 0) return { points: [...metadata.reliability], kind: `in ${metadata.reliability.length} bins of equal size` };
+  if (metadata.reliability && metadata.reliability.length > 0) return { points: [...metadata.reliability], kind: `in ${metadata.reliability.length} bins of equal numbers of rows (by predicted probability), each at its mean prediction; the table below cuts the same rows into bands of equal width instead` };
   const c = metadata.calibration;
   if (!c) return null;
   const bands = c.count.length;
@@ -136,7 +136,7 @@ function Calibration({ calibration }: { calibration: NonNullable<Detail['metadat
   const bands = calibration.count.length;
   return (
     <table>
-      <caption class="muted">Validation rows by predicted churn probability, and the share that churned</caption>
+      <caption class="muted">Validation rows by band of predicted churn probability (bands of equal width: most rows fall in the lowest), and the share that churned</caption>
       <thead>
         <tr>
           <th scope="col">Predicted</th>
