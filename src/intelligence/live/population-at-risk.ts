@@ -6,15 +6,19 @@ import type { RiskiestShareLevel } from './churn-risk-levels.js';
  * "At risk" over a population held in parts (the partition workers, decision 0012): the score the
  * riskiest share starts at over every part's scores together, exactly the level one process
  * holding them all reads (`riskiestShareLevel`), found from each part's highest scores without
- * gathering them all. Each part sends its own riskiest share first; the level read from their
- * union is exact unless a part may hold, unsent, scores above it (its own share cut higher than
- * the population's level): such a part is asked again for every score from that level on, which
- * makes it exact (decision 0092). A level read per part (each worker its own tenth) put a customer
+ * gathering them all. Each part sends its own riskiest share (and a margin) first; the level read
+ * from their union is exact unless a part may hold, unsent, scores above it (its own cut higher
+ * than the population's level): such a part is asked again for its scores from that level up to its
+ * cut, which makes it exact (decision 0092). A level read per part (each worker its own tenth) put a customer
  * near it at risk on one worker and not on another.
  */
 
-/** What a part is asked for: its own riskiest `share` (the first round), its `top` highest, or every score `atLeast` this. */
-export type RiskiestScoresAsk = { readonly share: number } | { readonly top: number } | { readonly atLeast: number };
+/**
+ * What a part is asked for: its own riskiest `share` and a margin (the first round), its `top`
+ * highest, or every score `atLeast` this and, when `below` is given, below that (what it sent before
+ * is not sent again).
+ */
+export type RiskiestScoresAsk = { readonly share: number } | { readonly top: number } | { readonly atLeast: number; readonly below?: number };
 
 /** A part's answer: how many it scored, and every score of its at or above `from` (those below are not sent). */
 export interface RiskiestScoresPart {
@@ -34,12 +38,22 @@ export interface PopulationAtRiskLevel extends RiskiestShareLevel {
   readonly at: string;
 }
 
-/** Rounds of asking before a read is given up (the scores moved between rounds): two suffice when they hold still. */
+/** Rounds of asking before a read is given up (the scores moved between rounds): two suffice when they hold still, one mostly. */
 const MAX_ROUNDS = 4;
 
 /** How many of `n` scores the riskiest `share` is: at least one, at most all (as `riskiestShareLevel` counts). */
 function shareCount(n: number, share: number): number {
   return Math.min(n, Math.max(1, Math.ceil(n * share)));
+}
+
+/**
+ * What a part sends in the first round beyond its own share's k: the customers are split over the
+ * parts by a hash of their ids, so a part's count among the population's riskiest varies around its
+ * k by about √k; four of those and a few more make a second round rare (a part asked again when its
+ * count fell beyond that), for a few percent more scores sent (`bench at-risk`).
+ */
+function firstRoundMargin(k: number): number {
+  return Math.ceil(4 * Math.sqrt(k)) + 8;
 }
 
 /** A part's answer to `ask` over its `scores` (non-finite ones are not scored, as `riskiestShareLevel` leaves them out). */
@@ -49,14 +63,18 @@ export function riskiestScoresOf(scores: ArrayLike<number>, ask: RiskiestScoresA
   for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i])) known[n++] = scores[i];
   if (n === 0) return { scored: 0, top: [], from: Number.POSITIVE_INFINITY };
   let from: number;
-  if ('atLeast' in ask) from = ask.atLeast;
-  else {
-    const k = 'share' in ask ? shareCount(n, ask.share) : Math.min(n, Math.max(0, Math.floor(ask.top)));
+  let below = Number.POSITIVE_INFINITY;
+  if ('atLeast' in ask) {
+    from = ask.atLeast;
+    below = ask.below ?? below;
+  } else {
+    const wanted = 'share' in ask ? shareCount(n, ask.share) + firstRoundMargin(shareCount(n, ask.share)) : Math.floor(ask.top);
+    const k = Math.min(n, Math.max(0, wanted));
     // Selection reorders its input: on a copy, since the scores are filtered from it below.
     from = k === 0 ? Number.POSITIVE_INFINITY : kthLargest(known.slice(0, n), k, n);
   }
   const top: number[] = [];
-  for (let i = 0; i < n; i++) if (known[i] >= from) top.push(known[i]);
+  for (let i = 0; i < n; i++) if (known[i] >= from && known[i] < below) top.push(known[i]);
   return { scored: n, top, from };
 }
 
@@ -84,8 +102,8 @@ export function mergeRiskiestScores(parts: readonly RiskiestScoresPart[], share:
     throw new TwinloopError('INTERNAL', `the parts sent every score (${sent.length}) yet fewer than the ${k} the share counts of ${n}`);
   }
   const level = kthLargest(sent, k);
-  // A part whose unsent scores (all below its `from`) may lie above the level could move it: asked for every score from the level on.
-  parts.forEach((p, i) => partial(p) && p.from > level && askAgain.set(i, { atLeast: level }));
+  // A part whose unsent scores (all below its `from`) may lie above the level could move it: asked for those from the level on.
+  parts.forEach((p, i) => partial(p) && p.from > level && askAgain.set(i, { atLeast: level, ...(Number.isFinite(p.from) ? { below: p.from } : {}) }));
   return askAgain.size > 0 ? { askAgain } : { level: { churn: level, share, of: n } };
 }
 
@@ -100,10 +118,11 @@ export async function riskiestShareOverParts(parts: number, share: number, ask: 
   let asks: ReadonlyMap<number, RiskiestScoresAsk> = new Map(Array.from({ length: parts }, (_, i) => [i, { share }]));
   for (let round = 1; round <= MAX_ROUNDS; round++) {
     const got = await ask(asks);
-    for (const i of asks.keys()) {
+    for (const [i, asked] of asks) {
       const part = got.get(i);
       if (!part) throw new TwinloopError('INTERNAL', `part ${i} was asked for its riskiest scores and did not answer`);
-      answers[i] = part;
+      // Asked for those below what it sent: added to them.
+      answers[i] = 'below' in asked && asked.below !== undefined ? { scored: part.scored, top: [...answers[i].top, ...part.top], from: part.from } : part;
     }
     const merged = mergeRiskiestScores(answers, share);
     if ('level' in merged) return { level: merged.level, rounds: round };

@@ -10,9 +10,9 @@ import { liveHere } from './partition-pages.js';
 import type { RouteModule } from './route-module.js';
 
 const riskiestAsk = z.union([
-  z.strictObject({ share: z.number().gt(0).max(1).describe("This worker's own riskiest share (the first round)") }),
+  z.strictObject({ share: z.number().gt(0).max(1).describe("This worker's own riskiest share and a margin (the first round)") }),
   z.strictObject({ top: z.number().int().min(0).describe('Its highest this many') }),
-  z.strictObject({ atLeast: z.number().finite().describe('Every score at or above this') }),
+  z.strictObject({ atLeast: z.number().finite().describe('Every score at or above this'), below: z.number().optional().describe('And below this (those at or above it were sent before)') }),
 ]);
 const riskiestAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were read'),
