@@ -12,6 +12,8 @@ import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-mo
 import { LiveScoring, type LiveModel } from '../../intelligence/live/live-scoring.js';
 import { liveScoreFields } from '../../intelligence/live/score-fields.js';
 import { AT_RISK_SHARE, riskiestShareLevel } from '../../intelligence/live/churn-risk-levels.js';
+import { riskiestScoresOf, riskiestShareOverParts } from '../../intelligence/live/population-at-risk.js';
+import { partitionOf } from '../../domain/partitions.js';
 import { intOption } from '../cli/cli-numbers.js';
 import { inTempDir, submitInBatches } from './bench-fixtures.js';
 import { defineBench } from './bench-harness.js';
@@ -34,6 +36,17 @@ export interface AtRiskPopulation {
   typed_sort_ms: number;
   /** after / before: the share of the old cost left. */
   ratio: number;
+  /** The population's level over `workers` parts (each worker's partitions), as the gateway reads it (decision 0092): the same level, exactly. */
+  workers: number;
+  /** ms the parts' answers and their merge take together, in one process (no HTTP): what the read costs the workers and the gateway. */
+  over_workers_ms: number;
+  /** over_workers / after: the read over the parts against one process's selection over every score. */
+  over_workers_ratio: number;
+  /** Rounds of asking the read took (1, or 2 when a worker's own tenth was cut above the population's level). */
+  rounds: number;
+  /** Scores sent to the gateway over the rounds, and their share of the active. */
+  scores_sent: number;
+  sent_share: number;
 }
 
 /** Figures of `bench at-risk`. */
@@ -75,6 +88,13 @@ function population(customers: number, days: number, model: LiveModel): { engine
   return { engine, live: new LiveScoring(engine, model) };
 }
 
+/** Times `fn` once, in ms (awaited). */
+const timedAsync = async <T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> => {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+};
+
 /** Times `fn` once, in ms. */
 const timed = <T>(fn: () => T): { ms: number; value: T } => {
   const t = performance.now();
@@ -86,7 +106,7 @@ const timed = <T>(fn: () => T): { ms: number; value: T } => {
  * An intent's "at risk" level (the riskiest tenth of the active base) read as a planning reads it,
  * against how it was read before, on populations of each size given.
  */
-export async function runAtRiskBench(options: { twins: readonly number[]; days: number; log: (line: string) => void }): Promise<AtRiskBenchResult> {
+export async function runAtRiskBench(options: { twins: readonly number[]; days: number; workers: number; log: (line: string) => void }): Promise<AtRiskBenchResult> {
   const model = await inTempDir('at-risk-bench', async (dir) => {
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: new ManualClock(Date.parse('2100-01-01')) });
     const registry = await openModelRegistry({ kind: 'sqlite', dataDir: dir });
@@ -107,8 +127,14 @@ export async function runAtRiskBench(options: { twins: readonly number[]; days: 
     const before: number[] = [];
     const after: number[] = [];
     const typedSort: number[] = [];
+    const overWorkers: number[] = [];
     let level = Number.NaN;
     let active = 0;
+    let read = { rounds: 0, sent: 0 };
+    // Each worker's customers as the partitions fall to it (partition p to worker p mod W), read once: a worker holds only its own.
+    const workerOfSlot = new Uint8Array(engine.table.size);
+    for (let slot = 0; slot < engine.table.size; slot++) workerOfSlot[slot] = partitionOf(engine.table.idAt(slot)) % options.workers;
+    const workerOf = (slot: number) => workerOfSlot[slot];
     for (let turn = 0; turn < TURNS; turn++) {
       const b = timed(() => levelAsBefore(engine, live));
       const a = timed(() => {
@@ -119,19 +145,48 @@ export async function runAtRiskBench(options: { twins: readonly number[]; days: 
         const scores = Array.from(live.activeChurn()).sort((x, y) => y - x);
         return scores[Math.max(1, Math.ceil(scores.length * AT_RISK_SHARE)) - 1];
       });
+      const w = await timedAsync(async () => {
+        const parts = Array.from({ length: options.workers }, (_, i) => live.activeChurn((slot) => workerOf(slot) === i));
+        let sent = 0;
+        const r = await riskiestShareOverParts(parts.length, AT_RISK_SHARE, async (asks) =>
+          new Map([...asks].map(([i, ask]) => {
+            const part = riskiestScoresOf(parts[i], ask);
+            sent += part.top.length;
+            return [i, part] as const;
+          })),
+        );
+        return { level: r.level?.churn, of: r.level?.of, rounds: r.rounds, sent };
+      });
       // The same level from every way, or the figures compare nothing.
-      if (a.value.level !== b.value.level || a.value.of !== b.value.of || s.value !== b.value.level) {
-        throw new TwinloopError('INTERNAL', `bench at-risk: the ways disagree on ${n} twins (before ${b.value.level} of ${b.value.of}, after ${a.value.level} of ${a.value.of}, sorted ${s.value}); report this as a bug`);
+      if (a.value.level !== b.value.level || a.value.of !== b.value.of || s.value !== b.value.level || w.value.level !== a.value.level || w.value.of !== a.value.of) {
+        throw new TwinloopError('INTERNAL', `bench at-risk: the ways disagree on ${n} twins (before ${b.value.level} of ${b.value.of}, after ${a.value.level} of ${a.value.of}, sorted ${s.value}, over ${options.workers} workers ${w.value.level} of ${w.value.of}); report this as a bug`);
       }
       level = a.value.level ?? Number.NaN;
       active = a.value.of;
+      read = { rounds: w.value.rounds, sent: w.value.sent };
       if (turn === 0) continue; // the first turn compiles what the others time
       before.push(b.ms);
       after.push(a.ms);
       typedSort.push(s.ms);
+      overWorkers.push(w.ms);
     }
-    const p: AtRiskPopulation = { twins: engine.size, active, level: round(level, 6), before_ms: round(median(before), 2), after_ms: round(median(after), 3), typed_sort_ms: round(median(typedSort), 2), ratio: 0 };
+    const p: AtRiskPopulation = {
+      twins: engine.size,
+      active,
+      level: round(level, 6),
+      before_ms: round(median(before), 2),
+      after_ms: round(median(after), 3),
+      typed_sort_ms: round(median(typedSort), 2),
+      ratio: 0,
+      workers: options.workers,
+      over_workers_ms: round(median(overWorkers), 2),
+      over_workers_ratio: 0,
+      rounds: read.rounds,
+      scores_sent: read.sent,
+      sent_share: round(read.sent / active, 4),
+    };
     p.ratio = ratio(p.after_ms, p.before_ms, 4);
+    p.over_workers_ratio = ratio(p.over_workers_ms, p.after_ms, 2);
     populations.push(p);
     options.log(`  ${p.twins} twins: ${p.before_ms} ms → ${p.after_ms} ms`);
   }
@@ -143,6 +198,7 @@ export function formatAtRiskBench(r: AtRiskBenchResult): string {
   return [
     `an intent's "at risk" level (the riskiest ${r.share * 100} % of the active base), the median of ${r.turns} turns each way:`,
     ...r.populations.map((p) => `  ${p.twins} twins (${p.active} active, level ${p.level}): ${p.after_ms} ms from the live scores by selection against ${p.before_ms} ms as before (features of every twin, a full sort): ratio ${p.ratio}; the live scores fully sorted ${p.typed_sort_ms} ms`),
+    ...r.populations.map((p) => `  ${p.twins} twins over ${p.workers} workers: the same level read as the gateway reads it in ${p.over_workers_ms} ms (each worker's riskiest scores and the merge, no HTTP; ${p.over_workers_ratio} × one process's selection), ${p.rounds} round(s), ${p.scores_sent} scores sent (${round(p.sent_share * 100, 1)} % of the active)`),
   ].join('\n');
 }
 
@@ -159,7 +215,8 @@ export const atRiskBench = defineBench({
   options: [
     { flags: '--twins <list>', description: 'population sizes, comma-separated', parse: sizesOption, default: [24_000, 200_000] },
     { flags: '--days <n>', description: 'days of synthetic history per population', parse: intOption('--days', 1, 365), default: 30 },
+    { flags: '--workers <n>', description: 'partition workers the population is split over for the level read over them (decision 0092)', parse: intOption('--workers', 1, 64), default: 3 },
   ],
-  run: (o: { twins: number[]; days: number }, { log }) => runAtRiskBench({ ...o, log }),
+  run: (o: { twins: number[]; days: number; workers: number }, { log }) => runAtRiskBench({ ...o, log }),
   summary: formatAtRiskBench,
 });
