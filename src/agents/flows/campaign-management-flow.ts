@@ -457,7 +457,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
 const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
 
 /** Its variants' contacts that reached nobody, by why, added up. */
-function notContactedOf(variants: readonly VariantStats[]): Record<string, number> {
+export function notContactedOf(variants: readonly VariantStats[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const v of variants) for (const [why, n] of Object.entries(v.notContacted ?? {})) out[why] = (out[why] ?? 0) + n;
   return out;

@@ -3,6 +3,7 @@ import { alarmsBench } from './alarms-bench.js';
 import { atRiskBench } from './at-risk-bench.js';
 import { assuranceBench } from './assurance-bench.js';
 import { backfillBench } from './backfill-bench.js';
+import { campaignTickBench } from './campaign-tick-bench.js';
 import { checkpointBench } from './checkpoint-bench.js';
 import { firstModelBench } from './first-model-bench.js';
 import { firstStartBench } from './first-start-bench.js';
@@ -23,7 +24,7 @@ import { upliftBench } from './uplift-bench.js';
 import { workflowBench } from './workflow-bench.js';
 
 /** Every benchmark, in the order `twinloop bench --help` lists them (BENCHMARKS.md's order). */
-const BENCHES = [ingestBench, checkpointBench, sandboxBench, backfillBench, firstModelBench, firstStartBench, modelBench, scoringBench, atRiskBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
+const BENCHES = [ingestBench, checkpointBench, sandboxBench, backfillBench, firstModelBench, firstStartBench, modelBench, scoringBench, atRiskBench, upliftBench, decideBench, authBench, simulateBench, workflowBench, onboardingBench, campaignTickBench, alarmsBench, assuranceBench, overloadBench, soakBench, scaleBench, tmfBench, consoleBench];
 
 /** Adds `twinloop bench` and one subcommand per benchmark. */
 export function registerBenchCommands(program: Command): Command {

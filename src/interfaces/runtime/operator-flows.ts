@@ -167,6 +167,8 @@ export function operatorFlows(
     across?: () => PopulationAcrossWorkers;
     /** Where a flow says what it could not keep (a campaign answer the shared store refused). */
     log?: (line: string) => void;
+    /** Contacts a campaign's tick asks at once (`campaignDelivery`'s default when absent). */
+    campaignContactsPerBatch?: number;
   } = {},
 ): (s: OperatorServices) => OperatorFlows {
   return (s) => {
@@ -189,7 +191,7 @@ export function operatorFlows(
       },
       profile: (id) => intelligence.profiles.contactRisk(id),
       kindOf,
-    }, options.across && (() => options.across!().campaigns), options.log);
+    }, options.across && (() => options.across!().campaigns), options.log, options.campaignContactsPerBatch);
     const detachCampaigns = s.twins.intake.onApplied((batch) => {
       for (const a of batch) {
         const e = a.event;

@@ -160,6 +160,8 @@ export interface OperatorOptions {
   readonly nats?: NatsEventBusOptions;
   /** Monthly budget of the proactive churn-prevention scan; 0 turns it off. */
   readonly retentionBudget: number;
+  /** Contacts a managed campaign's tick asks at once (default CONTACTS_PER_BATCH, decision 0089); 1 asks them one at a time (`bench campaign-tick`'s baseline). */
+  readonly campaignContactsPerBatch?: number;
   /** An action policy document put in force at start unless it already is (`--policy FILE`). */
   readonly actionPolicyFile?: { readonly document: unknown; readonly path: string };
   /** One line per notable event (stdout for the server). */
@@ -309,6 +311,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const buildFlows = operatorFlows(bss, intelligence, clock, {
     humanTimeScale: timeScale,
     log: o.log,
+    ...(o.campaignContactsPerBatch !== undefined ? { campaignContactsPerBatch: o.campaignContactsPerBatch } : {}),
     ...(worker
       ? {
           across: () => {
