@@ -78,7 +78,9 @@ export function stageCareExample(w: WorldEngine, customerId?: string, held: { pa
   const heldMs = 'pace' in held ? Math.round(STAGED_CALL_REAL_MS * held.pace) : held.heldMs;
   const endsBy = heldMs === undefined ? undefined : new Date(Date.parse(now) + heldMs).toISOString();
   emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, ...(endsBy ? { endsBy } : {}) }));
-  emit(w.ev(c, now, 'ticket', { ticketId, action: 'opened', category: 'billing', severity: 'medium', complaint: true, text: 'The last bill charged for data I did not expect; I keep running out.' }));
+  // About this period's data, the overuse staged above: the last bill's overage may have been voice
+  // or none (it said "the last bill charged for data", which that bill did not always show).
+  emit(w.ev(c, now, 'ticket', { ticketId, action: 'opened', category: 'billing', severity: 'medium', complaint: true, text: 'I am over my data allowance again this month and afraid of what the next bill will charge; I keep running out.' }));
   w.bumpScore(pop.f.complaintScore, pop.i.complaintDay, c, day, 1);
   w.agenda.add(day + 3, 36000, AGENDA.TICKET_RESOLVE, c, 1, 1, ticketId, 'billing');
   return {

@@ -39,8 +39,11 @@ export function riskBand(p: number | null | undefined): 'high' | 'medium' | 'low
   return p >= 0.2 ? 'high' : p >= 0.05 ? 'medium' : 'low';
 }
 
-/** A role as a person reads it in a sentence: "a supervisor", "an admin", "a data scientist". */
-export const aRole = (role: string) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role.replace(/_/g, ' ')}`;
+/** Roles named for a team rather than a person: the refusal pages read "a network ops". */
+const TEAM_ROLES: Readonly<Record<string, string>> = { network_ops: 'someone in network operations' };
+
+/** A role as a person reads it in a sentence: "a supervisor", "an admin", "a data scientist", "someone in network operations". */
+export const aRole = (role: string) => (Object.hasOwn(TEAM_ROLES, role) ? TEAM_ROLES[role] : `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role.replace(/_/g, ' ')}`);
 
 /** "a supervisor or an admin": any of `roles`, in words. */
 export function anyOfRoles(roles: readonly string[]): string {
