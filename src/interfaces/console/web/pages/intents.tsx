@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
 import { count, money, span } from '../format';
+import { historyDetails } from '../intent-history';
 import { may, useIdentity } from '../identity';
 import { navigate } from '../router';
 import { useJson } from '../use-json';
@@ -321,9 +322,9 @@ export function IntentPage({ id }: { id: string }) {
       <section class="panel" aria-labelledby="history-title">
         <h2 id="history-title">History</h2>
         <ul>
-          {r.events.map((e, i) => (
+          {historyDetails(r.events, r.stage ? [r.stage.summary] : []).map((detail, i) => (
             <li key={i}>
-              <span class="muted">{e.kind}</span> {e.detail}
+              <span class="muted">{r.events[i].kind}</span> {detail}
             </li>
           ))}
         </ul>
