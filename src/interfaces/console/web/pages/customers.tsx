@@ -112,7 +112,8 @@ export function Customers() {
                       </td>
                       <td class="num">{money(r.features.monthly_price)}</td>
                       <td class="num">{money(r.features.bill_last)}</td>
-                      <td class="num">{count(r.features.tenure_days)}</td>
+                      {/* The twin's tenure counts on from the start date after a churn (the models read it so); the list shows none for one who left. */}
+                      <td class="num">{r.features.churned ? <span title="left: no tenure counts after a churn">–</span> : count(r.features.tenure_days)}</td>
                       <td class="num">{count(r.features.complaints_90d)}</td>
                       {withChurn && <td class={`num risk ${riskBand(p)}`}>{percent(p)}</td>}
                     </tr>
