@@ -2,7 +2,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TwinloopError } from '../../domain/errors.js';
-import { callServer } from './server-client.js';
+import { Command } from 'commander';
+import { callServer, requireServer } from './server-client.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -87,5 +88,20 @@ describe('requireServer', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a subcommand's --url", () => {
+  it('reaches the server it names when the parent command has a --url too (`twinloop intent plans ID --url U` said no server runs on this data dir)', async () => {
+    const seen: string[] = [];
+    const program = new Command().exitOverride().option('--data-dir <dir>');
+    const intent = program.command('intent').option('--url <url>');
+    intent
+      .command('plans <id>')
+      .option('--url <url>')
+      .action((_id: string, opts: { url?: string }, command: Command) => void seen.push(requireServer(command, opts.url).url));
+    await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'intent', 'plans', 'i1', '--url', 'http://127.0.0.1:18809']);
+    await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'intent', '--url', 'http://127.0.0.1:18808', 'plans', 'i1']);
+    expect(seen).toEqual(['http://127.0.0.1:18809', 'http://127.0.0.1:18808']);
   });
 });

@@ -39,7 +39,10 @@ export function serverTarget(global: GlobalOptions, explicit?: string): ServerTa
  * server runs, for the refusal (e.g. "its tools are served at /mcp").
  */
 export function requireServer(command: Command, url?: string, runs?: string): ServerTarget {
-  const target = serverTarget(globalOptions(command), url);
+  // A subcommand's --url is taken by its parent when the parent has one too (commander reads the
+  // parent's options anywhere on the line): `twinloop intent plans ID --url U` ignored U.
+  const global = globalOptions(command) as GlobalOptions & { url?: unknown };
+  const target = serverTarget(global, url ?? (typeof global.url === 'string' ? global.url : undefined));
   if (!target) throw new TwinloopError('UNAVAILABLE', `no Twinloop server runs on this data dir; start one with \`npm start\`${runs ? ` (${runs})` : ''} or pass --url`);
   return target;
 }
