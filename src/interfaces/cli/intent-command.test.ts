@@ -51,5 +51,7 @@ describe('twinloop intent plans', () => {
     expect(text).toContain(`${alternatives[0].planId}: ${alternatives[0].actions}`);
     expect(text).toContain(alternatives[0].whyNot);
     expect(formatIntentPlans('i2', {})).toMatch(/has no plan yet/);
+    // Accepted and planned without a plan: the reason, not "accept it" (the default world's budget-5000 intent).
+    expect(formatIntentPlans('i3', { failure: { at: '2026-12-12T06:31:15.600Z', reason: "no plan: no plan of the catalogue's offers is expected to pay for this segment" } })).toBe("intent i3 failed: no plan: no plan of the catalogue's offers is expected to pay for this segment\n");
   });
 });

@@ -153,8 +153,10 @@ export function planRefusal(answer: unknown): string | undefined {
 }
 
 /** The chosen plan and its alternatives as people read them in a terminal. */
-export function formatIntentPlans(id: string, record: Pick<IntentRecord, 'plan' | 'pendingPlan'>): string {
+export function formatIntentPlans(id: string, record: Pick<IntentRecord, 'plan' | 'pendingPlan' | 'failure'>): string {
   const chosen = record.pendingPlan ?? record.plan;
+  // A failed intent was accepted and planned: "accept it" sent people round in a circle.
+  if (!chosen && record.failure) return `intent ${id} failed: ${record.failure.reason}\n`;
   if (!chosen) return `intent ${id} has no plan yet (accept it to plan it by simulation)\n`;
   const iv = (x: { mean: number; low: number; high: number }) => `${Math.round(x.mean)} [${Math.round(x.low)}, ${Math.round(x.high)}]`;
   const lines = [
