@@ -168,4 +168,16 @@ describe('the service-operations view', () => {
     const decimal = (await view.incidents()).items.find((i) => i.alarmId === 'alarm-10');
     expect(decimal).toMatchObject({ compensationRaisedCustomers: ['C1'], compensationPaid: 10 });
   });
+
+  it("reads a payment the run left waiting for a person as what became of it since: approved and paid, failed after the approval, or still waiting", async () => {
+    const held = { executed: ['C1'], pending: ['C2', 'C3', 'C4'], refused: 0, failed: 0, amount: 5, why: { C2: { status: 'pending-approval', reason: 'above 4' }, C3: { status: 'pending-approval', reason: 'above 4' }, C4: { status: 'pending-approval', reason: 'above 4' } } };
+    // The run went on an earlier alarm: its asks are under that incident's ids.
+    const run = { status: 'succeeded', input: { continues: 'alarm-1' }, steps: [step('affected-customers', ['C1', 'C2', 'C3', 'C4'], T), { ...step('compensation-0', held, T + 4 * 3_600_000), stepId: 'compensation' }] };
+    const now = new Map([['alarm-1:compensation:C2', 'executed' as const], ['alarm-1:compensation:C3', 'failed' as const], ['alarm-1:compensation:C4', 'pending-approval' as const]]);
+    const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: async (id) => now.get(id) ?? null });
+    const { incident, customers } = await view.incident('alarm-3');
+    expect(incident).toMatchObject({ compensatedCustomers: ['C1', 'C2'], compensationPaid: 10 });
+    expect(customers.map((c) => c.compensation.state)).toEqual(['sent', 'sent', 'not-sent', 'waiting']);
+    expect(customers[2].compensation.why).toBe('failed: approved by a person after the run asked, then the back end failed it');
+  });
 });

@@ -205,7 +205,7 @@ export async function withDecisions(alarmId: string, run: RunReading, statusOf: 
         now.executed.push(c);
         if (now.why) delete now.why[c];
       } else if (status === null || status === 'pending-approval') now.pending.push(c);
-      else (now.why ??= {})[c] = { status, reason: `decided by a person after the run asked: ${status}` };
+      else (now.why ??= {})[c] = { status, reason: status === 'failed' ? 'approved by a person after the run asked, then the back end failed it' : `decided after the run asked (a person, or the policy judging it again at the approval): ${status}` };
     }
     steps.push({ ...st, output: JSON.stringify(now) });
   }
