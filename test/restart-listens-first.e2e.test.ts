@@ -15,7 +15,7 @@ import { until } from './support/until.js';
 const dir = mkdtempSync(join(tmpdir(), 'twinloop-restart-listens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Health = { twins: number; clockSource: { phase?: string }; worldRebuilt: number | null; actsHeld: string | null };
+type Health = { twins: number; eventClock: string; clockSource: { phase?: string }; worldRebuilt: number | null; actsHeld: string | null };
 
 describe('a restarted server', () => {
   it('answers /health and twin reads before its world is rebuilt, holds acts 503 with Retry-After until it is back, then carries them out', async () => {
@@ -62,6 +62,48 @@ describe('a restarted server', () => {
       expect(executed).toMatchObject({ status: 200, answer: { status: 'executed' } });
     } finally {
       await again.close();
+    }
+  }, 300_000);
+
+  it("takes an alarm stamped at /health's eventClock, and an event dated then, while a world ahead of the wall clock is rebuilt", async () => {
+    const aheadDir = mkdtempSync(join(tmpdir(), 'twinloop-restart-ahead-'));
+    try {
+      const world = { seed: 5, speed: 3_600, customers: 200, months: 1 };
+      const first = await startSandboxOperatorOverHttp(aheadDir, world);
+      try {
+        await first.operator.ready;
+        // Live at 3,600x: a second of it is an hour of the world's, which runs ahead of the wall clock.
+        await until(async () => (first.operator.twins.engine.eventClock > Date.now() + 3 * 3_600_000 ? true : undefined), 60_000, 'the world three hours ahead of the wall clock');
+      } finally {
+        await first.close();
+      }
+      let rebuild: () => void = () => {};
+      const after = new Promise<void>((resolve) => (rebuild = resolve));
+      const again = await startSandboxOperatorOverHttp(aheadDir, { ...world, after });
+      try {
+        const { base, headers, get } = again;
+        const health = await get<Health>('/health');
+        expect(health.worldRebuilt).toBe(0);
+        expect(Date.parse(health.eventClock)).toBeGreaterThan(Date.now() + 3 * 3_600_000);
+        // A network system stamps its alarm by the world's time /health says: the world is not rebuilt, its clock is not behind.
+        const alarm = await fetch(`${base}/tmf-api/alarmManagement/v4/alarm`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ sourceSystemId: 'nms', externalAlarmId: 'AHEAD-1', state: 'raised', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'warning', probableCause: 'thresholdCrossed', alarmedObjectType: 'Cell', alarmedObject: { id: 'cell-nowhere' }, alarmRaisedTime: health.eventClock }),
+        });
+        expect(alarm.status, await alarm.clone().text()).toBe(201);
+        expect(await alarm.json()).toMatchObject({ alarmRaisedTime: health.eventClock });
+        // The same for an event a producer dates by it.
+        const event = { id: 'ahead-chat-1', kind: 'interaction', customerId: 'C000001', time: health.eventClock, source: 'chat', v: 1, data: { channel: 'chat', intent: 'billing', phase: 'start' } };
+        const sent = await fetch(`${base}/events`, { method: 'POST', headers, body: JSON.stringify([event]) });
+        expect(sent.status).toBe(200);
+        expect(await sent.json()).toMatchObject({ accepted: 1 });
+      } finally {
+        rebuild();
+        await again.close();
+      }
+    } finally {
+      rmSync(aheadDir, { recursive: true, force: true });
     }
   }, 300_000);
 });

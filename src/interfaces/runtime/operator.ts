@@ -276,10 +276,15 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     throw new TwinloopError('BAD_INPUT', 'a partition worker keeps its twins in PostgreSQL (--database-url) and takes events only from its partitions (no sandbox, no --nats consumer): run --role worker --no-sandbox with --database-url and --nats-url');
   }
   // The intake's: no event of the sandbox (ahead of real time once live) nor of a real producer is refused as future.
-  const clock = sandboxAwareClock(() => bss?.clock);
+  // The world's time a restart found it at: the operator's clock does not read before it while the
+  // world is rebuilt from its first day (set once the twins are recovered, below).
+  let reached = 0;
+  const clock = sandboxAwareClock(() => bss?.clock, () => reached);
   const timeScale = bss ? bss.liveSpeed : 1;
 
   const twins = await openTwins(o.store, { clock, access: 'server', log: o.log, partitioned: Boolean(worker), latenessMs: o.latenessMs, ...(bss?.clockSlackMs ? { maxFutureMs: DEFAULT_MAX_FUTURE_MS + bss.clockSlackMs } : {}) });
+  // Everything before the twins' newest event was lived; the world goes on from there (decision 0026).
+  reached = twins.engine.eventClock;
   const openedAt = Date.now();
   const openedCpu = process.cpuUsage();
   const openedThreadCpu = threadCpuSecondsIfKnown();

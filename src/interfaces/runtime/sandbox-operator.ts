@@ -131,14 +131,21 @@ export function planSandbox(o: {
 /**
  * A clock for the intake while the sandbox runs (in process or over HTTP): the later of wall time
  * and simulated time, so the sandbox's live events (which run ahead of real time) are not refused
- * as future, and events from real producers are not either.
+ * as future, and events from real producers are not either. `reached`: the world's time a restart
+ * found it at (the twins' newest event, where the world goes on from, decision 0026), below which
+ * the clock does not read while a world runs: a restart's rebuild replays the world from its first
+ * day, and the wall clock alone, days behind a live world at 3,600x, refused an alarm stamped at
+ * /health's eventClock as "in the future" (and an event dated then) until the world was back,
+ * about 12 minutes at load.
  */
-export function sandboxAwareClock(sandboxClock: () => Clock | undefined): Clock {
+export function sandboxAwareClock(sandboxClock: () => Clock | undefined, reached: () => number = () => 0): Clock {
+  const floor = () => (sandboxClock() ? reached() : 0);
   return {
-    now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0),
-    // The later of two clocks reads `t` when the first of them does.
+    now: () => Math.max(Date.now(), sandboxClock()?.now() ?? 0, floor()),
+    // The later of the clocks reads `t` when the first of them does; the time reached, at once.
     realMsUntil: (t) => {
       const world = sandboxClock();
+      if (t <= floor()) return 0;
       return Math.min(Math.max(0, t - Date.now()), world ? realMsUntil(world, t) : Infinity);
     },
   };
