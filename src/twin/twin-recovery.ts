@@ -68,6 +68,9 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
     };
   }
   const replayed = await replayLog(store, engine, from, onProgress, only);
+  // Replayed from the log's start (no checkpoint, or one of another twin layout whose meta may not
+  // carry the interactions of the last day): every interaction went through the engine.
+  if (!checkpoint) engine.completeInteractions([]);
   return { fromCheckpointSeq: from, snapshotsLoaded, eventsReplayed: replayed.events, lastSeq: replayed.lastSeq };
 }
 
