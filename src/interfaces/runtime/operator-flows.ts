@@ -1,3 +1,4 @@
+import { TwinloopError } from '../../domain/errors.js';
 import { HARM_THRESHOLD } from '../../agents/retention/learning-planner.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignManagementWorkflow, type CampaignInput } from '../../agents/flows/campaign-management-flow.js';
 import { proactiveSchedule } from '../../agents/flows/churn-prevention-schedule.js';
@@ -135,6 +136,11 @@ const RUNS_LOOKED_AT = 100;
  * arrives meanwhile waits at most this (on an idle core) before the scan lets it in.
  */
 const SCAN_SLICE_MS = 10;
+/**
+ * Times a process's whole churn scan starts again when a new model is served between two of its
+ * slices (a promotion lands at most once a model check, minutes apart): then it says so instead.
+ */
+const SCAN_RESTARTS = 3;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
@@ -211,8 +217,7 @@ export function operatorFlows(
      * among those `here` answers for (everyone when absent); a customer with no active score is
      * walked past, not scanned. One process scans everyone at once; a worker a page per request.
      */
-    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number): { items: ScannedCustomer[]; next: PartitionKey | null } => {
-      const live = intelligence.live();
+    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number, live = intelligence.live()): { items: ScannedCustomer[]; next: PartitionKey | null } => {
       if (!live) return { items: [], next: null };
       const items: ScannedCustomer[] = [];
       // Each offer only where its catalogue eligibility rule holds, read as an outbound contact in the app.
@@ -253,16 +258,30 @@ export function operatorFlows(
      * Every scanned customer of this process, a slice of SCAN_SLICE_MS at a time with the event loop
      * let go between slices: in one go, the default world's first proactive run held the server's
      * thread 18.7 s (load 45) right after its ready line, every request waiting (BENCHMARKS.md).
+     * Every slice reads the scores of the model served at the first: a new model served between two
+     * slices starts the scan again with it, and a model no longer served is said (the step tries again).
+     * A later slice that found no model answered the list so far as the whole scan, and the run
+     * planned on part of its customers; one after a promotion mixed two models' scores.
      */
     const scanHere = async (segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]> => {
-      const items: ScannedCustomer[] = [];
-      let after: PartitionKey | null = null;
-      for (;;) {
-        const page = scanPage(segment, offerIds, after, Infinity, undefined, performance.now() + SCAN_SLICE_MS);
-        for (const item of page.items) items.push(item);
-        if (page.next === null) return items;
-        after = page.next;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let restarts = 0; ; restarts++) {
+        const live = intelligence.live();
+        if (!live) return [];
+        const model = live.model.id;
+        const items: ScannedCustomer[] = [];
+        let after: PartitionKey | null = null;
+        for (;;) {
+          const page = scanPage(segment, offerIds, after, Infinity, undefined, performance.now() + SCAN_SLICE_MS, live);
+          for (const item of page.items) items.push(item);
+          if (page.next === null) return items;
+          after = page.next;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          const now = intelligence.live();
+          if (now === live && now.model.id === model) continue;
+          if (!now) throw new TwinloopError('UNAVAILABLE', `the churn scan stopped after ${items.length} customers: the churn model ${model} it read is no longer served; the scan is tried again whole`);
+          if (restarts >= SCAN_RESTARTS) throw new TwinloopError('UNAVAILABLE', `the churn scan could not read every customer with one model: a new one was served ${restarts + 1} times while it ran (now ${now.model.id}); the scan is tried again whole`);
+          break;
+        }
       }
     };
     // One scenario per offer of the plan, over exactly the customers who get it (those held here);
