@@ -113,6 +113,39 @@ describe('a journaled sandbox world after a restart', () => {
     expect(await second.backends.orderManagement.get(orderId)).toMatchObject({ status: 'ok', value: { state: 'in_progress' } });
   });
 
+  it('answers a repeat of the same key only once its act is kept, not while its entry waits for the store', async () => {
+    const kept = memoryJournalStore();
+    // The store away for a while: an append waits until it comes back.
+    const store: { away?: Promise<void> } = {};
+    let comeBack = () => {};
+    const journal: SandboxJournalStore = {
+      append: async (e) => {
+        if (store.away) await store.away;
+        return kept.append(e);
+      },
+      load: () => kept.load(),
+    };
+    const world = createSandboxWorld(config(), 5, { latencyScale: 0, journal });
+    await world.restore({ days: 0, keepFrom: 0 });
+    const applicant = world.nextApplicant();
+    await world.journalFlushed();
+    store.away = new Promise((resolve) => { comeBack = resolve; });
+    const ask = { idempotencyKey: 'run-1:order', order: { type: 'new_line' as const, applicantId: applicant.applicantId, planId: applicant.preferredPlanId } };
+    const answered: string[] = [];
+    const first = world.backends.orderManagement.create(ask).then((r) => { answered.push('first'); return r; });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The caller timed out and asks again with the same key while the entry is not kept yet.
+    const repeat = world.backends.orderManagement.create(ask).then((r) => { answered.push('repeat'); return r; });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(answered).toEqual([]);
+    expect(kept.entries.map((e) => `${e.backend}.${e.method}`)).toEqual(['applicants.next']);
+    comeBack();
+    const [a, b] = await Promise.all([first, repeat]);
+    expect(a).toMatchObject({ status: 'ok' });
+    expect(b).toEqual(a);
+    expect(kept.entries.map((e) => `${e.backend}.${e.method}`)).toEqual(['applicants.next', 'orderManagement.create']);
+  });
+
   it('gives up an append on a failure that will not pass (a closed store), without waiting', async () => {
     const closed: SandboxJournalStore = {
       append: () => Promise.reject(new TwinloopError('UNAVAILABLE', 'The record store is closed', { context: { retryable: false } })),

@@ -83,9 +83,16 @@ export class BackendRuntime {
     const p = (async () => {
       const { result, ran } = await this.run(action);
       if (result.status !== 'transient') {
-        this.done.set(idempotencyKey, result);
-        // Durable before the answer: a crash after it cannot make the world forget the act.
-        await this.journal?.log.record({ backend: this.journal.connector, method: op.method, request: op.request, ran, result });
+        // Durable before the answer, to this caller and to a repeat of its key alike: a repeat while
+        // the entry waits for its store (an append retried over a terminated connection) waits on
+        // this call in `inFlight`, not on `done`, so no caller is told of an act a crash could
+        // make the world forget (renumbering an order the caller already holds). Remembered even
+        // if the store gives up (it is closed): the act happened in this process.
+        try {
+          await this.journal?.log.record({ backend: this.journal.connector, method: op.method, request: op.request, ran, result });
+        } finally {
+          this.done.set(idempotencyKey, result);
+        }
       }
       return result;
     })();
