@@ -153,6 +153,16 @@ describe('contact rules on actions', () => {
     expect(old.summary('C1', NOON, policy.periodDays)!.pendingOffer).toBeUndefined();
   });
 
+  it('keeps an offer presented pending when the same offering then goes out as a care message: a check-in sent is no answer', () => {
+    const ledger = new ContactLedger();
+    const at = NOON - 2 * 86_400_000;
+    ledger.record('C1', { at, channel: 'sms', offerId: 'service-check-in', response: 'presented' });
+    ledger.record('C1', { at: at + 3_600_000, channel: 'sms', offerId: 'service-check-in', response: 'sent' });
+    expect(ledger.summary('C1', NOON, policy.periodDays)!.pendingOffer).toEqual({ offerId: 'service-check-in', at });
+    ledger.record('C1', { at: at + 7_200_000, channel: 'sms', offerId: 'service-check-in', response: 'declined' });
+    expect(ledger.summary('C1', NOON, policy.periodDays)!.pendingOffer).toBeUndefined();
+  });
+
   it('caps marketing contacts per period', () => {
     const busy: ContactSummary = { ...quietSummary, contacts: policy.maxContacts };
     expect(actionContactRefusal(policy, request({ params: { offerId: 'x' } }), facts(1, null, busy), NOON)).toMatchObject({ rule: 'contact-cap' });

@@ -168,7 +168,7 @@ export class ContactLedger {
 
 /**
  * The latest offer presented within its answer window (ANSWER_WINDOW_MS) and not answered since
- * (accepted, declined or ignored): the customer has it in front of them. A message that names no
+ * (accepted, declined or ignored; a message `sent` is no answer): the customer has it in front of them. A message that names no
  * catalogue offering awaits no answer.
  */
 function pendingOfferOf(list: readonly ContactEntry[], now: number): { pendingOffer: { offerId: string; at: number } } | undefined {
@@ -177,7 +177,8 @@ function pendingOfferOf(list: readonly ContactEntry[], now: number): { pendingOf
     if (e.at > now) continue;
     if (now - e.at >= ANSWER_WINDOW_MS) return undefined;
     if (e.response !== 'presented' || e.offerId === MESSAGE_OFFER_ID) continue;
-    const answered = list.some((a) => a.offerId === e.offerId && a.response !== 'presented' && a.at >= e.at && a.at <= now);
+    // A service message sent (`sent`: a check-in) is no answer: it asks nothing of the offer in front of the customer.
+    const answered = list.some((a) => a.offerId === e.offerId && a.response !== 'presented' && a.response !== 'sent' && a.at >= e.at && a.at <= now);
     if (!answered) return { pendingOffer: { offerId: e.offerId, at: e.at } };
   }
   return undefined;
