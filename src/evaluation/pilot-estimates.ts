@@ -106,8 +106,7 @@ interface RawPilot {
 /** What the pilot's twins did: whether each churned before the cutoff. */
 export type ChurnedBy = (id: string) => boolean;
 
-function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
-  const control = arms[0];
+function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number, control: readonly string[]): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
   const offers = PILOT_OFFERS.map((offerId, j) => {
     const ids = arms[j + 1];
     const delivered = ids.filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused');
@@ -184,13 +183,17 @@ export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = 
  * against the control twins as likely to decline, as an increase of the monthly hazard, with the
  * prior CONTACT_EFFECT_PRIOR_SD): a contact can provoke a customer into leaving whatever it answers, and an acceptor-only effect would hand that to the
  * acceptors and mis-predict a group that declines more than the pilot's average.
+ *
+ * `uncontacted` are the control twins (default: the pilot's control arm, `arms[0]`): every twin
+ * left uncontacted at random may stand in, the pilot's control arm and the twins left out of the
+ * pilot alike (each needs its covariates at the pilot's start), as `pilotContactEffect` reads them.
  */
-export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number): PilotEstimate[] {
+export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number, uncontacted: readonly string[] = arms[0]): PilotEstimate[] {
   const acceptanceOf = (j: number, id: string) => {
     const x = covariatesAtStart.get(id);
     return acceptProbability(model, j, x ? model.shift(x) : 0);
   };
-  const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths);
+  const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths, uncontacted);
   // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
   const pooled = poolEffects(offers).map((e) => withSkepticalPrior(e));
   const contact = withSkepticalPrior({ effect: contacted.increase, se: contacted.increaseSe }, CONTACT_EFFECT_PRIOR_SD);

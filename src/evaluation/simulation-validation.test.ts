@@ -164,31 +164,44 @@ describe('a contact\u2019s effect on decliners by their hazard', () => {
   });
 });
 
+/**
+ * A base of `customers`, the first `inPilot` split into a control arm and two offers' arms, the rest
+ * left out: month-to-month customers (40 %) accept half the time and churn 30 % over the pilot, the
+ * rest accept 5 % and churn 5 %; an accepted offer halves an acceptor's churn and, with `provokes`,
+ * a contact doubles that of those who decline among the rest (the sleeping dogs).
+ */
+function syntheticPilot(seed: number, customers: number, inPilot: number, provokes: boolean) {
+  const rng = createRng(seed);
+  const arms: string[][] = [[], [], []];
+  const leftOut: string[] = [];
+  const answers = new Map<string, string>();
+  const covariates = new Map<string, number[]>();
+  const churned = new Set<string>();
+  for (let i = 0; i < customers; i++) {
+    const id = `c${i}`;
+    const m2m = rng.next() < 0.4 ? 1 : 0;
+    covariates.set(id, [-3, m2m, 0, 0, 0]);
+    const arm = i < inPilot ? i % 3 : -1;
+    if (arm < 0) leftOut.push(id);
+    else arms[arm].push(id);
+    let churn = m2m ? 0.3 : 0.05;
+    if (arm > 0) {
+      const accepts = rng.next() < (m2m ? 0.5 : 0.05);
+      answers.set(id, accepts ? 'accepted' : 'declined');
+      if (accepts) churn /= 2;
+      else if (provokes && !m2m) churn *= 2;
+    }
+    if (rng.next() < churn) churned.add(id);
+  }
+  return { arms, leftOut, answers, covariates, churned };
+}
+
 describe('the pilot\u2019s effects on acceptors and on the contacted who decline', () => {
   it('compares each group with the control twins like it: a contact that provokes decliners is found though they are the safer customers', () => {
     // 40 % month-to-month customers: they accept half the time and churn 30 % over the pilot;
     // the rest accept 5 % and churn 5 %. A contact doubles the churn of those who decline among
     // the rest (the sleeping dogs), and an accepted offer halves an acceptor's.
-    const rng = createRng(11);
-    const arms: string[][] = [[], [], []];
-    const answers = new Map<string, string>();
-    const covariates = new Map<string, number[]>();
-    const churned = new Set<string>();
-    for (let i = 0; i < 27_000; i++) {
-      const id = `c${i}`;
-      const m2m = rng.next() < 0.4 ? 1 : 0;
-      covariates.set(id, [-3, m2m, 0, 0, 0]);
-      const arm = i % 3;
-      arms[arm].push(id);
-      let churn = m2m ? 0.3 : 0.05;
-      if (arm > 0) {
-        const accepts = rng.next() < (m2m ? 0.5 : 0.05);
-        answers.set(id, accepts ? 'accepted' : 'declined');
-        if (accepts) churn /= 2;
-        else if (!m2m) churn *= 2;
-      }
-      if (rng.next() < churn) churned.add(id);
-    }
+    const { arms, answers, covariates, churned } = syntheticPilot(11, 27_000, 27_000, true);
     const model = pilotAcceptanceModel(arms, answers, covariates);
     const [e] = pilotEstimates((id) => churned.has(id), arms, answers, model, covariates, PILOT_MONTHS);
     // Decliners churn 15 % against 11.5 % for the control twins as likely to decline: cumulative
@@ -206,5 +219,21 @@ describe('the pilot\u2019s effects on acceptors and on the contacted who decline
     // An effect that lasts half the pilot shows half in its churn: read back per month of effect.
     const [short] = pilotEstimates((id) => churned.has(id), arms, answers, model, covariates, PILOT_MONTHS / 2);
     expect(short.unpooledContactedIncrease.mean).toBeCloseTo(2 * e.unpooledContactedIncrease.mean, 6);
+  });
+
+  it('reads the acceptors against every twin left uncontacted at random, not the control arm alone: the same effect, surer', () => {
+    // A pilot of 1,200 (400 a arm) in a base of 6,000: the 4,800 left out are uncontacted at random
+    // too. Month-to-month customers accept half the time and churn 30 %, the rest 5 % and 5 %; an
+    // accepted offer halves an acceptor's churn.
+    const { arms, leftOut, answers, covariates, churned } = syntheticPilot(5, 6_000, 1_200, false);
+    const model = pilotAcceptanceModel(arms, answers, covariates);
+    const [armOnly] = pilotEstimates((id) => churned.has(id), arms, answers, model, covariates, PILOT_MONTHS);
+    const [all] = pilotEstimates((id) => churned.has(id), arms, answers, model, covariates, PILOT_MONTHS, [...arms[0], ...leftOut]);
+    // The control side of the ratio's variance shrinks with 12 times the control twins (400 → 5,200).
+    expect(all.unpooledMultiplier.sd).toBeLessThan(0.9 * armOnly.unpooledMultiplier.sd);
+    expect(all.unpooledContactedIncrease.sd).toBeLessThan(0.9 * armOnly.unpooledContactedIncrease.sd);
+    // Acceptors churn 13.5 % against 27 % for their like (0.46× as a cumulative hazard over the 4 months).
+    expect(all.unpooledMultiplier.mean).toBeGreaterThan(0.2);
+    expect(all.unpooledMultiplier.mean).toBeLessThan(0.7);
   });
 });

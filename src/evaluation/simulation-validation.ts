@@ -707,7 +707,12 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // priors and cell pooling: +3.2 log-odds for a pilot acceptor on seed 1, where the sandbox's
       // classes give about +0.5). An uplift ranking then picked the decliners.
       const churnedBy = (id: string) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1;
-      const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, startCovariates, config.offers.effectMonths);
+      // Against every twin the pilot did not contact, its control arm and the twins left out of it
+      // (both chosen at random), as the contact's effect below: the control arm alone is a sixth of
+      // them, and its few churners made the acceptors' read noisier than it need be.
+      const uncontacted = [...pilot.arms[0], ...outsidePilot.keys()];
+      const controlCovariates = new Map([...startCovariates, ...[...outsidePilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const)]);
+      const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, controlCovariates, config.offers.effectMonths, uncontacted);
       log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's monthly hazard + ${pts(estimates[0].contactedHazardIncrease)} with the prior (${estimates[0].decliners} decliners: ${pts(estimates[0].unpooledContactedIncrease)})`);
       // The contact's effect by the decliners' hazard, against every twin the pilot did not contact.
       const contact = pilotContactEffect(pilot.arms, answers, atPilot, outsidePilot, (f) => scorer.probability(f), (p) => hazardOf(p, trained.metadata.horizonDays), churnedBy, acceptance, config.offers.effectMonths);
