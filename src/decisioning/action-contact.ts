@@ -1,7 +1,7 @@
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../domain/connectors/notifications.js';
 import { ASSISTED_CHANNELS, type Channel } from '../domain/events.js';
 import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
-import { contactGate, sameOfferRefusal, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
+import { contactGate, sameMessageRefusal, sameOfferRefusal, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
 
 /**
@@ -137,6 +137,8 @@ export interface ContactFacts {
   consents(): { readonly sms: boolean | null; readonly email: boolean | null };
   /** The months a catalogue offering runs once accepted (its `recurringChargePeriodLength`), or undefined for one the catalogue lacks. */
   readonly offerMonths?: (offerId: string) => number | undefined;
+  /** Whether the offering is one of the catalogue's service messages (a check-in: a communication, no marketing); absent: none is. */
+  readonly serviceMessage?: (offerId: string) => boolean;
 }
 
 /**
@@ -154,7 +156,13 @@ export function actionContactRefusal(policy: ContactPolicy, request: ActionReque
   }
   const offerId = typeof request.params.offerId === 'string' ? request.params.offerId : undefined;
   const capped = direction === 'outbound' || policy.capsApplyToInbound;
-  const refusal = kind === 'care' ? gate.service : (gate.marketing ?? (offerId ? sameOfferRefusal(policy, facts.summary, { id: offerId, months: facts.offerMonths?.(offerId) ?? 0 }, now, capped) : null));
+  // A service message of the catalogue (a check-in) reaches the customer once in `sameMessageDays`
+  // on every path, care or a campaign's retention message, a person on the line included: the
+  // funnel held it back from its ranking only, and an intent's campaign sent it days after one went out.
+  const message = offerId !== undefined && facts.serviceMessage?.(offerId) === true;
+  const refusal =
+    (kind === 'care' ? gate.service : (gate.marketing ?? (offerId ? sameOfferRefusal(policy, facts.summary, { id: offerId, months: facts.offerMonths?.(offerId) ?? 0 }, now, capped) : null))) ??
+    (message ? sameMessageRefusal(policy, facts.summary, offerId, now) : null);
   return refusal && INBOUND_EXEMPT.has(refusal.rule) ? withInboundNotTaken(refusal, request) : refusal;
 }
 

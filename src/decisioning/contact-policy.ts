@@ -30,8 +30,8 @@ export const contactPolicySchema = z.strictObject({
   /** Days after declining an offer before that same offer is made again. */
   sameOfferCooldownDays: z.number().min(0).max(365).default(60),
   /**
-   * Days after a service message of the catalogue (a check-in) reached the customer before
-   * next-best-action proposes the same message again: it asked how the service is, and asking
+   * Days after a service message of the catalogue (a check-in) reached the customer before the
+   * same message is proposed (next-best-action) or sent (the guarded executor) again: it asked how the service is, and asking
    * again days later, whatever the customer answered, is noise (0: no such wait).
    */
   sameMessageDays: z.number().min(0).max(365).default(30),
@@ -278,14 +278,14 @@ export function sameOfferRefusal(policy: ContactPolicy, summary: ContactSummary,
 }
 
 /**
- * Why next-best-action does not propose this service message (a communication of the catalogue,
- * such as the check-in) now, or null: it reached the customer within `sameMessageDays`, on any
- * path (an intent's campaign, a card accepted on a call). Ledger only: the twin's counts do not say
- * which message.
+ * Why this service message of the catalogue (a communication, such as the check-in) is neither
+ * proposed by next-best-action nor sent by the guarded executor now, or null: it reached the
+ * customer within `sameMessageDays`, on any path (an intent's campaign, a card accepted on a call).
+ * Ledger only: the twin's counts do not say which message.
  */
 export function sameMessageRefusal(policy: ContactPolicy, summary: ContactSummary, offerId: string, now: number): ContactRefusal | null {
   const at = summary.lastDeliveredOf?.(offerId) ?? -Infinity;
   const days = (now - at) / DAY_MS;
   if (!(days < policy.sameMessageDays)) return null;
-  return { rule: 'same-message-recent', reason: `this message reached the customer ${days.toFixed(1)} days ago (${new Date(at).toISOString().slice(0, 10)}): the same message is proposed again only after ${policy.sameMessageDays} days` };
+  return { rule: 'same-message-recent', reason: `this message reached the customer ${days.toFixed(1)} days ago (${new Date(at).toISOString().slice(0, 10)}): the same message is proposed or sent again only after ${policy.sameMessageDays} days` };
 }

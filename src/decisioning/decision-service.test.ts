@@ -141,7 +141,7 @@ describe('decision service: outcomes and the learner', () => {
     await service.observe([checkIn(10, 'care', 'd0:service-check-in')]);
     const card = service.decide('c1', { channel: 'call', reason: 'billing_complaint' });
     expect(card.ranked.map((r) => r.actionId)).not.toContain('service-check-in');
-    expect(card.discarded.find((d) => d.actionId === 'service-check-in')).toMatchObject({ step: 'contact-policy', reason: expect.stringMatching(/^this message reached the customer 10\.0 days ago \(2026-01-05\): the same message is proposed again only after 30 days$/) });
+    expect(card.discarded.find((d) => d.actionId === 'service-check-in')).toMatchObject({ step: 'contact-policy', reason: expect.stringMatching(/^this message reached the customer 10\.0 days ago \(2026-01-05\): the same message is proposed or sent again only after 30 days$/) });
     // It counts against no marketing cap: the offers are proposed as before.
     expect(card.ranked.map((r) => r.actionId)).toContain('data-bonus');
     // An intent's check-in campaign (a retention message) holds it back alike; 31 days on it is proposed again.
@@ -153,6 +153,28 @@ describe('decision service: outcomes and the learner', () => {
     service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     service.rememberContacts([checkIn(31, 'care', 'd0:service-check-in')]);
     expect(ranked()).toContain('service-check-in');
+  });
+
+  it("sends no check-in the customer got within 30 days on any path: the guarded executor's contact rules hold back an intent's campaign and a person's accept alike", async () => {
+    const delivered = (daysAgo: number): TwinEvent => ({ ...action('d0:service-check-in', 'delivered', { actionClass: 'communication', offerId: 'service-check-in', purpose: 'care', notificationChannel: 'sms' }), time: iso(NOON - daysAgo * 86_400_000) });
+    const checkIn = (id: string, purpose: string, actor: ActionRequest['actor'], channel: string, extra: Record<string, unknown> = {}): ActionRequest =>
+      ({ id, actionClass: 'communication', channel, customerId: 'c1', cost: 0, params: { offerId: 'service-check-in', purpose, notificationChannel: 'sms', templateId: 'service-check-in', ...extra }, features: {}, actor, why: {} }) as ActionRequest;
+    const campaign = checkIn('cmp:intent-1:c1', 'retention', { kind: 'agent', id: 'campaign-manager' }, 'web');
+    const onTheLine = checkIn('d1:service-check-in', 'care', { kind: 'human', id: 'ann' }, 'call', { direction: 'inbound' });
+    const consents = () => ({ sms: null, email: null });
+    expect(service.contactRefusal(campaign, consents)).toBeNull();
+    await service.observe([delivered(10)]);
+    for (const request of [campaign, onTheLine]) {
+      expect(service.contactRefusal(request, consents)).toMatchObject({ rule: 'same-message-recent', reason: expect.stringMatching(/^this message reached the customer 10\.0 days ago \(2026-01-05\): the same message is proposed or sent again only after 30 days$/) });
+    }
+    // Other messages and offers are not held back by it (it names one message, not every contact).
+    expect(service.contactRefusal(checkIn('cmp:intent-2:c1', 'care', { kind: 'agent', id: 'campaign-manager' }, 'web', { offerId: undefined, templateId: 'care-follow-up' }), consents)).toBeNull();
+    expect(service.contactRefusal({ ...campaign, id: 'cmp:c:c1', actionClass: 'offer', params: { offerId: 'data-bonus' } }, consents)?.rule).not.toBe('same-message-recent');
+    // 31 days on, it may go again.
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service.rememberContacts([delivered(31)]);
+    expect(service.contactRefusal(campaign, consents)).toBeNull();
   });
 
   it("judges a person's request by whether the customer was in contact when it was asked (its stamp), not by the context now: with no call in progress they reach out", async () => {

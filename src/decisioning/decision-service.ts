@@ -190,7 +190,8 @@ export class DecisionService {
     const policy = this.funnel.policy;
     const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
-    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths }, now);
+    const serviceMessage = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.marketing === false;
+    return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, serviceMessage }, now);
   }
 
   get catalogue(): OfferCatalogue {
