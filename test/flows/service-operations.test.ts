@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchAlarms } from '../../src/agents/flows/alarm-watcher.js';
 import { createAlarmInbox, type ReceivedAlarm } from '../../src/agents/flows/alarm-inbox.js';
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
-import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type IncidentEvidence, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { affectedOfRun, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, batchesOf, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, rankAffected, serviceOperationsWorkflow, type BatchOutcome, type IncidentEvidence, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
 import { compensationPaid, serviceOperationsView } from '../../src/agents/flows/service-operations-view.js';
@@ -704,6 +704,11 @@ describe('service operations flow (sandbox)', () => {
       expect(two).toMatchObject({ compensated: 1, cleared: true });
       expect(h.asked.some((r) => r.id === `${again.id}:compensation:${unlucky}`)).toBe(true);
       expect(paid() - paidBefore).toBe(one.compensated + 1);
+      // Its batches say whom they asked under this alarm's own id (the view asks what became of a held payment there).
+      const batches = (await h.journal.loadHistory(again.id)).steps.filter((s) => /^compensation/.test(s.key)).map((s) => JSON.parse(s.output!) as BatchOutcome);
+      expect(batches.length).toBeGreaterThan(0);
+      expect(batches.every((b) => Array.isArray(b.underAlarm))).toBe(true);
+      expect(batches.flatMap((b) => b.underAlarm!)).toEqual([unlucky]);
     } finally {
       await h.close();
     }

@@ -358,6 +358,14 @@ export interface BatchOutcome {
    * compensation batches journaled before it was kept (the view reads the settings then).
    */
   amount?: number;
+  /**
+   * A batch of an alarm that goes on an incident (asked under the incident's request ids): its
+   * customers asked under this alarm's own id instead, the incident's being held by a failed ask
+   * of another of its alarms (empty when none was). Where the incidents view asks what became of a
+   * request left waiting for a person. Absent in other batches, and in batches journaled before it
+   * was kept (the view then looks under both ids).
+   */
+  underAlarm?: string[];
 }
 
 /** The signal's payload. */
@@ -473,6 +481,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     async run({ alarm, customers, incident, toldOf, paidBefore }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
+      const goesOn = incident !== undefined && incident !== alarm.id;
+      const underAlarm = new Set<string>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
         const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore);
         if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
@@ -482,7 +492,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             const r = await deps.guarded().execute(full);
             return { status: r.status, reason: r.reason };
           } catch (err) {
-            if (!(incident !== undefined && incident !== alarm.id && err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
+            if (!(goesOn && err instanceof TwinloopError && err.code === 'CONFLICT')) throw err;
             // An alarm that goes on an incident asks under the incident's request ids; one another
             // of its alarms asked otherwise (another place, another severity's amount) and carried
             // out (or a person has) is the customer's one notice or compensation for it: this one
@@ -490,6 +500,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             // own id instead, or the customer would never be paid.
             const first = await deps.guarded().statusOf(full.id);
             if (first === 'executed' || first === 'pending-approval') return { status: 'asked-before', reason: `${first === 'executed' ? 'done' : 'waiting for a person'} already under ${incident}, this incident's first alarm` };
+            underAlarm.add(customerId);
             const r = await deps.guarded().execute({ ...full, id: `${alarm.id}:${purposeOf(alarm)}:${customerId}` });
             return { status: r.status, reason: r.reason };
           }
@@ -508,6 +519,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         else if (s === 'failed') out.failed++;
         else out.refused++;
       }
+      if (goesOn) out.underAlarm = customers.filter((c) => underAlarm.has(c));
       // Only a batch where nothing got through is retried, a few times (the executor or back end
       // is down); single failures (e.g. a customer who has left) are reported, not retried.
       if (customers.length > 0 && out.failed === customers.length && ctx.attempt < BATCH_ATTEMPTS) return transient(`all ${customers.length} requests of the batch failed`);

@@ -180,4 +180,19 @@ describe('the service-operations view', () => {
     expect(customers.map((c) => c.compensation.state)).toEqual(['sent', 'sent', 'not-sent', 'waiting']);
     expect(customers[2].compensation.why).toBe('failed: approved by a person after the run asked, then the back end failed it');
   });
+
+  it("reads a held payment the run asked under its own alarm's id (the incident's id held by another alarm's failed ask) there, not as the other alarm's", async () => {
+    // C2 asked under alarm-3's own id (alarm-1's ask for C2 failed, then a person approved and paid it
+    // there); C3 under the incident's. A batch kept before `underAlarm` was: looked up under both.
+    const held = (underAlarm?: string[]) => ({ executed: [], pending: ['C2', 'C3'], refused: 0, failed: 0, amount: 5, ...(underAlarm ? { underAlarm } : {}) });
+    const runOf = (underAlarm?: string[]) => ({ status: 'succeeded', input: { continues: 'alarm-1' }, steps: [step('affected-customers', ['C2', 'C3'], T), { ...step('compensation-0', held(underAlarm), T + 4 * 3_600_000), stepId: 'compensation' }] });
+    const now = new Map([['alarm-1:compensation:C2', 'executed' as const], ['alarm-3:compensation:C2', 'pending-approval' as const], ['alarm-1:compensation:C3', 'executed' as const]]);
+    for (const run of [runOf(['C2']), runOf()]) {
+      const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: async (id) => now.get(id) ?? null });
+      const { incident, customers } = await view.incident('alarm-3');
+      // alarm-1's payment to C2 is not this alarm's: C2's waits for a person, and only C3's 5 is counted.
+      expect(incident).toMatchObject({ compensatedCustomers: ['C3'], compensationPaid: 5 });
+      expect(customers.map((c) => c.compensation.state)).toEqual(['waiting', 'sent']);
+    }
+  });
 });

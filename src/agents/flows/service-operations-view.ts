@@ -183,12 +183,13 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
  * The run with its compensation batches as they stand now: a payment or top-up the run left waiting
  * for a person, decided since, reads as what became of it (carried out; or refused, with the
  * executor's word), asked under its request id (`{incident}:{purpose}:{customer}`, the incident
- * the run's input `continues`, else the alarm). A batch keeps what was true when the run asked;
+ * the run's input `continues`, else the alarm; the alarm where the batch says the run asked under
+ * its own id, `BatchOutcome.underAlarm`). A batch keeps what was true when the run asked;
  * finance reads what was paid, a person's approval included.
  */
 export async function withDecisions(alarmId: string, run: RunReading, statusOf: (requestId: string) => Promise<GuardedStatus | null>): Promise<RunReading> {
-  const incident = (run.input as { continues?: unknown } | undefined)?.continues;
-  const under = typeof incident === 'string' ? incident : alarmId;
+  const continues = (run.input as { continues?: unknown } | undefined)?.continues;
+  const under = typeof continues === 'string' ? continues : alarmId;
   const steps: StepRecord[] = [];
   for (const st of run.steps) {
     const up = UPLIFT_BATCH_KEY.exec(st.key);
@@ -199,8 +200,11 @@ export async function withDecisions(alarmId: string, run: RunReading, statusOf: 
       continue;
     }
     const now: BatchOutcome = { ...b, executed: [...b.executed], pending: [], ...(b.why ? { why: { ...b.why } } : {}) };
+    // Asked under the alarm's own id where the incident's was held (`underAlarm`); a batch kept before
+    // that was said is looked up under the alarm's id first: only this run asks under it with that purpose.
     for (const c of b.pending) {
-      const status = await statusOf(`${under}:${purpose}:${c}`);
+      const [own, incident] = [`${alarmId}:${purpose}:${c}`, `${under}:${purpose}:${c}`];
+      const status = b.underAlarm ? await statusOf(b.underAlarm.includes(c) ? own : incident) : ((await statusOf(own)) ?? (await statusOf(incident)));
       if (status === 'executed') {
         now.executed.push(c);
         if (now.why) delete now.why[c];
