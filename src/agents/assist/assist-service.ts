@@ -3,7 +3,7 @@ import { RecentMap } from '../../domain/recent-map.js';
 import { CustomerContextStore, type CustomerContextOptions, type InteractionStarted } from '../../twin/customer-context.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import type { TwinView } from '../../twin/twin-view.js';
-import { buildAssistCard, noRecommendations, stagedBy, type AssistAction, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger } from './assist-card.js';
+import { buildAssistCard, noRecommendations, stagedBy, type AssistAction, type AssistCard, type AssistCardOptions, type AssistCardSources, type AssistSummary, type AssistTrigger, type RecommendRequest } from './assist-card.js';
 
 /** Options of `startAssist`; every field has a documented default. */
 export interface AssistOptions {
@@ -16,6 +16,12 @@ export interface AssistOptions {
    * again for the same interaction shows that decision, not a new one, while it is. Default: always.
    */
   readonly decisionOpen?: (decisionId: string) => boolean;
+  /**
+   * Which of a kept decision's actions the customer may still be offered now (`actionId` true), read
+   * once per card built again: consent withdrawn or an eligibility lost since the first card drops
+   * the action from the card (the executor would refuse its acceptance). Default: every one.
+   */
+  readonly stillAllowed?: (customerId: string, request: RecommendRequest) => (actionId: string) => boolean;
   /** What came of the customer's earlier decisions (`earlier-decisions.ts`); default none shown. */
   readonly earlier?: AssistCardSources['earlier'];
   /** Window and caps of the context; pass the twins' clock as `clock` so the window moves in quiet times. */
@@ -94,14 +100,27 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
   // One decision per interaction: a card opened again on the same call shows the actions (and the
   // decision) of its first card while that decision is open. Each load made a new decision, so a
   // reopened card listed the agent's own earlier view as a recommendation nobody acted on.
-  const interactionActions = new RecentMap<string, readonly AssistAction[]>(CARD_INTERACTIONS);
+  // The promise is kept, not its result: two cards built at once for one interaction (the stream's
+  // and a desktop's GET) share the one decision, where each missed the other's and decided again.
+  const interactionActions = new RecentMap<string, Promise<readonly AssistAction[]>>(CARD_INTERACTIONS);
   const recommend = options.recommend ?? noRecommendations;
   const decisionOpen = options.decisionOpen ?? (() => true);
+  const stillAllowed = options.stillAllowed;
   const recommendOnce = (trigger: AssistTrigger): AssistCardSources['recommend'] => async (customerId, request) => {
     const key = interactionKey(trigger);
-    const kept = interactionActions.get(key);
-    if (kept && kept.every((a) => a.decisionId === undefined || decisionOpen(a.decisionId))) return kept;
-    const made = await recommend(customerId, request);
+    for (;;) {
+      const kept = interactionActions.get(key);
+      if (!kept) break;
+      const actions = await kept.catch(() => undefined);
+      // Replaced while this one waited (a later build found it closed): look at the new one.
+      if (interactionActions.get(key) !== kept) continue;
+      if (!actions || !actions.every((a) => a.decisionId === undefined || decisionOpen(a.decisionId))) break;
+      // What was allowed at the first card may not be now (the customer opted out meanwhile).
+      if (!stillAllowed) return actions;
+      const allowed = stillAllowed(customerId, request);
+      return actions.filter((a) => allowed(a.actionId));
+    }
+    const made = (async () => recommend(customerId, request))();
     interactionActions.set(key, made);
     return made;
   };

@@ -190,6 +190,44 @@ describe('assist routes', () => {
     }
   });
 
+  it('shares one decision between two cards built at once, and drops from a card built again the kept actions no longer allowed (consent withdrawn meanwhile)', async () => {
+    let made = 0;
+    const recommend = async () => {
+      const decisionId = `both-${++made}`;
+      // A decision that takes a moment: both builds are in flight together.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return [
+        { actionId: 'retain-10', expectedValue: 2, reasons: [], decisionId },
+        { actionId: 'service-check-in', expectedValue: 1, reasons: [], decisionId },
+      ];
+    };
+    const barred = new Set<string>();
+    const asked: string[] = [];
+    const stillAllowed = (customerId: string) => {
+      asked.push(customerId);
+      return (actionId: string) => !barred.has(actionId);
+    };
+    const mine = startAssist(twins, { context: { clock }, recommend, stillAllowed, log: () => undefined });
+    const other = createHttpServer({ twins, auth: local.auth, version: 'test' }, [assistRoutes(twins, mine)]);
+    try {
+      await post([customer('C8'), interaction('C8', 'call', 'billing_question', NOW + 6_000)]);
+      const card = async () => (await other.inject('/assist/cards/C8?channel=call')).json() as AssistCard;
+      const [a, b] = await Promise.all([card(), card()]);
+      expect(made).toBe(1);
+      expect(a.actions.map((x) => x.decisionId)).toEqual(['both-1', 'both-1']);
+      expect(b.actions.map((x) => x.decisionId)).toEqual(['both-1', 'both-1']);
+      // The customer opts out of marketing: the offer is no longer allowed, the care check-in is.
+      barred.add('retain-10');
+      const again = await card();
+      expect(again.actions.map((x) => [x.actionId, x.decisionId])).toEqual([['service-check-in', 'both-1']]);
+      expect(made).toBe(1);
+      expect(asked).toContain('C8');
+    } finally {
+      mine.close();
+      await other.close();
+    }
+  });
+
   it('gives a desktop that joins mid-call the card of each call open now, none for an ended one', async () => {
     await post([customer('C5'), customer('C6')]);
     await post([interaction('C5', 'call', 'roaming_bill', NOW + 1_000), interaction('C6', 'call', 'coverage', NOW + 2_000)]);

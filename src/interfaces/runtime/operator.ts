@@ -372,6 +372,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const made = services.decisions.get(decisionId);
       return made !== undefined && clock.now() < decisionExpiresAt(made);
     },
+    // A kept decision's action the funnel would not propose now for want of consent or eligibility
+    // (the what-if: nothing logged) is dropped from the card built again; its acceptance would be refused.
+    stillAllowed: (customerId, request) => {
+      const now = services.decisions.whatIf(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
+      const barred = new Set(now.offers.flatMap((o) => (o.funnel.step === 'eligibility' || o.funnel.step === 'contact-policy' ? [o.actionId] : [])));
+      return (actionId) => !barred.has(actionId);
+    },
     // On the clock decisions are dated by (the operator's), not the card's event time, which lags it under load.
     earlier: (customerId, current, interactionStart) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current, interactionStart),
     log: o.log,
