@@ -318,6 +318,11 @@ describe('service operations flow (sandbox)', () => {
       const raised = credits().slice(affected.length);
       expect(raised.map((c) => c.cost)).toEqual(affected.map(() => 5));
       expect(raised.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
+      // Its approver reads that the payment it adds to was carried out.
+      for (const r of raised as unknown as { why: { summary: string; evidence: Record<string, unknown> } }[]) {
+        expect(r.why.evidence).toMatchObject({ paidBefore: 5, paidBeforeState: 'executed' });
+        expect(r.why.summary).toMatch(/: 5 on top of the 5 paid at its earlier severity$/);
+      }
       // A second "critical" (sent again after a drop back) is no news: nothing more is paid.
       await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(clock.now()).toISOString() });
       await h.engine.runOnce();
@@ -839,6 +844,11 @@ describe('service operations flow (sandbox)', () => {
       const ups = credits().slice(affected.length);
       expect(ups.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
       expect(ups.map((c) => c.cost)).toEqual(affected.map(() => 5));
+      // Whoever approves a top-up reads that the payment it adds to is still waiting for a person too.
+      for (const r of ups as unknown as { why: { summary: string; evidence: Record<string, unknown> } }[]) {
+        expect(r.why.evidence).toMatchObject({ paidBefore: 5, paidBeforeState: 'pending' });
+        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked, still waiting for a person, at its earlier severity$/);
+      }
       // Each customer's two asks wait for the person, the page says both.
       const steps = (await h.journal.loadHistory(alarm.id)).steps;
       const received = { ...alarm, sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };

@@ -21,6 +21,9 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 9 says in a top-up's summary whether the payment it adds to was carried out or is still
+ * waiting for a person (version 8 said "asked" for both); the evidence says it in every version
+ * (`paidBeforeState`), as the approver of a top-up decides on it.
  * Version 8 keeps a resolution notice held to the morning from those the fault is back for: an alarm
  * on the same place raised after the clear and still open then (`fault-back`), whose own run tells
  * them (they were told "resolved" while it was down); and pays the difference after an escalation to
@@ -43,7 +46,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 8;
+export const SERVICE_OPS_WORKFLOW_VERSION = 9;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -419,7 +422,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -472,19 +475,19 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
-    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number) => ActionRequestInput | Promise<ActionRequestInput>,
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean) => ActionRequestInput | Promise<ActionRequestInput>,
     // What the request id names after the incident (default the step's id): one id per thing asked of a customer.
     purposeOf: (alarm: Alarm) => string = () => id,
-  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[]; paidBefore?: number }, BatchOutcome> => ({
+  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[]; paidBefore?: number; waitingBefore?: string[] }, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf, paidBefore }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
       const underAlarm = new Set<string>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
-        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore);
+        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true);
         if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
         const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
@@ -578,12 +581,15 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   // customer is owed, in all, the amount of the worst severity the outage reached.
   const uplift = batchStep(
     COMPENSATION_STEP_ID,
-    (alarm, customerId, incident, _toldOf, paidBefore = 0) => {
+    (alarm, customerId, incident, _toldOf, paidBefore = 0, waitingBefore = false) => {
       const amount = Math.max(0, (policy.compensation[alarm.perceivedSeverity] ?? 0) - paidBefore);
       // Version 8 asks it of those whose earlier payment waits for a person too: asked, not yet paid.
+      // The approver is told which (version 9 in the summary; the summary is what a repeated request
+      // id is compared on, so a run of version 8 keeps its words); the evidence says it always.
+      const before = version >= 9 ? (waitingBefore ? 'asked, still waiting for a person,' : 'paid') : version >= 8 ? 'asked' : 'paid';
       return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
-        summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} ${version >= 8 ? 'asked' : 'paid'} at its earlier severity`,
-        evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore },
+        summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} ${before} at its earlier severity`,
+        evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore, paidBeforeState: waitingBefore ? 'pending' : 'executed' },
       });
     },
     (alarm) => `${COMPENSATION_STEP_ID}-uplift-${alarm.perceivedSeverity}`,
@@ -634,11 +640,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     version: 1,
     run: async ({ nowMs }) => ok(deps.contactAllowedAt ? deps.contactAllowedAt(nowMs) : nowMs),
   };
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number): Promise<BatchOutcome> => {
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number, waiting?: ReadonlySet<string>): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
     for (let i = 0; i < batches.length; i++) {
-      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}) }, { key: `${prefix}-${i}` });
+      const waitingBefore = waiting ? batches[i].filter((c) => waiting.has(c)) : [];
+      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}) }, { key: `${prefix}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
@@ -854,7 +861,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         // Each customer's payment by amount: carried out, or (version 8) waiting for a person, who
         // pays it if approved; the difference after an escalation is owed on either.
         const paid = new Map<string, number>();
-        const owes = (r: BatchOutcome) => (version >= 8 ? [...r.executed, ...r.pending] : r.executed);
+        // Of them, whose payment (or a top-up of it) the run left waiting for a person: a top-up's approver is told.
+        const waiting = new Set<string>();
+        const owes = (r: BatchOutcome) => {
+          for (const c of r.pending) waiting.add(c);
+          return version >= 8 ? [...r.executed, ...r.pending] : r.executed;
+        };
         const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
         let raisedPay = 0;
         let thresholdPaid = false;
@@ -876,7 +888,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const byPaid = new Map<number, string[]>();
           for (const [c, p] of paid) if (p < amount) byPaid.set(p, [...(byPaid.get(p) ?? []), c]);
           for (const [p, who] of [...byPaid].sort((x, y) => x[0] - y[0])) {
-            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p);
+            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p, waiting);
             for (const c of owes(r)) paid.set(c, amount);
             raisedPay += r.executed.length;
           }
