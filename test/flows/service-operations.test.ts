@@ -847,7 +847,7 @@ describe('service operations flow (sandbox)', () => {
       // Whoever approves a top-up reads that the payment it adds to is still waiting for a person too.
       for (const r of ups as unknown as { why: { summary: string; evidence: Record<string, unknown> } }[]) {
         expect(r.why.evidence).toMatchObject({ paidBefore: 5, paidBeforeState: 'pending' });
-        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked, still waiting for a person, at its earlier severity$/);
+        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked, waiting for a person when this run asked it, at its earlier severity$/);
       }
       // Each customer's two asks wait for the person, the page says both.
       const steps = (await h.journal.loadHistory(alarm.id)).steps;

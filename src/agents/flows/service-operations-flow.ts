@@ -21,9 +21,10 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
- * Version 9 says in a top-up's summary whether the payment it adds to was carried out or is still
- * waiting for a person (version 8 said "asked" for both); the evidence says it in every version
- * (`paidBeforeState`), as the approver of a top-up decides on it.
+ * Version 9 says in a top-up's summary whether the payment it adds to was carried out or was waiting
+ * for a person when the run asked it (version 8 said "asked" for both); the evidence says it in every
+ * version (`paidBeforeState`), as the approver of a top-up decides on it. Both are what the run heard,
+ * not a live reading: a person may have decided the earlier payment since.
  * Version 8 keeps a resolution notice held to the morning from those the fault is back for: an alarm
  * on the same place raised after the clear and still open then (`fault-back`), whose own run tells
  * them (they were told "resolved" while it was down); and pays the difference after an escalation to
@@ -586,7 +587,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       // Version 8 asks it of those whose earlier payment waits for a person too: asked, not yet paid.
       // The approver is told which (version 9 in the summary; the summary is what a repeated request
       // id is compared on, so a run of version 8 keeps its words); the evidence says it always.
-      const before = version >= 9 ? (waitingBefore ? 'asked, still waiting for a person,' : 'paid') : version >= 8 ? 'asked' : 'paid';
+      // What the run heard of it, not a live reading: a person may have decided it since (said so, not claimed as now).
+      const before = version >= 9 ? (waitingBefore ? 'asked, waiting for a person when this run asked it,' : 'paid') : version >= 8 ? 'asked' : 'paid';
       return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
         summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} ${before} at its earlier severity`,
         evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore, paidBeforeState: waitingBefore ? 'pending' : 'executed' },

@@ -429,7 +429,7 @@ export function operatorFlows(
       // A resolution held to the morning is not told where the fault is back by then (version 8).
       faultBack: (alarm: Alarm, sinceMs: number, atMs: number) => faultBackOn(alarm, sinceMs, atMs, s.alarms.all(), (siteId) => engine.cells.cellsOfSite(siteId)),
     };
-    // Versions 1 to 7 for the runs started before version 8 (they finish as they began).
+    // Versions 1 to 8 for the runs started before version 9 (they finish as they began).
     const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 8), serviceOperationsWorkflow(serviceOpsDeps, 7), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
