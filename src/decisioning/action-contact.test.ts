@@ -29,7 +29,16 @@ describe('contact rules on actions', () => {
     expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'care' } }))).toBe('care');
     expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'service' } }))).toBe('service');
     expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'legal' } }))).toBe('service');
+    // A catalogue offering's message called "service" by its caller is not a service notice.
+    expect(contactKindOf(request({ actionClass: 'communication', params: { purpose: 'service', offerId: 'service-check-in' } }))).toBe('marketing');
     expect(contactKindOf(request({ actionClass: 'credit', params: { amount: 5 } }))).toBe('none');
+  });
+
+  it('takes no offering past consent by calling its message a service notice', () => {
+    const named = request({ actionClass: 'communication', params: { purpose: 'service', offerId: 'retain-10', notificationChannel: 'sms' } });
+    expect(actionContactRefusal(policy, named, facts(0), NOON)).toMatchObject({ rule: 'marketing-consent' });
+    const notice = request({ actionClass: 'communication', params: { purpose: 'service', notificationChannel: 'sms', templateId: 'outage' } });
+    expect(actionContactRefusal(policy, notice, facts(0), NOON)).toBeNull();
   });
 
   it('judges a message whose purpose nobody named as marketing, never as care: no consent, no message', () => {

@@ -25,7 +25,10 @@ export function contactKindOf(request: Pick<ActionRequest, 'actionClass' | 'para
   const p = request.params;
   if (request.actionClass === 'communication' && p.present !== true) {
     const purpose = p.purpose;
-    if (purpose === 'service' || purpose === 'legal') return 'service';
+    // A service or legal notice (an outage, an order's progress) names no catalogue offering: one that
+    // does is the caller's word against the offering's, judged by the strictest rules, so naming an
+    // offer's message "service" (POST /actions, MCP) never takes it past consent and the contact rules.
+    if (purpose === 'service' || purpose === 'legal') return typeof p.offerId === 'string' ? 'marketing' : 'service';
     // A human task (a call-back) is a person calling the customer: a contact like any other.
     if (purpose === 'care') return 'care';
     // Marketing and retention, and a message whose purpose nobody named (the edges require one):
