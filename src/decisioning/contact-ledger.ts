@@ -35,6 +35,8 @@ export interface ContactEntry {
   readonly response: ContactResponse;
   /** True when the entry counts as a contact (a presentation, or a response whose presentation was never seen). */
   readonly contact: boolean;
+  /** The action request that made it, where its event says (`summary` leaves a request's own entries out when judging that request). */
+  readonly requestId?: string;
 }
 
 /** The contact numbers the contact policy needs for one customer at one moment. */
@@ -95,17 +97,18 @@ export class ContactLedger {
    */
   observe(events: readonly TwinEvent[]): void {
     for (const e of events) {
-      if (e.kind === 'offer') this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action });
+      const by = e.kind === 'offer' || e.kind === 'action' ? (e.data.requestId === undefined ? {} : { requestId: e.data.requestId }) : {};
+      if (e.kind === 'offer') this.record(e.customerId, { at: Date.parse(e.time), channel: e.data.channel, offerId: e.data.offerId, response: e.data.action, ...by });
       else if (e.kind === 'action' && e.data.actionClass === 'communication' && e.data.status === 'delivered') {
         const channel: ContactChannel = messageChannelOf(e.data.notificationChannel) ?? e.data.channel;
-        if (e.data.purpose === 'marketing' || e.data.purpose === 'retention') this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId ?? MESSAGE_OFFER_ID, response: 'presented' });
-        else if (e.data.offerId) this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId, response: 'sent' });
+        if (e.data.purpose === 'marketing' || e.data.purpose === 'retention') this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId ?? MESSAGE_OFFER_ID, response: 'presented', ...by });
+        else if (e.data.offerId) this.record(e.customerId, { at: Date.parse(e.time), channel, offerId: e.data.offerId, response: 'sent', ...by });
       }
     }
   }
 
   /** Records one contact or response. A response with no recorded presentation of that offer counts as a contact itself. */
-  record(customerId: string, entry: { at: number; channel: ContactChannel; offerId: string; response: ContactResponse }): void {
+  record(customerId: string, entry: { at: number; channel: ContactChannel; offerId: string; response: ContactResponse; requestId?: string }): void {
     let list = this.byCustomer.get(customerId);
     if (!list) {
       list = [];
@@ -140,11 +143,14 @@ export class ContactLedger {
 
   /**
    * Contact numbers over the `periodDays` before `now`, or undefined for a customer the ledger
-   * has not seen (the caller falls back to the twin's features).
+   * has not seen (the caller falls back to the twin's features). With `ownRequest`, the entries
+   * that request made are left out: a request judged again (a repeat after a crash that came after
+   * its delivery reached the timeline, before its answer was kept) is no earlier contact of itself.
    */
-  summary(customerId: string, now: number, periodDays: number): ContactSummary | undefined {
-    const list = this.byCustomer.get(customerId);
-    if (!list) return undefined;
+  summary(customerId: string, now: number, periodDays: number, ownRequest?: string): ContactSummary | undefined {
+    const all = this.byCustomer.get(customerId);
+    if (!all) return undefined;
+    const list = ownRequest === undefined ? all : all.filter((e) => e.requestId !== ownRequest);
     const from = now - periodDays * DAY_MS;
     const perChannel = new Float64Array(CONTACT_CHANNELS.length);
     let contacts = 0;

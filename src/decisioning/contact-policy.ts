@@ -147,6 +147,7 @@ export function quietHoursText(policy: Pick<ContactPolicy, 'quietHours'>): strin
  * The customer's contact numbers: from the ledger, or (for a customer the ledger has not seen)
  * from the twin's features. The twin only counts offers over 90 days and not per channel, so its
  * 90-day count stands in for every period (conservative) and per-channel caps are not checked.
+ * `ownRequest`: the request being judged, whose own entries in the ledger are left out.
  */
 export function contactSummaryOf(
   ledger: ContactLedger | undefined,
@@ -154,8 +155,9 @@ export function contactSummaryOf(
   features: Float64Array,
   now: number,
   policy: ContactPolicy,
+  ownRequest?: string,
 ): ContactSummary {
-  const fromLedger = ledger?.summary(customerId, now, policy.periodDays);
+  const fromLedger = ledger?.summary(customerId, now, policy.periodDays, ownRequest);
   if (fromLedger) return fromLedger;
   const days = features[FEATURE_INDEX.days_since_offer_declined];
   return {

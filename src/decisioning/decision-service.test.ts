@@ -177,6 +177,22 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(campaign, consents)).toBeNull();
   });
 
+  it("judges a request again without its own delivery: a repeat after a crash that followed its action event is no earlier contact of itself (same-message-recent 0.0 days ago, same-offer-pending)", async () => {
+    const consents = () => ({ sms: null, email: null });
+    const checkIn = (id: string): ActionRequest =>
+      ({ id, actionClass: 'communication', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'service-check-in', purpose: 'care', notificationChannel: 'sms', templateId: 'service-check-in', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} }) as ActionRequest;
+    const bonus = (id: string): ActionRequest => ({ id, actionClass: 'offer', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'data-bonus', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} }) as ActionRequest;
+    // The check-in went out a moment ago under its request id: judged again, it passes its own
+    // delivery; any other request is refused by it.
+    await service.observe([{ ...action('d6:service-check-in', 'delivered', { actionClass: 'communication', offerId: 'service-check-in', purpose: 'care', notificationChannel: 'sms' }), time: iso(NOON) }]);
+    expect(service.contactRefusal(checkIn('d6:service-check-in'), consents)).toBeNull();
+    expect(service.contactRefusal(checkIn('d8:service-check-in'), consents)).toMatchObject({ rule: 'same-message-recent', reason: expect.stringContaining('0.0 days ago') });
+    // The same for an offer presented under its request id.
+    await service.observe([{ ...answer('presented' as 'accepted', 'data-bonus', { requestId: 'd7:data-bonus' }), time: iso(NOON) }]);
+    expect(service.contactRefusal(bonus('d7:data-bonus'), consents)).toBeNull();
+    expect(service.contactRefusal(bonus('d8:data-bonus'), consents)).toMatchObject({ rule: 'same-offer-pending' });
+  });
+
   it("judges a person's request by whether the customer was in contact when it was asked (its stamp), not by the context now: with no call in progress they reach out", async () => {
     await service.observe([{ ...answer('presented' as 'accepted', 'data-bonus', { requestId: 'cpr:2026-02:c1' }), time: iso(NOON - 8 * 3_600_000) }]);
     const onTheLine = { id: 'd2:retain-10', actionClass: 'offer', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'retain-10', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} } as ActionRequest;

@@ -188,7 +188,8 @@ export class DecisionService {
     // non-contacts (above) are not contacts the rules govern.
     if (!features) return { rule: 'customer-not-held', reason: `no twin of ${request.customerId} is held here, so its consent and contact history cannot be checked (a partition worker acts only for its own partitions' customers: ask through the gateway)` };
     const policy = this.funnel.policy;
-    const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy);
+    // The request's own entries are no earlier contact of it (a repeat judged again after a crash that followed its delivery).
+    const summary = contactSummaryOf(this.ledger, request.customerId, features, now, policy, request.id);
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
     const serviceMessage = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.marketing === false;
     return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, serviceMessage }, now);

@@ -63,6 +63,9 @@ export function describeGovernanceStoreContract(name: string, open: () => Promis
         { fact: 'offer-settlement:R2', seq: 2 },
       ]);
       expect(await store.readAuditFacts({ afterFact: 'offer-settlement:R1', limit: 1 })).toEqual([{ fact: 'offer-settlement:R2', seq: 2 }]);
+      // One fact's entry read back (a repeat's own record), or null for a fact never appended.
+      expect(await store.auditOfFact('offer-settlement:R1')).toEqual(first);
+      expect(await store.auditOfFact('offer-settlement:R3')).toBeNull();
     });
 
     it('never forks the chain under concurrent appends', async () => {

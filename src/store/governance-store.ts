@@ -119,6 +119,11 @@ export interface GovernanceStore {
    * checks against the entries that name them.
    */
   readAuditFacts(query?: { afterFact?: string; limit?: number }): Promise<AuditFact[]>;
+  /**
+   * The entry appended for `fact`, or null when none was: a request's own record read back (an
+   * action's `executed:` fact, found by a repeat whose kept answer a crash lost).
+   */
+  auditOfFact(fact: string): Promise<AuditRecord | null>;
   /** Stores a new pending item (CONFLICT when the id exists). */
   insertApproval(record: ApprovalRecord): Promise<void>;
   getApproval(id: string): Promise<ApprovalRecord | null>;

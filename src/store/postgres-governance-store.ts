@@ -44,6 +44,9 @@ async function lockBooking(client: pg.PoolClient, booking: string): Promise<Book
   return rows[0]?.state;
 }
 
+/** The entry appended for a fact. */
+const AUDIT_OF_FACT = 'SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = $1';
+
 const APPROVAL_COLUMNS = 'id, status, created_at, expires_at, decided_by, decided_at, reason, payload';
 
 type SpendRow = { reserved: number; committed: number };
@@ -57,7 +60,7 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
         // latest hash, and an append of a fact sees the one appended before it.
         const { rows } = await client.query<AuditHead>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
         if (fact !== undefined) {
-          const first = await client.query<AuditRow>('SELECT l.seq, l.at, l.prev_hash, l.hash, l.entry FROM audit_facts f JOIN audit_log l ON l.seq = f.seq WHERE f.fact = $1', [fact]);
+          const first = await client.query<AuditRow>(AUDIT_OF_FACT, [fact]);
           if (first.rows[0]) return toAuditRecord(first.rows[0]);
         }
         const record = nextAuditRecord(rows[0], entry, at, fact);
@@ -97,6 +100,13 @@ class PostgresGovernanceStore extends StoreAdapter<PostgresConnection> implement
     return this.db.run('readAuditFacts', async () => {
       const { rows } = await this.db.query<{ fact: string; seq: string | number }>('SELECT fact, seq FROM audit_facts WHERE fact > $1 ORDER BY fact LIMIT $2', [query.afterFact ?? '', query.limit ?? DEFAULT_GOVERNANCE_PAGE]);
       return rows.map((r) => ({ fact: r.fact, seq: Number(r.seq) }));
+    });
+  }
+
+  auditOfFact(fact: string): Promise<AuditRecord | null> {
+    return this.db.run('auditOfFact', async () => {
+      const { rows } = await this.db.query<AuditRow>(AUDIT_OF_FACT, [fact]);
+      return rows[0] ? toAuditRecord(rows[0]) : null;
     });
   }
 

@@ -103,6 +103,13 @@ class SqliteGovernanceStore extends StoreAdapter<SqliteConnection<Statements>> i
     return this.db.run('readAuditFacts', () => this.db.sql.readFacts.all(query.afterFact ?? '', query.limit ?? DEFAULT_GOVERNANCE_PAGE).map((r) => ({ fact: r.fact, seq: Number(r.seq) })));
   }
 
+  auditOfFact(fact: string): Promise<AuditRecord | null> {
+    return this.db.run('auditOfFact', () => {
+      const row = this.db.sql.auditOfFact.get(fact);
+      return row ? toAuditRecord(row) : null;
+    });
+  }
+
   auditHead(): Promise<AuditHead> {
     return this.db.run('auditHead', () => {
       const h = this.db.sql.head.get()!;

@@ -77,7 +77,7 @@ export type AuditVerification =
   | { ok: false; entries: number; firstBreak: AuditBreak };
 
 /** The part of the governance store the trail uses. */
-export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'auditHead' | 'readAuditFacts'>;
+export type AuditStore = Pick<GovernanceStore, 'appendAudit' | 'readAudit' | 'auditHead' | 'readAuditFacts' | 'auditOfFact'>;
 
 /** The trail: append entries, read them back, verify the chain. */
 export interface AuditTrail {
@@ -86,6 +86,8 @@ export interface AuditTrail {
    * appended for that fact: a repeat appends nothing and is answered the first (GovernanceStore.appendAudit).
    */
   record(entry: AuditEntry, fact?: string): Promise<AuditRecord>;
+  /** The entry recorded for `fact`, or null: what a repeat reads of its own request (its `executed:` fact). */
+  ofFact(fact: string): Promise<AuditRecord | null>;
   /** Entries after `afterSeq`, oldest first; or newest first, before a seq, matching a search (`AuditQuery`). */
   read(query?: AuditQuery): Promise<AuditRecord[]>;
   verify(): Promise<AuditVerification>;
@@ -173,6 +175,7 @@ export function createAuditTrail(store: AuditStore, clock: Clock): AuditTrail {
   return {
     record: (entry, fact) => store.appendAudit(entry as unknown as Record<string, unknown>, clock.now(), fact),
     read: (query) => store.readAudit(query),
+    ofFact: (fact) => store.auditOfFact(fact),
     verify: () => verifyAuditChain(store),
   };
 }

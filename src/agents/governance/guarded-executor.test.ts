@@ -211,6 +211,36 @@ describe('guarded executor', () => {
     expect(standing.every((s) => s.reserved === 0)).toBe(true);
   });
 
+  it("answers a request repeated after a crash that followed its delivery from its own executed fact, before any contact rule: its delivery does not refuse it", async () => {
+    // The process dies after the act was carried out and recorded executed, before its answer was kept.
+    const kept = memoryDocuments<GuardedResult>();
+    const crashing: DocumentStore<GuardedResult> = { ...kept, put: () => Promise.reject(new Error('killed before the answer was kept')) };
+    const asks = memoryDocuments<Ask>();
+    // The delivery reaches the customer's timeline as the back end acts (the action event), and the
+    // contact rules then read it: the same message within 30 days is refused (same-message-recent).
+    const delivered = new Map<string, number>();
+    const executor: ActionExecutor = async (request) => {
+      delivered.set(request.customerId!, (delivered.get(request.customerId!) ?? 0) + 1);
+      return { ok: true };
+    };
+    const contact = (request: { customerId?: string }) => (delivered.has(request.customerId!) ? { rule: 'same-message-recent' as const, reason: 'this message reached the customer 0.0 days ago' } : null);
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const clock = new ManualClock(T0);
+    const build = (answers: DocumentStore<GuardedResult>) =>
+      createGuardedExecutor({ policy, contact, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock, answers, asks });
+    const request = req({ cost: 7, customerId: `C-crash-${n}` });
+    await expect(build(crashing).execute(request)).rejects.toThrow(/killed/);
+    // After the restart the step asks again: answered as carried out, nothing judged or done again.
+    const before = (await store.auditHead()).seq;
+    const again = await build(kept).execute(request);
+    expect(again).toMatchObject({ status: 'executed', repeated: true, requestId: request.id, cost: 7, verdict: { verdict: 'execute', rule: 'credits' } });
+    expect(delivered.get(request.customerId!)).toBe(1);
+    expect((await store.auditHead()).seq).toBe(before);
+    // The answer is kept now: asked again, the same answer from it.
+    expect(await kept.get(request.id)).toMatchObject({ status: 'executed', auditSeq: again.auditSeq });
+    expect(await build(kept).execute(request)).toEqual(again);
+  });
+
   it('reserves again for a request whose first attempt failed and was released', async () => {
     let attempt = 0;
     const executor: ActionExecutor = async () => (++attempt === 1 ? { ok: false, error: 'back end busy' } : { ok: true });

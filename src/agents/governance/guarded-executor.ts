@@ -27,6 +27,7 @@ import {
 import { approvalEvidence } from './approval-evidence.js';
 import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
+import type { AuditRecord } from '../../store/governance-store.js';
 import { memoryDocuments, memoryVersioned, type DocumentStore, type VersionedDocuments } from '../../store/document-store.js';
 import { moneyWindowBook, type MoneyWindowDocument } from './money-window.js';
 
@@ -398,6 +399,27 @@ function countsInWindow(policy: ActionPolicy, actionClass: string): boolean {
   return MONEY_MOVES.has(actionClass) && policy.moneyWindowDays > 0 && policy.rules.some((r) => (r.actionClass === actionClass || r.actionClass === ANY) && r.guardrails.approveAboveCost !== undefined);
 }
 
+/** The audit fact of a request carried out: one `action.executed` entry per request id, whatever repeats it. */
+const executedFact = (requestId: string) => `executed:${requestId}`;
+
+/**
+ * The answer a request carried out was given, as its `action.executed` entry records it (its
+ * verdict in brief from the entry's outcome, absent on entries written before it was kept there).
+ */
+function executedAnswerOf(record: AuditRecord): GuardedResult {
+  const entry = record.entry as unknown as ActionAuditEntry;
+  const outcome = entry.outcome as { cost?: unknown; reservedOnAcceptance?: unknown; verdict?: GuardedResult['verdict'] };
+  return {
+    status: 'executed',
+    reason: last(entry.why.reasons ?? []),
+    requestId: entry.requestId,
+    cost: typeof outcome.cost === 'number' ? outcome.cost : entry.action.cost,
+    ...(typeof outcome.reservedOnAcceptance === 'number' ? { onAcceptance: outcome.reservedOnAcceptance } : {}),
+    auditSeq: record.seq,
+    ...(outcome.verdict ? { verdict: outcome.verdict } : {}),
+  };
+}
+
 /** An executed answer given again for a repeated request id. */
 const repeated = (r: GuardedResult): GuardedResult => (r.status === 'executed' ? { ...r, repeated: true } : r);
 const askOf = (r: ActionRequest, content?: Record<string, unknown>): Ask => ({ actor: `${r.actor.kind}:${r.actor.id}`, customerId: r.customerId ?? null, actionClass: r.actionClass, channel: r.channel, ...(content ? { content, hash: requestHash(content) } : {}) });
@@ -463,6 +485,23 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const facts = request.customerId ? options.facts(request.customerId) : undefined;
     return { request: withFacts(request, facts, currentPolicy()), ...(request.customerId ? { customerKnown: facts !== undefined && facts !== null } : {}) };
   };
+
+  /**
+   * A request id's kept answer; or, for a request carried out whose answer a crash lost (it came
+   * after the act was recorded executed, before the answer was kept), its answer as the request's
+   * own `executed:` fact records it, kept now. Read before anything judges the request again: judged
+   * again, its own delivery on the customer's timeline was a contact rule refusing it
+   * (same-message-recent "0.0 days ago"), a policy changed since could refuse what was done.
+   */
+  async function keptAnswer(request: ActionRequest): Promise<KeptAnswer | undefined> {
+    const known = await answers.get(request.id);
+    if (known) return known;
+    const fact = await audit.ofFact(executedFact(request.id));
+    if (!fact) return undefined;
+    const answer: KeptAnswer = { ...executedAnswerOf(fact), ask: askOf(request) };
+    await answers.put(request.id, answer);
+    return answer;
+  }
 
   /**
    * Runs `act` for request `id` unless it runs already: a second call with the id (the same ask)
@@ -552,7 +591,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       // Once per request (its fact): an approval settled on two workers at once (a withdrawal racing
       // it) or a repeat after a crash acts once at the back end (the request id is its idempotency
       // key) and is booked once (the ledger, by request id); the trail said "executed" twice.
-      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), ...(refused ? { costRefused: { reported: reportedOf(refused.reported), auditSeq: refused.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict, `executed:${request.id}`);
+      const seq = await record('action.executed', request, system, { status: 'executed', cost: paidNow, verdict: brief(verdict), ...(pending ? { reservedOnAcceptance: onAcceptance } : {}), ...(overrun ? { overrun: { reported: overrun.reported, excess: overrun.excess, auditSeq: overrun.auditSeq } } : {}), ...(refused ? { costRefused: { reported: reportedOf(refused.reported), auditSeq: refused.auditSeq } } : {}), detail: outcome.detail ?? {} }, verdict, executedFact(request.id));
       const result: GuardedResult = { status: 'executed', reason: last(verdict.reasons), requestId: request.id, cost: paidNow, ...(pending ? { onAcceptance } : {}), auditSeq: seq, verdict: brief(verdict) };
       await answers.put(request.id, { ...result, ask: askOf(request) });
       return result;
@@ -781,7 +820,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
    * (judged again), unless the customer's quiet hours still hold it (then it waits, nothing judged).
    */
   async function settleApproved(item: ApprovalItem): Promise<SettledApproval & Pick<GuardedResult, 'notBefore' | 'auditSeq' | 'cost' | 'onAcceptance' | 'verdict' | 'retryable' | 'repeated'>> {
-    const known = await answers.get(item.request.id);
+    const known = await keptAnswer(item.request);
     if (known) return repeated(answerOf(known));
     const decided = await outcomeOfDecided(item);
     if (decided) return { ...decided, auditSeq: 0 };
@@ -854,7 +893,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
         const kept = await asks.get(request.id);
         const first = kept?.released ? undefined : kept && askToday(kept);
         if (first && !sameAsk(first, ask)) throw reusedId(request, first, ask);
-        const known = await answers.get(request.id);
+        // Only a request id asked before (its ask kept) can have an answer or an executed fact.
+        const known = kept ? await keptAnswer(request) : await answers.get(request.id);
         if (known?.ask && !sameAsk(askToday(known.ask), ask)) throw reusedId(request, askToday(known.ask), ask);
         if (known) return repeated(answerOf(known));
         // Asked before and queued for a person: answered from the approval (one per request id),
