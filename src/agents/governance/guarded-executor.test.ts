@@ -237,7 +237,7 @@ describe('guarded executor', () => {
     expect(delivered.get(request.customerId!)).toBe(1);
     expect((await store.auditHead()).seq).toBe(before);
     // The answer is kept now: asked again, the same answer from it.
-    expect(await kept.get(request.id)).toMatchObject({ status: 'executed', auditSeq: again.auditSeq });
+    expect(await kept.get(request.id!)).toMatchObject({ status: 'executed', auditSeq: again.auditSeq });
     expect(await build(kept).execute(request)).toEqual(again);
   });
 
