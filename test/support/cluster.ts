@@ -250,11 +250,15 @@ export async function clusterAgainstOne(cluster: TestCluster, single: TestCluste
   // "At risk" (the catalogue's at_risk, retain-10's eligibility) is the population's riskiest tenth:
   // every worker serves the level the gateway read over them all, the level the single process reads
   // over its scores (decision 0092). Each reads it again within a minute of the last scores' move.
-  const atRiskOf = async (base: string) => ((await cluster.json(`${base}/population`)).body.risk as { atRisk?: unknown } | null)?.atRisk ?? null;
+  // Each counts the customers at it among its own (the gateway adds the workers' up: the single process's count).
+  type AtRisk = { churn: number; share: number; of: number; over: string; customers: number } | null;
+  const atRiskOf = async (base: string) => ((await cluster.json(`${base}/population`)).body.risk as { atRisk?: AtRisk } | null)?.atRisk ?? null;
+  const levelOf = (a: AtRisk) => a && JSON.stringify([a.churn, a.share, a.of, a.over]);
   await waitFor('every worker and the gateway to serve the single process\'s at-risk level', async () => {
     const single = await atRiskOf(one.url!);
-    const parts = await Promise.all([gateway, ...workers.values()].map(async (p) => ({ [p.name]: await atRiskOf(p.url!) })));
-    return { done: single !== null && parts.every((c) => JSON.stringify(Object.values(c)[0]) === JSON.stringify(single)), seen: { single, parts } };
+    const parts = await Promise.all([gateway, ...workers.values()].map(async (p) => ({ name: p.name, atRisk: await atRiskOf(p.url!) })));
+    const summed = parts[0].atRisk?.customers === single?.customers;
+    return { done: single !== null && single.over === 'population' && summed && parts.every((c) => levelOf(c.atRisk) === levelOf(single)), seen: { single, parts } };
   });
   return { championId, gateway, workers, one };
 }

@@ -47,6 +47,8 @@ export interface IntelligenceOptions {
   readonly firstTrainer?: FirstChurnTrainer;
   /** Where live scoring's at-risk level comes from (`LiveScoringOptions.atRiskFrom`): a partition worker's is the population's, sent by the gateway. */
   readonly atRiskFrom?: 'own-scores' | 'population';
+  /** A partition worker's own customers' slots (`LiveScoringOptions.atRiskPart`): their level is served until the gateway's comes. */
+  readonly atRiskPart?: (slot: number) => boolean;
 }
 
 /** Why a twin has no churn score before any model serves, as every edge says it (decisions, what-ifs, the CLI). */
@@ -130,6 +132,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
         },
         firstPass: 'in-slices',
         atRiskFrom: options.atRiskFrom,
+        atRiskPart: options.atRiskPart,
       });
       live = scoring;
       detach = scoring.attach(twins.intake);

@@ -63,7 +63,7 @@ describe('live scoring', () => {
   it('serves "at risk" as the riskiest tenth of the scored customers: the level, and each twin in it or not', () => {
     const level = live.atRiskLevel()!;
     const scored = Array.from(live.active.keys()).filter((slot) => live.active[slot] === 1);
-    expect(level).toMatchObject({ share: 0.1, of: scored.length });
+    expect(level).toMatchObject({ share: 0.1, of: scored.length, over: 'population' });
     const atRisk = scored.filter((slot) => live.scoreOf(twins.engine.table.idAt(slot))!.atRisk);
     // The riskiest tenth (ties at the level are in), each at the level or above, everyone else below it.
     expect(atRisk.length).toBeGreaterThanOrEqual(Math.ceil(scored.length / 10));
@@ -74,23 +74,26 @@ describe('live scoring', () => {
     if (out >= 0) expect(live.scoreOf(twins.engine.table.idAt(out))!.atRisk).toBe(false);
   });
 
-  it('on a partition worker serves the population\'s level the gateway sent, over its own share of the customers, and none of another model\'s', () => {
+  it('on a partition worker serves the population\'s level the gateway sent, over its own share of the customers, and its own customers\' until then', () => {
     const population = live.atRiskLevel()!;
     // A worker holding every other customer: its own tenth would be a level of its own.
-    const worker = new LiveScoring(twins.engine, live.model, { atRiskFrom: 'population' });
-    const scored = Array.from(live.active.keys()).filter((slot) => live.active[slot] === 1);
     const mine = (slot: number) => slot % 2 === 0;
+    const worker = new LiveScoring(twins.engine, live.model, { atRiskFrom: 'population', atRiskPart: mine });
+    const scored = Array.from(live.active.keys()).filter((slot) => live.active[slot] === 1);
     expect(worker.activeChurn(mine).length).toBe(scored.filter(mine).length);
-    // Nothing sent yet: nobody at risk (its own tenth would disagree with the other workers').
-    expect(worker.atRiskLevel()).toBeUndefined();
+    // Nothing sent yet: the riskiest tenth of its own customers, marked so, never nobody at risk (a flow started now plans on it).
+    const own = worker.atRiskLevel()!;
+    expect(own).toMatchObject({ over: 'this-worker', share: 0.1, of: scored.filter(mine).length });
+    const mineAtRisk = scored.filter(mine).filter((slot) => worker.scoreOf(twins.engine.table.idAt(slot))!.atRisk);
+    expect(mineAtRisk.length).toBeGreaterThanOrEqual(Math.ceil(scored.filter(mine).length / 10));
     const riskiest = scored.reduce((a, b) => (live.churn[a] >= live.churn[b] ? a : b));
-    expect(worker.scoreOf(twins.engine.table.idAt(riskiest))!.atRisk).toBe(false);
+    expect(worker.scoreOf(twins.engine.table.idAt(riskiest))!.atRisk).toBe(true);
     expect(worker.servePopulationAtRisk({ ...population, modelId: live.model.id, at: new Date().toISOString() })).toBe(true);
     expect(worker.atRiskLevel()).toEqual(population);
     for (const slot of scored) expect(worker.scoreOf(twins.engine.table.idAt(slot))!.atRisk).toBe(live.scoreOf(twins.engine.table.idAt(slot))!.atRisk);
-    // A level read off another model's scores is not served: no level until the gateway reads this one's.
+    // A level read off another model's scores is not served: its own customers' until the gateway reads this one's.
     expect(worker.servePopulationAtRisk({ ...population, modelId: 'churn-v0', at: new Date().toISOString() })).toBe(false);
-    expect(worker.atRiskLevel()).toBeUndefined();
+    expect(worker.atRiskLevel()).toEqual(own);
     // One process reads its own scores, the whole population: it takes no level from elsewhere.
     expect(() => live.servePopulationAtRisk({ ...population, modelId: live.model.id, at: new Date().toISOString() })).toThrow(/own scores/);
   });

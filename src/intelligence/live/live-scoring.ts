@@ -54,6 +54,23 @@ export interface LiveScoringOptions {
    * at risk or not whichever worker holds them (a worker holds a share of the population only).
    */
   readonly atRiskFrom?: 'own-scores' | 'population';
+  /**
+   * With `atRiskFrom: 'population'`: the slots of the twins this worker answers for now (its live
+   * partitions; default every slot). Until the gateway's level for the served model comes (a
+   * worker started, a model promoted: up to the gateway's next read), the level of their scores is
+   * served, marked `over: 'this-worker'`, rather than nobody at risk.
+   */
+  readonly atRiskPart?: (slot: number) => boolean;
+}
+
+/**
+ * The at-risk level served (`LiveScoring.atRiskLevel`), and what it was read over: `population`
+ * (one process's own scores, or the gateway's read over every worker) or `this-worker` (a
+ * partition worker's own customers, served until the gateway's level for its model comes: a
+ * customer near the level may read otherwise on another worker for those seconds).
+ */
+export interface ServedAtRiskLevel extends RiskiestShareLevel {
+  readonly over: 'population' | 'this-worker';
 }
 
 /** A twin's churn score: with reasons, or null with a note when the twin has no active plan. */
@@ -139,7 +156,7 @@ export class LiveScoring {
   private lastFull = 0;
   private lastFullDay = 0;
   /** The at-risk level as last read, with the scores and pass it was read from and when (wall ms). */
-  private atRisk: { readonly level: RiskiestShareLevel | undefined; readonly from: ModelScores; readonly passes: number; readonly at: number } | null = null;
+  private atRisk: { readonly level: ServedAtRiskLevel | undefined; readonly from: ModelScores; readonly passes: number; readonly at: number } | null = null;
   /** The population's level as the gateway last sent it (`atRiskFrom: 'population'`). */
   private populationAtRisk: PopulationAtRiskLevel | undefined;
 
@@ -366,28 +383,31 @@ export class LiveScoring {
    * catalogue's `at_risk` reads it). Read again after each pass, at a new model, and at most
    * AT_RISK_LEVEL_MAX_AGE_MS apart (a selection over the scores: under a millisecond for 24,000, `bench at-risk`); undefined while
    * nobody is scored. On a partition worker (`atRiskFrom: 'population'`), the population's level
-   * the gateway last sent, when read off the model served here; undefined until it has sent one.
+   * the gateway last sent, when read off the model served here; until it has sent one, the level
+   * of this worker's own customers (`atRiskPart`), marked `over: 'this-worker'`: a flow never sees
+   * nobody at risk while the gateway's read is on its way.
    */
-  atRiskLevel(): RiskiestShareLevel | undefined {
-    if (this.options.atRiskFrom === 'population') {
+  atRiskLevel(): ServedAtRiskLevel | undefined {
+    const own = this.options.atRiskFrom !== 'population';
+    if (!own) {
       const p = this.populationAtRisk;
-      // Read off another model's scores (one promoted since): no level until the gateway's next read, rather than a level of other scores.
-      return p && p.modelId === this.serving.model.id ? { churn: p.churn, share: p.share, of: p.of } : undefined;
+      // Read off another model's scores (one promoted since): this worker's own until the gateway's next read, never a level of other scores.
+      if (p && p.modelId === this.serving.model.id) return { churn: p.churn, share: p.share, of: p.of, over: 'population' };
     }
     const now = Date.now();
     const kept = this.atRisk;
     if (kept && kept.from === this.serving && kept.passes === this.passes && now - kept.at < AT_RISK_LEVEL_MAX_AGE_MS) return kept.level;
-    const scores = this.activeChurn();
+    const scores = this.activeChurn(own ? undefined : this.options.atRiskPart);
     const churn = riskiestShareLevel(scores, AT_RISK_SHARE);
-    const level = churn === undefined ? undefined : { churn, share: AT_RISK_SHARE, of: scores.length };
+    const level = churn === undefined ? undefined : { churn, share: AT_RISK_SHARE, of: scores.length, over: own ? ('population' as const) : ('this-worker' as const) };
     this.atRisk = { level, from: this.serving, passes: this.passes, at: now };
     return level;
   }
 
   /**
    * Serves the population's at-risk level read over every worker (`atRiskFrom: 'population'`),
-   * from the next read on; whether it was read off the model served here (if not, no level is
-   * served until one is).
+   * from the next read on; whether it was read off the model served here (if not, this worker's
+   * own level is served until one is).
    */
   servePopulationAtRisk(level: PopulationAtRiskLevel): boolean {
     if (this.options.atRiskFrom !== 'population') throw new TwinloopError('CONFLICT', 'this process reads its at-risk level off its own scores (the whole population): it takes none from elsewhere');

@@ -215,9 +215,13 @@ async function populationOverWorkers(gateway: Gateway, headers: Record<string, s
   if (risks.length === 0) return { ...base, risk: null, note: answers.find((a) => a.note)?.note ?? WORKER_NOTE };
   const merged = risks.length === answers.length ? mergePopulationRisks(risks) : { conflict: `${answers.length - risks.length} of ${answers.length} workers serve no churn model yet` };
   if ('conflict' in merged) throw new TwinloopError('UNAVAILABLE', `the workers' churn risks cannot be added up now: ${merged.conflict} (a model promoted reaches every worker within a minute); retry`, { context: { retryAfterSeconds: 5 } });
-  // The level read over every worker, when read off the scores of the model the parts are scored by.
+  // The level read over every worker, when read off the scores of the model the parts are scored by
+  // and served by every worker (each counts its customers at it); else not known yet (a worker
+  // serving its own level until the gateway's comes counts at another level).
   const level = gateway.atRiskLevel();
-  return { ...base, risk: { ...merged, atRisk: level && level.modelId === merged.modelId ? { churn: level.churn, share: level.share, of: level.of } : null } };
+  const servedEverywhere = level && level.modelId === merged.modelId && risks.every((r) => r.atRisk?.over === 'population' && r.atRisk.churn === level.churn);
+  const atRisk = servedEverywhere ? { churn: level.churn, share: level.share, of: level.of, over: 'population' as const, customers: risks.reduce((n, r) => n + (r.atRisk?.customers ?? 0), 0) } : null;
+  return { ...base, risk: { ...merged, atRisk } };
 }
 
 type CursorPage = z.infer<typeof twinCursorPage>;

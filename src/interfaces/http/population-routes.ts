@@ -1,10 +1,23 @@
 import { z } from 'zod';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
+import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
 import { populationRisk } from '../../intelligence/live/population-risk.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { isoTime, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
+
+/** `GET /population`'s "at risk": the level and the customers at it. */
+const atRiskAnswer = z
+  .object({
+    churn: z.number(),
+    share: z.number(),
+    of: z.number().int(),
+    over: z.enum(['population', 'this-worker']).describe("What the level was read over: `population` (every scored customer; on a worker, the gateway's read over every worker), or `this-worker` (a partition worker's own customers, served until the gateway's level for its model comes: seconds after a start or a promotion)"),
+    customers: z.number().int().describe('Scored customers counted here at the level or above: the customers at risk (on a worker, those of its live partitions; the gateway adds them up)'),
+  })
+  .nullable()
+  .describe('"At risk": the churn score the riskiest `share` of the `of` scored customers start at (an intent\'s `at-risk`, the catalogue\'s `at_risk`, the twin list\'s `churn.gte=` it); the whole population\'s on a partition worker and the gateway too (read by the gateway over every worker); null while not known');
 
 /** `GET /population`'s answer (a single process's, a worker's, or the gateway's sum over the workers). */
 export const populationAnswer = z.object({
@@ -20,10 +33,7 @@ export const populationAnswer = z.object({
       expectedChurners: z.number().describe('Sum of churn probabilities over the scored population'),
       valueAtRisk: z.number().describe('Sum of churn probability × expected lifetime value'),
       lifetimeValue: z.number().describe('Sum of expected lifetime value'),
-      atRisk: z
-        .object({ churn: z.number(), share: z.number(), of: z.number().int() })
-        .nullable()
-        .describe('"At risk": the churn score the riskiest `share` of the `of` scored customers start at (an intent\'s `at-risk`, the catalogue\'s `at_risk`); the whole population\'s on a partition worker and the gateway too (read by the gateway over every worker); null while not known'),
+      atRisk: atRiskAnswer,
     })
     .nullable()
     .describe('Null until a churn model serves'),
@@ -53,23 +63,33 @@ export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligenc
         if (w) for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && w.answersFor(id)) count++;
         // Its part of the population's risk, scored by the registry's champion when one serves here: the gateway adds the parts up.
         if (!live || !w) return { asOf, twins: count, risk: null, note: WORKER_NOTE, partitions };
+        const here = (slot: number) => {
+          const id = twins.engine.table.idAt(slot) as string | undefined;
+          return id !== undefined && w.answersFor(id);
+        };
         return {
           asOf,
           twins: count,
           risk: {
-            ...populationRisk(live, (slot) => {
-              const id = twins.engine.table.idAt(slot) as string | undefined;
-              return id !== undefined && w.answersFor(id);
-            }),
+            ...populationRisk(live, here),
             // The population's, as the gateway sent it: the same on every worker.
-            atRisk: live.atRiskLevel() ?? null,
+            atRisk: atRiskCounted(live, here),
           },
           partitions,
         };
       }
       const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };
-      return { ...base, risk: { ...populationRisk(live), atRisk: live.atRiskLevel() ?? null } };
+      return { ...base, risk: { ...populationRisk(live), atRisk: atRiskCounted(live) } };
     });
   };
+}
+
+/** The at-risk level served and how many of the scored customers (of `include`'s slots) are at it or above. */
+function atRiskCounted(live: Pick<LiveScoring, 'atRiskLevel' | 'activeChurn'>, include?: (slot: number) => boolean): z.infer<typeof atRiskAnswer> {
+  const level = live.atRiskLevel();
+  if (!level) return null;
+  let customers = 0;
+  for (const p of live.activeChurn(include)) if (p >= level.churn) customers++;
+  return { ...level, customers };
 }

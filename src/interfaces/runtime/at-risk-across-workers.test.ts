@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PARTITION_COUNT } from '../../domain/partitions.js';
 import { riskiestShareLevel } from '../../intelligence/live/churn-risk-levels.js';
 import { riskiestScoresOf, type RiskiestScoresAsk } from '../../intelligence/live/population-at-risk.js';
@@ -90,6 +90,21 @@ describe("the population's at-risk level over the workers", () => {
       expect(keeper.current()).toMatchObject({ churn: sent!.churn, of: 900, modelId: 'churn-v3' });
     } finally {
       keeper.stop();
+    }
+  });
+
+  it('reads again soon after a read that found no level (a promotion reaching the workers), not a whole period later', async () => {
+    workers[1].modelId = 'churn-v4';
+    // A period no test waits out: the level comes only by the early retry after the failed first read.
+    const keeper = keepPopulationAtRisk(calls(), { everyMs: 600_000, log: () => undefined });
+    try {
+      await vi.waitFor(() => expect(workers[1].asked.length).toBeGreaterThan(0), { timeout: 20_000 });
+      expect(keeper.current()).toBeUndefined();
+      workers[0].modelId = workers[2].modelId = 'churn-v4';
+      await vi.waitFor(() => expect(keeper.current()).toMatchObject({ modelId: 'churn-v4', of: 900 }), { timeout: 20_000, interval: 100 });
+    } finally {
+      keeper.stop();
+      for (const w of workers) w.modelId = 'churn-v3';
     }
   });
 });

@@ -18,6 +18,13 @@ import { askWorkers, everyPartitionOnce, workerUrls, type WorkerCalls } from './
  * and sends about a tenth of them.
  */
 export const AT_RISK_READ_EVERY_MS = 10_000;
+/**
+ * How soon a read that found no level (nobody scored yet, workers serving different models while a
+ * promotion reaches them, partitions moving) is tried again: until it succeeds each worker serves
+ * the level of its own customers, which may put a customer near it on the other side than another
+ * worker would; a failed read costs each worker an answer naming its model.
+ */
+export const AT_RISK_RETRY_MS = 2_000;
 
 /** A worker's answer to `POST /partitions/at-risk/scores`. */
 interface WorkerRiskiest {
@@ -69,7 +76,7 @@ export interface PopulationAtRiskKeeper {
 
 /**
  * Keeps the population's level over the workers: read, then sent to each worker in the routing
- * table, every `everyMs`; a read that fails (partitions moving, models changing) leaves the last
+ * table, every `everyMs` (AT_RISK_RETRY_MS after a read that found none); a read that fails (partitions moving, models changing) leaves the last
  * level served and is logged once until the next success.
  */
 export function keepPopulationAtRisk(calls: WorkerCalls, o: { readonly everyMs?: number; readonly log: (line: string) => void }): PopulationAtRiskKeeper {
@@ -89,8 +96,9 @@ export function keepPopulationAtRisk(calls: WorkerCalls, o: { readonly everyMs?:
     return level;
   };
   const tick = async () => {
+    let read = false;
     try {
-      await readNow();
+      read = (await readNow()) !== undefined;
       if (lastProblem) o.log('at-risk level: read over every worker and sent to each again');
       lastProblem = undefined;
     } catch (err) {
@@ -98,12 +106,13 @@ export function keepPopulationAtRisk(calls: WorkerCalls, o: { readonly everyMs?:
       // Once per minute at most while it fails (a cluster starting fails each read for a while, each time in other words).
       if (problem !== lastProblem && Date.now() - loggedAt >= 60_000) {
         loggedAt = Date.now();
-        o.log(`at-risk level: not read over the workers now (${problem}); the last one sent stays served, read again in ${o.everyMs ?? AT_RISK_READ_EVERY_MS} ms`);
+        o.log(`at-risk level: not read over the workers now (${problem}); each worker serves the last one sent, or its own customers' for a model it was not read off; read again in ${Math.min(o.everyMs ?? AT_RISK_READ_EVERY_MS, AT_RISK_RETRY_MS)} ms`);
       }
       lastProblem = problem;
     }
     if (!stopped) {
-      timer = setTimeout(() => void tick(), o.everyMs ?? AT_RISK_READ_EVERY_MS);
+      const every = o.everyMs ?? AT_RISK_READ_EVERY_MS;
+      timer = setTimeout(() => void tick(), read ? every : Math.min(every, AT_RISK_RETRY_MS));
       timer.unref();
     }
   };

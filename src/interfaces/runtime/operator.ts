@@ -290,6 +290,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const openedThreadCpu = threadCpuSecondsIfKnown();
   const openedSeq = twins.appliedSeq();
   const registry = await openModelRegistry(o.store);
+  // A worker's partitions, bound late: they start once the server listens (`servePartitions`).
+  let partitionWorker: PartitionWorker | undefined;
   // Models train in a thread of their own reading the store through its own connection: the
   // event loop keeps answering while the first model trains (issue 16).
   const intelligence = await startIntelligence(twins, registry, {
@@ -298,7 +300,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     firstTrainer: (rows, options) => fitFirstChurnModelInThread(o.store, rows, options),
     checkIntervalMs: o.modelCheckEveryMs,
     // A worker holds a share of the customers: "at risk" is the population's riskiest tenth, read by the gateway over every worker.
-    ...(worker ? { atRiskFrom: 'population' as const } : {}),
+    // Until the gateway's level comes, this worker's own customers' (marked so): never nobody at risk.
+    ...(worker ? { atRiskFrom: 'population' as const, atRiskPart: (slot: number) => partitionWorker?.answersFor(twins.engine.table.idAt(slot)) ?? false } : {}),
   });
   // A first start (an empty store, no model, the sandbox's history still to come): the first
   // model's training rows are taken from the twins as the history is applied, so the first model
@@ -594,7 +597,6 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // The edges may not wait for it; a failure was reported above.
   scored.catch(() => {});
 
-  let partitionWorker: PartitionWorker | undefined;
   return {
     twins,
     intelligence,
