@@ -323,6 +323,22 @@ describe('twin engine', () => {
     expect(engine.view('C1')!.products[0].status).toBe('terminated');
   });
 
+  it("stops a customer's tenure at the day their last plan ended, and counts it again once they come back", () => {
+    const engine = new TwinEngine();
+    const day = 24 * H;
+    const since = Date.parse('2024-01-01T00:00:00Z');
+    const sub = (id: string, subscriptionId: string, action: 'activated' | 'terminated', at: number): TwinEvent => ({ id, kind: 'subscription', customerId: 'C1', time: iso(at), source: 't', v: 1, data: { action, subscriptionId, productKind: 'plan' } });
+    applyAll(engine, [customer(), sub('a', 'S1', 'activated', T0), sub('t', 'S1', 'terminated', T0 + 5 * day + H)]);
+    const atLeaving = Math.floor((T0 + 5 * day + H - since) / day);
+    // Read 40 and 400 days later: a customer for as long as they had been on the day they left.
+    expect(engine.view('C1', T0 + 40 * day)!.features.tenure_days).toBe(atLeaving);
+    expect(engine.view('C1', T0 + 400 * day)!.features.tenure_days).toBe(atLeaving);
+    // Back on a new plan: a customer since the first day again, counted to the day read.
+    applyAll(engine, [sub('b', 'S2', 'activated', T0 + 60 * day)]);
+    expect(engine.view('C1', T0 + 61 * day)!.features.churned).toBe(0);
+    expect(engine.view('C1', T0 + 61 * day)!.features.tenure_days).toBe(Math.floor((T0 + 61 * day - since) / day));
+  });
+
   it('forgets twins it no longer answers for: they read as unknown, and their events replayed build them as fresh', () => {
     const events = [...syntheticEvents({ customers: 6, days: 20, seed: 4 })];
     const engine = new TwinEngine();

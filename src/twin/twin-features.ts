@@ -168,8 +168,8 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   const refDay = dayOf(ref);
   windowSums(c, refDay);
   let k = 0;
-  const since = c.f64[f(c, OFF.since)];
-  out[k++] = since > 0 && ref > since ? Math.floor((ref - since) / DAY_MS) : 0;
+  // tenure_days: written once the plans are read (below), as it stops at the day the customer left.
+  k++;
   out[k++] = c.f64[f(c, OFF.segment)] === 2 ? 1 : 0;
   out[k++] = c.f64[f(c, OFF.billing)] === 1 ? 1 : 0;
   out[k++] = c.f64[f(c, OFF.contractMonths)];
@@ -186,10 +186,12 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   let dataMb = 0;
   let voiceMin = 0;
   let everPlan = false;
+  let lastPlanEnd = 0;
   for (let s = 0; s < PRODUCT_SLOTS; s++) {
     const status = c.u8[b(c, OFF.prodStatus) + s];
     const kind = c.u8[b(c, OFF.prodKind) + s];
     if (kind === PRODUCT_KIND.plan && status !== PRODUCT_STATUS.none) everPlan = true;
+    if (kind === PRODUCT_KIND.plan && status === PRODUCT_STATUS.terminated) lastPlanEnd = Math.max(lastPlanEnd, c.f64[f(c, OFF.prodStatusTime) + s]);
     if (status === PRODUCT_STATUS.suspended) suspended++;
     if (status !== PRODUCT_STATUS.active) continue;
     if (kind === PRODUCT_KIND.plan) plans++;
@@ -198,6 +200,11 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
     dataMb += c.u32[w(c, OFF.prodDataMb) + s];
     voiceMin += c.u32[w(c, OFF.prodVoiceMin) + s];
   }
+  // A customer who left (every plan held ended) was a customer until their last plan ended, not to this day.
+  const left = everPlan && plans === 0 && suspended === 0;
+  const since = c.f64[f(c, OFF.since)];
+  const tenureEnd = left && lastPlanEnd > 0 ? Math.min(ref, lastPlanEnd) : ref;
+  out[0] = since > 0 && tenureEnd > since ? Math.floor((tenureEnd - since) / DAY_MS) : 0;
   out[k++] = plans;
   out[k++] = addons;
   out[k++] = suspended;
@@ -266,7 +273,7 @@ export function computeFeatures(c: TwinCursor, ref: number, out: Float64Array): 
   out[k++] = sums[S.declined * 3 + 2];
   out[k++] = daysSince(c.f64[f(c, OFF.lastOfferDeclined)], ref);
   out[k++] = daysSince(c.f64[f(c, OFF.lastOfferAccepted)], ref);
-  out[k++] = everPlan && plans === 0 && suspended === 0 ? 1 : 0;
+  out[k++] = left ? 1 : 0;
   out[k++] = contractDaysLeft(c.f64[f(c, OFF.contractEnd)], ref);
 
   const first = c.f64[f(c, OFF.firstEventTime)];
