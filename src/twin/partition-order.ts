@@ -96,7 +96,7 @@ export function walkTwinsInPartitionOrder(
 ): { next: PartitionKey | null } {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const withExtra = extra !== undefined && (readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
   const vec = new Float64Array(fields.names.length);
   const { slots, keys } = sortedSlots(engine);
   // The first position past the cursor (binary search: the keys are sorted).

@@ -1,3 +1,4 @@
+import { TwinloopError } from '../domain/errors.js';
 import type { TwinEngine } from './twin-engine.js';
 import { compileFilters, filterFields, parseFilterQuery, readsExtraFields, type FeatureFilter, type FilterFields } from './feature-filter.js';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.js';
@@ -10,6 +11,26 @@ export interface ExtraFields {
   readonly names: readonly string[];
   /** Writes the twin's values of `names`, in order, into `out` from `offset` (NaN where there is none). */
   read(customerId: string, out: Float64Array, offset: number): void;
+  /** Whether they can be read now (a model serves): a twin list then shows them for every twin, not only when a filter reads them. */
+  readable?(): boolean;
+}
+
+/** A twin list's order: by one field of the vocabulary (a feature or an extra field), ascending or descending; twins without a value last. */
+export interface TwinSort {
+  readonly field: string;
+  readonly descending: boolean;
+}
+
+/**
+ * Reads a list's `sort` (`churn`, `-churn`: a field of the filter vocabulary, `-` for descending);
+ * BAD_INPUT naming the fields when it is none of them.
+ */
+export function parseTwinSort(text: string, extra?: ExtraFields): TwinSort {
+  const descending = text.startsWith('-');
+  const field = descending ? text.slice(1) : text;
+  const fields = queryFields(extra);
+  if (fields.indexOf(field) === undefined) throw new TwinloopError('BAD_INPUT', `sort=${text}: unknown field "${field}"; sort by one of ${fields.names.join(', ')}, with a leading - for the highest first`);
+  return { field, descending };
 }
 
 /** The fields a twin query can filter on: the features, and the extra fields when given. */
@@ -31,7 +52,7 @@ export interface TwinPage {
 export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const withExtra = extra !== undefined && (readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
   const vec = new Float64Array(fields.names.length);
   const items: TwinPage['items'] = [];
   let slot = offset;
@@ -55,11 +76,54 @@ export function twinItem(customerId: string, vec: Float64Array, extra: ExtraFiel
 }
 
 /**
+ * The twins passing every filter, in the order of `sort` (ties in slot order; a twin without a
+ * value last), from rank `offset`, up to `limit`: every twin is read once to rank them (about as
+ * long as counting a segment), so a marketer sees the riskiest or most valuable first. `next` is
+ * the rank to resume from.
+ */
+export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFilter[], sort: TwinSort, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
+  const fields = queryFields(extra);
+  const test = compileFilters(filters, fields);
+  const at = fields.indexOf(sort.field);
+  if (at === undefined) throw new TwinloopError('BAD_INPUT', `sort: unknown field "${sort.field}"`);
+  const withExtra = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
+  const vec = new Float64Array(fields.names.length);
+  const slots: number[] = [];
+  const keys: number[] = [];
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    if (keep && !keep(id)) continue;
+    engine.features(id, engine.eventClock, vec);
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (!test(vec)) continue;
+    slots.push(slot);
+    keys.push(vec[at]);
+  }
+  const sign = sort.descending ? -1 : 1;
+  const order = slots.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = keys[a];
+    const y = keys[b];
+    // A twin without a value (a churned twin's churn) after every twin with one, whichever the direction.
+    if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) === Number.isNaN(y) ? slots[a] - slots[b] : Number.isNaN(x) ? 1 : -1;
+    return x === y ? slots[a] - slots[b] : sign * (x - y);
+  });
+  const items = order.slice(offset, offset + limit).map((i) => {
+    const id = engine.table.idAt(slots[i]);
+    engine.features(id, engine.eventClock, vec);
+    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    return twinItem(id, vec, withExtra ? extra : undefined);
+  });
+  return { items, next: offset + limit < order.length ? offset + limit : null };
+}
+
+/**
  * `queryTwins` over query-string filters (`{ 'churn.gt': '0.5', 'is_prepaid': '1' }`), as the HTTP
  * and MCP edges take them; `keep` leaves out the twins a caller may not see (a segment-scoped key).
  */
-export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
-  return queryTwins(engine, parseFilterQuery(pairs, queryFields(extra)), offset, limit, extra, keep);
+export function queryTwinsWhere(engine: TwinEngine, pairs: Readonly<Record<string, string>>, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean, sort?: TwinSort): TwinPage {
+  const filters = parseFilterQuery(pairs, queryFields(extra));
+  return sort ? queryTwinsSorted(engine, filters, sort, offset, limit, extra, keep) : queryTwins(engine, filters, offset, limit, extra, keep);
 }
 
 /**

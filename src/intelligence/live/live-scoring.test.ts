@@ -299,7 +299,13 @@ describe('live scoring', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(twins.engine.size);
     expect(page.items.map((t) => t.customerId)).toEqual(expected);
-    for (const t of page.items) expect(t.scores).toEqual({ churn: live.scoreOf(t.customerId)!.churn, clv: live.scoreOf(t.customerId)!.clv });
+    for (const t of page.items) expect(t.scores).toEqual({ churn: live.scoreOf(t.customerId)!.churn, clv: live.scoreOf(t.customerId)!.clv, at_risk: live.scoreOf(t.customerId)!.atRisk ? 1 : 0 });
+    // "At risk" is a field of the same vocabulary: the riskiest tenth, as the level says, churned twins never in it.
+    const level = live.atRiskLevel()!;
+    const atRisk = queryTwinsWhere(twins.engine, { 'at_risk.eq': '1' }, 0, 10_000, scores);
+    expect(atRisk.items.map((t) => t.customerId)).toEqual(ids.filter((id) => live.scoreOf(id)!.active && live.scoreOf(id)!.churn >= level.churn));
+    expect(atRisk.items.length).toBeGreaterThanOrEqual(Math.ceil(level.of / 10));
+    expect(queryTwinsWhere(twins.engine, { 'at_risk.eq': '1', 'churned.eq': '1' }, 0, 10_000, scores).items).toEqual([]);
     // A churned twin has no churn score: it matches no churn filter, whatever the operator.
     const churned = queryTwinsWhere(twins.engine, { 'churned.eq': '1', 'churn.ne': '-1' }, 0, 10_000, scores);
     expect(churned.items).toEqual([]);

@@ -416,18 +416,23 @@ export class LiveScoring {
   }
 
   /**
-   * Writes a twin's `churn` (NaN outside the scored population) and `clv` at `out[offset]` and
-   * `out[offset + 1]` (the order of SCORE_FIELDS); NaN for both for an unknown customer. Allocates nothing.
+   * Writes a twin's `churn` (NaN outside the scored population), `clv` and `at_risk` (1 when its
+   * churn is at the at-risk level or above, `atRiskLevel`; 0 otherwise, a twin outside the scored
+   * population included; NaN while no level is known) from `out[offset]` (the order of
+   * SCORE_FIELDS); NaN for each for an unknown customer. Allocates nothing.
    */
   scoresInto(customerId: string, out: Float64Array, offset: number): void {
     const slot = this.engine.table.slotOf(customerId);
     if (slot === undefined) {
-      out[offset] = out[offset + 1] = Number.NaN;
+      out[offset] = out[offset + 1] = out[offset + 2] = Number.NaN;
       return;
     }
     const s = this.scoredAt(slot);
-    out[offset] = s.active[slot] === 1 ? s.churn[slot] : Number.NaN;
+    const active = s.active[slot] === 1;
+    out[offset] = active ? s.churn[slot] : Number.NaN;
     out[offset + 1] = s.clvValue[slot];
+    const level = this.atRiskLevel();
+    out[offset + 2] = level === undefined ? Number.NaN : active && s.churn[slot] >= level.churn ? 1 : 0;
   }
 
   /**

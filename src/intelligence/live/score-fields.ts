@@ -6,9 +6,11 @@ import type { LiveScoring } from './live-scoring.js';
 /**
  * The live scores a filter may name beside the twin's features: `churn`, the calibrated churn
  * probability within the serving model's horizon (no value for a twin outside the scored
- * population: churned, or without a plan), and `clv`, the expected lifetime value.
+ * population: churned, or without a plan), `clv`, the expected lifetime value, and `at_risk`, 1
+ * for a customer among the riskiest tenth (churn at the population's at-risk level or above, the
+ * level an intent's `at-risk` and the catalogue's `at_risk` read), else 0.
  */
-export const SCORE_FIELDS = ['churn', 'clv'] as const;
+export const SCORE_FIELDS = ['churn', 'clv', 'at_risk'] as const;
 export type ScoreField = (typeof SCORE_FIELDS)[number];
 
 /** The fields of segment filters (intents, policy segments): the twin's features, then the live scores. */
@@ -30,5 +32,6 @@ export function liveScoreFields(live: () => LiveScoring | null): ExtraFields {
       if (!scoring) throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
       scoring.scoresInto(customerId, out, offset);
     },
+    readable: () => live() !== null,
   };
 }

@@ -71,13 +71,37 @@ describe('live scores and the model API', () => {
   it('filters GET /twins on the live scores with the same syntax as on features', async () => {
     const page = (await app.inject('/twins?churn.gte=0&clv.gt=0&limit=5')).json() as { items: { customerId: string; scores: { churn: number; clv: number } }[] };
     expect(page.items).toHaveLength(5);
-    for (const t of page.items) expect(t.scores).toEqual({ churn: intel.live()!.scoreOf(t.customerId)!.churn, clv: intel.live()!.scoreOf(t.customerId)!.clv });
+    for (const t of page.items) expect(t.scores).toEqual({ churn: intel.live()!.scoreOf(t.customerId)!.churn, clv: intel.live()!.scoreOf(t.customerId)!.clv, at_risk: intel.live()!.scoreOf(t.customerId)!.atRisk ? 1 : 0 });
     const top = Math.max(...page.items.map((t) => t.scores.churn));
     const above = (await app.inject(`/twins?churn.gt=${top}&limit=1000`)).json() as { items: { scores: { churn: number } }[] };
     expect(above.items.every((t) => t.scores.churn > top)).toBe(true);
     const bad = await app.inject('/twins?churn.above=0.5');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.message).toMatch(/unknown operator "above"/);
+  });
+
+  it('lists GET /twins by churn or lifetime value, highest first, every twin with its scores, and pages the ranking', async () => {
+    type Row = { customerId: string; features: { churned: number }; scores: { churn: number | null; clv: number; at_risk: number } };
+    const all = (await app.inject('/twins?limit=1000')).json() as { items: Row[] };
+    // No filter reads a score: each twin still shows them (the customers list's columns).
+    expect(all.items.length).toBeGreaterThan(10);
+    for (const t of all.items) expect(t.scores.clv).toBe(intel.live()!.scoreOf(t.customerId)!.clv);
+    const byChurn = (await app.inject('/twins?sort=-churn&limit=1000')).json() as { items: Row[] };
+    const churns = byChurn.items.map((t) => t.scores.churn);
+    const known = churns.filter((c): c is number => c !== null);
+    expect(known).toEqual([...known].sort((a, b) => b - a));
+    // Twins without a churn score (churned, no plan) come last, whichever the direction.
+    expect(churns.slice(known.length).every((c) => c === null)).toBe(true);
+    expect(byChurn.items.map((t) => t.customerId).sort()).toEqual(all.items.map((t) => t.customerId).sort());
+    const byClv = (await app.inject('/twins?sort=clv&churned.eq=0&limit=1000')).json() as { items: Row[] };
+    expect(byClv.items.map((t) => t.scores.clv)).toEqual(byClv.items.map((t) => t.scores.clv).sort((a, b) => a - b));
+    // The ranking paged: the second page goes on where the first stopped.
+    const first = (await app.inject('/twins?sort=-churn&limit=3')).json() as { items: Row[]; next: number };
+    const second = (await app.inject(`/twins?sort=-churn&limit=3&offset=${first.next}`)).json() as { items: Row[] };
+    expect([...first.items, ...second.items].map((t) => t.customerId)).toEqual(byChurn.items.slice(0, 6).map((t) => t.customerId));
+    const bad = await app.inject('/twins?sort=-shoe_size');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toMatch(/sort=-shoe_size: unknown field "shoe_size"; sort by one of tenure_days, .*, churn, clv, at_risk/);
   });
 
   it('trains and promotes a champion when there is none, and GET /twins/:id carries scores with reasons', async () => {

@@ -4,13 +4,13 @@ import { TwinloopError } from '../../domain/errors.js';
 import type { TwinDecorator } from '../../intelligence/live/live-intelligence.js';
 import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import { decodePartitionCursor, encodePartitionCursor, partitionKey, queryTwinsInPartitionOrderWhere } from '../../twin/partition-order.js';
-import { queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
+import { parseTwinSort, queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
 import { errors, isoTimeQuery, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 import { timelinePage, twinAnswer, twinCursorPage, twinDiff, twinPage } from './twin-schemas.js';
 
-const PAGING = new Set(['limit', 'offset']);
+const PAGING = new Set(['limit', 'offset', 'sort']);
 const CURSOR_PAGING = new Set(['limit', 'cursor']);
 const twinParams = z.object({ id: z.string().min(1).max(128) });
 
@@ -26,16 +26,18 @@ export function twinRoutes(twins: TwinService, decorate?: TwinDecorator, scoreFi
       {
         schema: {
           summary: 'List twins, filtered on features and live scores (`field.op=value`, docs/filters.md)',
-          description: `Scans twins in order from \`offset\` and returns up to \`limit\` matches; \`next\` is the offset to resume from (null at the end), \`twinCount\` the number of twins in all that the caller reaches (a key held to segments counts its segments' twins only). Filters are \`{field}.{op}=number\` such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn and clv once a model serves (shown under \`scores\` when a filter reads them).`,
+          description: `Scans twins in order from \`offset\` and returns up to \`limit\` matches; \`next\` is the offset to resume from (null at the end), \`twinCount\` the number of twins in all that the caller reaches (a key held to segments counts its segments' twins only). Filters are \`{field}.{op}=number\` such as data_mb_30d.gt=1000 or churn.gt=0.5; ops eq, ne, gt, gte, lt, lte; fields: ${FEATURE_NAMES.join(', ')}, and the live scores churn, clv and at_risk once a model serves (shown under \`scores\` for every twin listed then). \`sort=field\` (\`-field\`: highest first) lists the matches in that field's order, \`offset\` then counting ranks.`,
           // Filters are named by the fields themselves: the keys beyond paging are checked by the twin layer's filter vocabulary.
-          querystring: z.looseObject({ limit: pageLimit(50), offset: z.coerce.number().int().min(0).default(0) }).meta({ examples: [{ 'data_mb_30d.gt': '1000', limit: '20' }] }),
+          querystring: z
+            .looseObject({ limit: pageLimit(50), offset: z.coerce.number().int().min(0).default(0), sort: z.string().min(1).max(64).optional().describe('A field of the filter vocabulary to list by (`-churn`: the riskiest first; twins without a value last)') })
+            .meta({ examples: [{ 'data_mb_30d.gt': '1000', limit: '20' }, { 'at_risk.eq': '1', sort: '-clv' }] }),
           response: { 200: twinPage, ...errors(400) },
         },
       },
       async (request) => {
-        const { limit, offset } = request.query;
+        const { limit, offset, sort } = request.query;
         const scope = customersWithin(request);
-        const page = queryTwinsWhere(twins.engine, filterPairs(request.query, PAGING), offset, limit, scoreFields, scope ?? undefined);
+        const page = queryTwinsWhere(twins.engine, filterPairs(request.query, PAGING), offset, limit, scoreFields, scope ?? undefined, sort === undefined ? undefined : parseTwinSort(sort, scoreFields));
         // A key held to segments counts only the twins it reaches: the population's size is not its to read.
         return { items: page.items, next: page.next, twinCount: scope === null ? twins.engine.size : countWithin(twins, scope) };
       },
@@ -118,6 +120,8 @@ export const twinCursorQuery = z.looseObject({ limit: pageLimit(50), cursor: z.s
 /** Refuses `offset` where the list pages by cursor: an offset means nothing across workers. */
 export function refuseOffset(query: Readonly<Record<string, unknown>>): void {
   if ('offset' in query) throw new TwinloopError('BAD_INPUT', 'offset: GET /twins over partition workers pages by cursor: leave offset out and pass the page\'s next as cursor=');
+  // Ranking over the workers would merge their pages by the field, not the partition order: not served yet (docs/scale.md).
+  if ('sort' in query) throw new TwinloopError('BAD_INPUT', 'sort: GET /twins over partition workers lists in the partition order only (sorting by a field is not served over the workers yet); leave sort out, or filter (churn.gte=…, at_risk.eq=1) to narrow the list');
 }
 
 /**

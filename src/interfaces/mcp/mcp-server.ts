@@ -110,7 +110,7 @@ export function createMcpServer(caps: McpCapabilities, version: string, caller: 
     'search_twins',
     {
       title: 'Search twins',
-      description: 'Twins whose features or live scores match filters such as {"is_prepaid": "1", "tenure_days.gte": "365", "churn.gt": "0.5"} (operators .eq .ne .gt .gte .lt .lte; fields: the features in docs/models.md, and the scores churn and clv).',
+      description: 'Twins whose features or live scores match filters such as {"is_prepaid": "1", "tenure_days.gte": "365", "churn.gt": "0.5"} (operators .eq .ne .gt .gte .lt .lte; fields: the features in docs/models.md, and the scores churn, clv and at_risk, 1 for the riskiest tenth).',
       inputSchema: {
         filters: z.record(z.string(), z.string()).default({}),
         offset: z.number().int().min(0).default(0),
