@@ -35,7 +35,7 @@ export { ACCEPTANCE_COVARIATES, acceptanceCovariates, type AcceptanceModel } fro
  * Who accepts, as the randomised pilot shows it (`fitAcceptanceModel` over each contacted twin's
  * answer and its covariates at the pilot's start, one intercept per pilot offer).
  */
-export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answers: Map<string, string>, covariatesAtStart: ReadonlyMap<string, readonly number[]>): AcceptanceModel {
+export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answers: ReadonlyMap<string, string>, covariatesAtStart: ReadonlyMap<string, readonly number[]>): AcceptanceModel {
   const rows: AnswerRow[] = [];
   for (let j = 1; j < arms.length; j++) {
     for (const id of arms[j]) {
@@ -106,7 +106,28 @@ interface RawPilot {
 /** What the pilot's twins did: whether each churned before the cutoff. */
 export type ChurnedBy = (id: string) => boolean;
 
-function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number, control: readonly string[]): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
+/**
+ * An earlier randomised pilot of the same offers (the operator's campaign before the latest one):
+ * its arms and answers, its twins' covariates at its start, the twins it left uncontacted, and
+ * whether each churned over its PILOT_MONTHS (not by the cutoff: its window ends where the next
+ * pilot starts).
+ */
+export interface EarlierPilot {
+  readonly churned: ChurnedBy;
+  readonly arms: readonly (readonly string[])[];
+  readonly answers: ReadonlyMap<string, string>;
+  readonly covariatesAtStart: ReadonlyMap<string, readonly number[]>;
+  readonly uncontacted: readonly string[];
+}
+
+/** Independent reads of one effect combined by their precisions (the fixed-effect mean). */
+function inverseVariance(reads: readonly { effect: number; se: number }[]): { effect: number; effectSe: number } {
+  const w = reads.map((r) => 1 / Math.max(1e-9, r.se) ** 2);
+  const W = w.reduce((t, x) => t + x, 0);
+  return { effect: reads.reduce((t, r, i) => t + w[i] * r.effect, 0) / W, effectSe: 1 / Math.sqrt(W) };
+}
+
+function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: ReadonlyMap<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number, control: readonly string[]): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
   const offers = PILOT_OFFERS.map((offerId, j) => {
     const ids = arms[j + 1];
     const delivered = ids.filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused');
@@ -187,13 +208,22 @@ export function withSkepticalPrior(e: { effect: number; se: number }, priorSd = 
  * `uncontacted` are the control twins (default: the pilot's control arm, `arms[0]`): every twin
  * left uncontacted at random may stand in, the pilot's control arm and the twins left out of the
  * pilot alike (each needs its covariates at the pilot's start), as `pilotContactEffect` reads them.
+ * `earlier`: the operator's earlier pilots of the same offers, each read the same way against its
+ * own uncontacted twins and combined with this one by inverse variance (acceptance is this one's).
  */
-export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: Map<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number, uncontacted: readonly string[] = arms[0]): PilotEstimate[] {
-  const acceptanceOf = (j: number, id: string) => {
-    const x = covariatesAtStart.get(id);
-    return acceptProbability(model, j, x ? model.shift(x) : 0);
-  };
-  const { offers, contacted } = rawPilot(churned, arms, answers, acceptanceOf, effectMonths, uncontacted);
+export function pilotEstimates(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: ReadonlyMap<string, string>, model: AcceptanceModel, covariatesAtStart: ReadonlyMap<string, readonly number[]>, effectMonths: number, uncontacted: readonly string[] = arms[0], earlier: readonly EarlierPilot[] = []): PilotEstimate[] {
+  const read = (p: EarlierPilot) =>
+    rawPilot(p.churned, p.arms, p.answers, (j, id) => {
+      const x = p.covariatesAtStart.get(id);
+      return acceptProbability(model, j, x ? model.shift(x) : 0);
+    }, effectMonths, p.uncontacted);
+  const latest = read({ churned, arms, answers, covariatesAtStart, uncontacted });
+  const reads = [...earlier.map(read), latest];
+  // Each offer's acceptors, and the decliners, over every pilot by inverse variance: the same
+  // offers to customers drawn at random, read against the twins each pilot left uncontacted.
+  const offers = latest.offers.map((o, j) => ({ ...o, ...inverseVariance(reads.map((r) => ({ effect: r.offers[j].effect, se: r.offers[j].effectSe }))) }));
+  const single = inverseVariance(reads.map((r) => ({ effect: r.contacted.increase, se: r.contacted.increaseSe })));
+  const contacted = { increase: single.effect, increaseSe: single.effectSe, decliners: reads.reduce((t, r) => t + r.contacted.decliners, 0) };
   // The arms pooled, then weighed against the prior of no effect: the posterior the scenarios draw from.
   const pooled = poolEffects(offers).map((e) => withSkepticalPrior(e));
   const contact = withSkepticalPrior({ effect: contacted.increase, se: contacted.increaseSe }, CONTACT_EFFECT_PRIOR_SD);
@@ -259,58 +289,94 @@ export interface ContactEffectFit {
  * tell the two apart, so the prediction carries both, weighed by how well each explains it.
  */
 export function contactEffectByRisk(control: readonly ContactFitRow[], decliners: readonly ContactFitRow[], effectMonths: number, pilotMonths = PILOT_MONTHS): ContactEffectFit {
-  if (control.length === 0 || decliners.length === 0) throw new TwinloopError('BAD_INPUT', `the contact effect needs control twins and decliners; got ${control.length} and ${decliners.length}`);
+  return contactEffectOverPilots([{ control, decliners }], effectMonths, pilotMonths);
+}
+
+/** One randomised pilot's rows for the contact-effect fit: the twins it left uncontacted (weighted) and its decliners. */
+export interface ContactFitPilot {
+  readonly control: readonly ContactFitRow[];
+  readonly decliners: readonly ContactFitRow[];
+}
+
+/**
+ * `contactEffectByRisk` over several randomised pilots of the same contact: each pilot has its own
+ * baseline level α (its months churn at a level of their own against the model's hazards),
+ * integrated out per pilot over its grid, and they share the power γ and the increase κ at the
+ * decliners' mean hazard (over every pilot's decliners). One pilot of 600–870 decliners reads κ
+ * with an sd of 0.4–0.6 point a month, as far off as the harm itself on some worlds
+ * (docs/simulation.md); each pilot more adds its decliners' evidence.
+ */
+export function contactEffectOverPilots(pilots: readonly ContactFitPilot[], effectMonths: number, pilotMonths = PILOT_MONTHS): ContactEffectFit {
+  const all = pilots.flatMap((p) => p.decliners);
+  const empty = pilots.find((p) => p.control.length === 0 || p.decliners.length === 0);
+  if (pilots.length === 0 || empty) throw new TwinloopError('BAD_INPUT', `the contact effect needs control twins and decliners; got ${empty ? `${empty.control.length} and ${empty.decliners.length}` : 'no pilot'}`);
   const months = Math.min(pilotMonths, Math.max(1, effectMonths));
-  const W = control.reduce((t, r) => t + (r.weight ?? 1), 0);
-  const W2 = control.reduce((t, r) => t + (r.weight ?? 1) ** 2, 0);
-  const kish = (W * W) / Math.max(1e-12, W2);
-  const cw = control.map((r) => ((r.weight ?? 1) * kish) / W);
-  const href = Math.max(1e-6, decliners.reduce((t, r) => t + r.hazard, 0) / decliners.length);
+  const href = Math.max(1e-6, all.reduce((t, r) => t + r.hazard, 0) / all.length);
   const ll = (lam: number, y: boolean) => (y ? Math.log(Math.max(1e-300, -Math.expm1(-lam))) : -lam);
   const alphas = Array.from({ length: 41 }, (_, i) => Math.exp(Math.log(0.4) + (i / 40) * Math.log(6)));
   const kappas = Array.from({ length: 121 }, (_, i) => -0.02 + (i / 120) * 0.08);
-  const scaled = CONTACT_EFFECT_POWERS.map((g) => decliners.map((r) => contactScale(r.hazard, g, href)));
-  const cells: { a: number; g: number; k: number; l: number }[] = [];
-  let max = -Infinity;
-  for (const a of alphas) {
-    let lc = 0;
-    control.forEach((r, i) => (lc += cw[i] * ll(a * pilotMonths * r.hazard, r.churned)));
-    CONTACT_EFFECT_POWERS.forEach((_, g) => {
-      for (const k of kappas) {
-        let l = lc - (k * k) / (2 * CONTACT_EFFECT_PRIOR_SD ** 2);
-        for (let i = 0; i < decliners.length; i++) {
-          const lam = a * pilotMonths * decliners[i].hazard + months * k * scaled[g][i];
-          l += lam <= 0 ? -1e6 : ll(lam, decliners[i].churned);
+  const G = CONTACT_EFFECT_POWERS.length;
+  const K = kappas.length;
+  // Per (γ, κ): the log likelihood summed over the pilots, each with its α integrated out, and the
+  // last pilot's posterior mean α (the baseline the report gives).
+  const logLik = new Float64Array(G * K).map((_, gk) => -(kappas[gk % K] ** 2) / (2 * CONTACT_EFFECT_PRIOR_SD ** 2));
+  const lastAlpha = new Float64Array(G * K);
+  pilots.forEach(({ control, decliners }, p) => {
+    const W = control.reduce((t, r) => t + (r.weight ?? 1), 0);
+    const W2 = control.reduce((t, r) => t + (r.weight ?? 1) ** 2, 0);
+    const kish = (W * W) / Math.max(1e-12, W2);
+    const cw = control.map((r) => ((r.weight ?? 1) * kish) / W);
+    const scaled = CONTACT_EFFECT_POWERS.map((g) => decliners.map((r) => contactScale(r.hazard, g, href)));
+    const cells = alphas.map(() => new Float64Array(G * K));
+    alphas.forEach((a, ai) => {
+      let lc = 0;
+      control.forEach((r, i) => (lc += cw[i] * ll(a * pilotMonths * r.hazard, r.churned)));
+      for (let g = 0; g < G; g++) {
+        for (let ki = 0; ki < K; ki++) {
+          let l = lc;
+          for (let i = 0; i < decliners.length; i++) {
+            const lam = a * pilotMonths * decliners[i].hazard + months * kappas[ki] * scaled[g][i];
+            l += lam <= 0 ? -1e6 : ll(lam, decliners[i].churned);
+          }
+          cells[ai][g * K + ki] = l;
         }
-        cells.push({ a, g, k, l });
-        if (l > max) max = l;
       }
     });
-  }
-  let z = 0;
-  const w = cells.map((c) => {
-    const x = Math.exp(c.l - max);
-    z += x;
-    return x;
+    for (let gk = 0; gk < G * K; gk++) {
+      let max = -Infinity;
+      for (const c of cells) max = Math.max(max, c[gk]);
+      let z = 0;
+      let za = 0;
+      cells.forEach((c, ai) => {
+        const x = Math.exp(c[gk] - max);
+        z += x;
+        za += x * alphas[ai];
+      });
+      logLik[gk] += max + Math.log(z);
+      if (p === pilots.length - 1) lastAlpha[gk] = za / z;
+    }
   });
-  const mean = (f: (c: (typeof cells)[number]) => number) => cells.reduce((t, c, i) => t + (w[i] / z) * f(c), 0);
-  const kMean = mean((c) => c.k);
-  const gMean = mean((c) => CONTACT_EFFECT_POWERS[c.g]);
-  const powerWeights = CONTACT_EFFECT_POWERS.map((_, g) => cells.reduce((t, c, i) => t + (c.g === g ? w[i] / z : 0), 0));
+  const max = logLik.reduce((m, x) => Math.max(m, x), -Infinity);
+  const w = Array.from(logLik, (l) => Math.exp(l - max));
+  const z = w.reduce((t, x) => t + x, 0);
+  const mean = (f: (g: number, k: number) => number) => w.reduce((t, x, gk) => t + (x / z) * f(Math.floor(gk / K), kappas[gk % K]), 0);
+  const kMean = mean((_, k) => k);
+  const gMean = mean((g) => CONTACT_EFFECT_POWERS[g]);
+  const powerWeights = CONTACT_EFFECT_POWERS.map((_, g) => w.reduce((t, x, gk) => t + (Math.floor(gk / K) === g ? x / z : 0), 0));
   return {
     atHazard: href,
-    increase: { mean: kMean, sd: Math.sqrt(Math.max(0, mean((c) => (c.k - kMean) ** 2))) },
+    increase: { mean: kMean, sd: Math.sqrt(Math.max(0, mean((_, k) => (k - kMean) ** 2))) },
     power: gMean,
     powerWeights,
-    baselineLevel: mean((c) => c.a),
-    decliners: decliners.length,
-    controls: control.length,
+    baselineLevel: w.reduce((t, x, gk) => t + (x / z) * lastAlpha[gk], 0),
+    decliners: all.length,
+    controls: pilots.reduce((t, p) => t + p.control.length, 0),
     groupIncrease(hazards) {
       if (hazards.length === 0) return { mean: 0, sd: 0 };
       // The group's mean of (h / atHazard)^γ for each power, then κ times it over the posterior.
       const shape = CONTACT_EFFECT_POWERS.map((g) => hazards.reduce((t, h) => t + contactScale(h, g, href), 0) / hazards.length);
-      const m = mean((c) => c.k * shape[c.g]);
-      return { mean: m, sd: Math.sqrt(Math.max(0, mean((c) => (c.k * shape[c.g] - m) ** 2))) };
+      const m = mean((g, k) => k * shape[g]);
+      return { mean: m, sd: Math.sqrt(Math.max(0, mean((g, k) => (k * shape[g] - m) ** 2))) };
     },
   };
 }
@@ -321,8 +387,24 @@ export function contactEffectByRisk(control: readonly ContactFitRow[], decliners
  * of the pilot, both chosen at random), each weighted by its chance of declining (the acceptance
  * model's, the offers in proportion to their answers); hazards are the churn model's monthly ones
  * at the pilot's start (`probabilityOf` the model's window probability, `hazardOf` its month's).
+ * Several pilots (the operator's earlier ones first) are read together (`contactEffectOverPilots`).
  */
-export function pilotContactEffect(arms: readonly (readonly string[])[], answers: Map<string, string>, atPilot: ReadonlyMap<string, Float64Array>, outsidePilot: ReadonlyMap<string, Float64Array>, probabilityOf: (f: Float64Array) => number, hazardOf: (p: number) => number, churned: ChurnedBy, model: AcceptanceModel, effectMonths: number): ContactEffectFit {
+export function pilotContactEffect(pilots: readonly PilotTwins[], probabilityOf: (f: Float64Array) => number, hazardOf: (p: number) => number, model: AcceptanceModel, effectMonths: number): ContactEffectFit {
+  return contactEffectOverPilots(pilots.map((p) => contactFitPilot(p, probabilityOf, hazardOf, model)), effectMonths);
+}
+
+/** One randomised pilot's twins as the contact-effect fit reads them (`pilotContactEffect`): its arms and answers, every twin's features at its start, and whether each churned over its months. */
+export interface PilotTwins {
+  readonly arms: readonly (readonly string[])[];
+  readonly answers: ReadonlyMap<string, string>;
+  /** The pilot twins' features at its start. */
+  readonly atPilot: ReadonlyMap<string, Float64Array>;
+  /** Every other twin active at its start (left out of it at random: control twins too). */
+  readonly outsidePilot: ReadonlyMap<string, Float64Array>;
+  readonly churned: ChurnedBy;
+}
+
+function contactFitPilot({ arms, answers, atPilot, outsidePilot, churned }: PilotTwins, probabilityOf: (f: Float64Array) => number, hazardOf: (p: number) => number, model: AcceptanceModel): ContactFitPilot {
   const answered = PILOT_OFFERS.map((_, j) => arms[j + 1].filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused').length);
   const total = Math.max(1, answered.reduce((t, x) => t + x, 0));
   const row = (id: string, f: Float64Array, weighted: boolean): ContactFitRow => {
@@ -346,5 +428,5 @@ export function pilotContactEffect(arms: readonly (readonly string[])[], answers
       if (f && (a === 'declined' || a === 'no-answer')) decliners.push(row(id, f, false));
     }
   }
-  return contactEffectByRisk(control, decliners, effectMonths);
+  return { control, decliners };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../intelligence/random.js';
-import { contactEffectByRisk, OFFER_EFFECT_PRIOR_SD, PILOT_MONTHS, pilotAcceptanceModel, pilotEstimates, poolEffects, withSkepticalPrior, type ContactFitRow } from './pilot-estimates.js';
+import { contactEffectByRisk, contactEffectOverPilots, OFFER_EFFECT_PRIOR_SD, PILOT_MONTHS, pilotAcceptanceModel, pilotEstimates, poolEffects, withSkepticalPrior, type ContactFitRow } from './pilot-estimates.js';
 import { validateSimulations } from './simulation-validation.js';
 
 describe('pooling the pilot offers\u2019 effects', () => {
@@ -35,7 +35,9 @@ describe('the prior of no effect', () => {
 
 describe('simulation validation against the sandbox', () => {
   it('predicts every kind of scenario from a pilot and a trained model, then realises each in identical worlds, in two futures', async () => {
-    const r = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, realisations: 2 });
+    const r = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 11, pilots: 2, draws: 20, workers: 0, realisations: 2 });
+    // Two pilots read together: the twins each left uncontacted, more than the base.
+    expect(r.contactEffect.controls).toBeGreaterThan(600);
     expect(r.scenarios.map((s) => s.kind)).toEqual(['retention_campaign', 'retention_campaign', 'offer_launch', 'price_change', 'network_improvement']);
     expect(r.pilot.map((p) => p.offerId)).toEqual(['retain-10', 'retain-25']);
     for (const s of r.scenarios) {
@@ -72,9 +74,10 @@ describe('simulation validation against the sandbox', () => {
     expect(Object.values(all.parts).reduce((t, x) => t + x, 0)).toBeCloseTo(all.error, 6);
     expect(Object.keys(r.errorBreakdown.byKind).sort()).toEqual(Object.keys(r.byKind).sort());
     await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, realisations: 0 })).rejects.toThrow(/realisations/);
+    await expect(validateSimulations({ scenarios: 1, seed: 3, customers: 600, historyMonths: 10, pilots: 2 })).rejects.toThrow(/historyMonths ≥ pilots × 4 \+ 3 \(got 1, 600, 2, 10\)/);
     // One scenario of the same run, realised alone: the same prediction and the same world's future.
     const lines: string[] = [];
-    const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 7, draws: 20, workers: 0, only: ['s4'], log: (l) => lines.push(l) });
+    const one = await validateSimulations({ scenarios: 5, seed: 3, customers: 600, historyMonths: 11, pilots: 2, draws: 20, workers: 0, only: ['s4'], log: (l) => lines.push(l) });
     expect(one.scenarios.map((s) => s.name)).toEqual(['s4']);
     // Yet every scenario's prediction is logged, as the full run predicts it: a change that moves no
     // twin's score is judged against an earlier run's realisations from a run realising one.
@@ -121,15 +124,15 @@ describe('the pilot\u2019s acceptance model', () => {
 });
 
 describe('a contact\u2019s effect on decliners by their hazard', () => {
-  /** A pilot of `n` decliners and `n` controls, hazards 0.5 % to 10 % a month, a contact raising a decliner's by `effect(h)` for 3 of the 4 months. */
-  function pilot(n: number, effect: (h: number) => number, seed: number): { control: ContactFitRow[]; decliners: ContactFitRow[] } {
+  /** A pilot of `n` decliners and `n` controls, hazards 0.5 % to 10 % a month (× `level` over its months, both groups), a contact raising a decliner's by `effect(h)` for 3 of the 4 months. */
+  function pilot(n: number, effect: (h: number) => number, seed: number, level = 1): { control: ContactFitRow[]; decliners: ContactFitRow[] } {
     const rng = createRng(seed);
     const control: ContactFitRow[] = [];
     const decliners: ContactFitRow[] = [];
     for (let i = 0; i < n; i++) {
       for (const group of [control, decliners]) {
         const h = Math.exp(Math.log(0.005) + rng.next() * Math.log(20));
-        const lam = PILOT_MONTHS * h + (group === decliners ? 3 * effect(h) : 0);
+        const lam = level * PILOT_MONTHS * h + (group === decliners ? 3 * effect(h) : 0);
         group.push({ hazard: h, churned: rng.next() < 1 - Math.exp(-lam), ...(group === control ? { weight: 1 } : {}) });
       }
     }
@@ -162,6 +165,24 @@ describe('a contact\u2019s effect on decliners by their hazard', () => {
     expect(risky.sd).toBeGreaterThan(0.3 * Math.abs(risky.mean));
     expect(() => contactEffectByRisk([], m.decliners, 3)).toThrow(/control twins and decliners/);
   });
+
+  it('reads an earlier pilot with the latest, each at its own baseline level: surer than either alone', () => {
+    // Two pilots of 1,500 decliners, the same harm (+0.3 h), the latest's months churning at 1.5×
+    // the model's hazards in both groups (a season, a price rise): its baseline is its own.
+    const earlier = pilot(1_500, (h) => 0.3 * h, 7);
+    const latest = pilot(1_500, (h) => 0.3 * h, 8, 1.5);
+    const both = contactEffectOverPilots([earlier, latest], 3);
+    const alone = [earlier, latest].map((m) => contactEffectByRisk(m.control, m.decliners, 3));
+    expect(both.decliners).toBe(3_000);
+    expect(both.controls).toBe(3_000);
+    expect(both.increase.sd).toBeLessThan(0.85 * Math.min(...alone.map((f) => f.increase.sd)));
+    expect(both.baselineLevel).toBeGreaterThan(1.3);
+    expect(both.baselineLevel).toBeLessThan(1.7);
+    const risky = both.groupIncrease([0.08, 0.09, 0.1]);
+    expect(risky.mean).toBeGreaterThan(0.6 * 0.3 * 0.09);
+    expect(risky.mean).toBeLessThan(1.4 * 0.3 * 0.09);
+    expect(() => contactEffectOverPilots([earlier, { control: [], decliners: latest.decliners }], 3)).toThrow(/control twins and decliners; got 0 and 1500/);
+  }, 600_000);
 });
 
 /**
@@ -235,5 +256,26 @@ describe('the pilot\u2019s effects on acceptors and on the contacted who decline
     // Acceptors churn 13.5 % against 27 % for their like (0.46× as a cumulative hazard over the 4 months).
     expect(all.unpooledMultiplier.mean).toBeGreaterThan(0.2);
     expect(all.unpooledMultiplier.mean).toBeLessThan(0.7);
+  });
+
+  it('reads an earlier pilot of the same offers with the latest: its acceptors and decliners against its own uncontacted twins', () => {
+    const latest = syntheticPilot(5, 6_000, 1_200, true);
+    const earlier = syntheticPilot(6, 6_000, 1_200, true);
+    const model = pilotAcceptanceModel(latest.arms, latest.answers, latest.covariates);
+    const read = (p: typeof latest, earlierPilots: Parameters<typeof pilotEstimates>[7] = []) =>
+      pilotEstimates((id) => p.churned.has(id), p.arms, p.answers, model, p.covariates, PILOT_MONTHS, [...p.arms[0], ...p.leftOut], earlierPilots);
+    const [one] = read(latest);
+    const [alone] = read(earlier);
+    const [both] = read(latest, [{ churned: (id) => earlier.churned.has(id), arms: earlier.arms, answers: earlier.answers, covariatesAtStart: earlier.covariates, uncontacted: [...earlier.arms[0], ...earlier.leftOut] }]);
+    // Two pilots' decliners, their reads combined by their precisions.
+    expect(both.decliners).toBe(one.decliners + alone.decliners);
+    expect(both.unpooledContactedIncrease.sd).toBeLessThan(0.8 * Math.min(one.unpooledContactedIncrease.sd, alone.unpooledContactedIncrease.sd));
+    const lo = Math.min(one.unpooledContactedIncrease.mean, alone.unpooledContactedIncrease.mean);
+    const hi = Math.max(one.unpooledContactedIncrease.mean, alone.unpooledContactedIncrease.mean);
+    expect(both.unpooledContactedIncrease.mean).toBeGreaterThanOrEqual(lo);
+    expect(both.unpooledContactedIncrease.mean).toBeLessThanOrEqual(hi);
+    expect(both.unpooledMultiplier.sd).toBeLessThan(Math.min(one.unpooledMultiplier.sd, alone.unpooledMultiplier.sd));
+    // Acceptance is the latest pilot's.
+    expect(both.acceptance).toEqual(one.acceptance);
   });
 });

@@ -6,7 +6,7 @@ import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { createRng } from '../intelligence/random.js';
 import { createChurnScorer, recalibratedScorer } from '../intelligence/live/churn-scorer.js';
-import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate } from './pilot-estimates.js';
+import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate, type PilotTwins } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
 import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary } from '../simulation/index.js';
@@ -34,8 +34,14 @@ export interface SimulationValidationOptions {
    * (PILOT_OFFERS) in its catalogue.
    */
   readonly world?: WorldConfig;
-  /** Months of history before the cutoff (the pilot runs in its last PILOT_MONTHS). Default 10. */
+  /** Months of history before the cutoff (the pilots run in its last `pilots` × PILOT_MONTHS). Default 10. */
   readonly historyMonths?: number;
+  /**
+   * Randomised pilots of the pilot offers in the history, one after the other, the last ending at
+   * the cutoff (default 1; 2 are the operator's earlier campaign and its latest). Their reads
+   * are combined: one pilot's read of a contact's harm is as far off as the harm on some worlds.
+   */
+  readonly pilots?: number;
   /** Share of the customers in the pilot (split evenly between control and each pilot offer). Default 0.4. */
   readonly pilotShare?: number;
   readonly draws?: number;
@@ -148,24 +154,33 @@ const deliverOnce: Deliver = async (world, customerId, offerId, key) => {
 
 const nullSink: EventSink = { submit: async () => [] };
 
-/** The pilot groups: ids per arm, chosen from the twins active at the pilot's start. */
+/** The pilot groups: ids per arm, chosen from the twins active at the pilot's start, and the prefix of its deliveries' idempotency keys. */
 interface Pilot {
   readonly arms: readonly (readonly string[])[];
+  readonly key: string;
 }
 
-/** History, with the pilot in its last months; identical calls in every copy give identical worlds. */
-async function history(world: SandboxWorld, months: number, sink: EventSink, pilot: (world: SandboxWorld) => Promise<Pilot>): Promise<Pilot> {
-  await world.backfill({ months: months - PILOT_MONTHS, sink });
-  const p = await pilot(world);
-  await world.backfill({ months: PILOT_MONTHS, sink });
-  return p;
+/** A pilot as it ran in the operator's history; `churnedThen`, who among its twins churned over its months, is set when the next one starts. */
+interface PilotRun extends PilotTwins {
+  churnedThen?: ReadonlySet<string>;
+}
+
+/** History, with the pilots one after the other in its last months; identical calls in every copy give identical worlds. */
+async function history(world: SandboxWorld, months: number, sink: EventSink, pilots: readonly ((world: SandboxWorld) => Promise<Pilot>)[]): Promise<Pilot[]> {
+  await world.backfill({ months: months - pilots.length * PILOT_MONTHS, sink });
+  const out: Pilot[] = [];
+  for (const pilot of pilots) {
+    out.push(await pilot(world));
+    await world.backfill({ months: PILOT_MONTHS, sink });
+  }
+  return out;
 }
 
 /** Hands the pilot's offers out: arm 0 is the control, arm j the j-th pilot offer. */
-async function runPilot(world: SandboxWorld, arms: readonly (readonly string[])[], answers?: Map<string, string>): Promise<void> {
+async function runPilot(world: SandboxWorld, { arms, key }: Pilot, answers?: Map<string, string>): Promise<void> {
   for (let j = 1; j < arms.length; j++) {
     for (const id of arms[j]) {
-      const r = await deliverOnce(world, id, PILOT_OFFERS[j - 1], `pilot-${id}`);
+      const r = await deliverOnce(world, id, PILOT_OFFERS[j - 1], `${key}-${id}`);
       answers?.set(id, r);
     }
   }
@@ -616,8 +631,9 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
   const log = o.log ?? (() => {});
   const historyMonths = o.historyMonths ?? 10;
   const pilotShare = o.pilotShare ?? 0.4;
-  if (!(o.scenarios >= 1) || !(o.customers >= 200) || historyMonths < PILOT_MONTHS + 3) {
-    throw new TwinloopError('BAD_INPUT', `validation needs scenarios ≥ 1, customers ≥ 200 and historyMonths ≥ ${PILOT_MONTHS + 3}`);
+  const pilotCount = o.pilots ?? 1;
+  if (!(o.scenarios >= 1) || !(o.customers >= 200) || !(Number.isInteger(pilotCount) && pilotCount >= 1) || historyMonths < pilotCount * PILOT_MONTHS + 3) {
+    throw new TwinloopError('BAD_INPUT', `validation needs scenarios ≥ 1, customers ≥ 200, pilots a whole number ≥ 1 and historyMonths ≥ pilots × ${PILOT_MONTHS} + 3 (got ${o.scenarios}, ${o.customers}, ${pilotCount}, ${historyMonths})`);
   }
   if (o.realisations !== undefined && !(Number.isInteger(o.realisations) && o.realisations >= 1)) {
     throw new TwinloopError('BAD_INPUT', `realisations must be a whole number ≥ 1 (futures each scenario is realised in), not ${o.realisations}`);
@@ -641,7 +657,6 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
     const world = createSandboxWorld(config, o.seed, { latencyScale: 0 });
     const twins = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: dir }), clock: { now: () => Math.max(Date.now(), world.clock.now()) } });
     try {
-      const answers = new Map<string, string>();
       // The assurance system's records of incidents, as they pass into the twins: the history network scenarios are predicted from.
       const impacts: ImpactRecord[] = [];
       // And each customer's first record and churn: the days an incident's effect is learned from.
@@ -670,23 +685,35 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         },
       };
       const historyStart = world.clock.now();
-      // The pilot twins' features when it starts: their churn risk then, before any offer.
-      const atPilot = new Map<string, Float64Array>();
-      // And every other active twin's: never contacted by the pilot, chosen out of it at random, they are control twins too.
-      const outsidePilot = new Map<string, Float64Array>();
-      const pilot = await history(world, historyMonths, intake, async (w) => {
+      // The pilots, the operator's earlier ones first and its latest ending at the cutoff: each
+      // pilot twin's features when it starts (its churn risk then, before any offer), every other
+      // active twin's (never contacted by it, chosen out of it at random: control twins too), the
+      // answers, and, once the next pilot starts, who churned over its months.
+      const runs: PilotRun[] = [];
+      const pick = (salt: number, key: string) => async (w: SandboxWorld): Promise<Pilot> => {
         await twins.intake.drained();
-        const rng = createRng(o.seed * 13 + 1);
+        const previous = runs.at(-1);
+        if (previous) previous.churnedThen = new Set([...previous.atPilot.keys(), ...previous.outsidePilot.keys()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1));
+        const rng = createRng(o.seed * 13 + salt);
         const active = [...twins.engine.customerIds()].filter((id) => twins.engine.features(id)?.[FEATURE_INDEX.churned] === 0);
         const ids = active.filter(() => rng.next() < pilotShare);
         const inPilot = new Set(ids);
+        const atPilot = new Map<string, Float64Array>();
+        const outsidePilot = new Map<string, Float64Array>();
         for (const id of active) if (!inPilot.has(id)) outsidePilot.set(id, twins.engine.features(id)!);
         for (const id of ids) atPilot.set(id, twins.engine.features(id)!);
         const arms: string[][] = Array.from({ length: PILOT_OFFERS.length + 1 }, () => []);
         ids.forEach((id, i) => arms[i % arms.length].push(id));
-        await runPilot(w, arms, answers);
-        return { arms };
-      });
+        const answers = new Map<string, string>();
+        const pilot = { arms, key };
+        await runPilot(w, pilot, answers);
+        // The latest pilot's months end at the cutoff: its churners are those churned by then.
+        const run: PilotRun = { arms, answers, atPilot, outsidePilot, churned: (id) => (run.churnedThen ? run.churnedThen.has(id) : churnedBy(id)) };
+        runs.push(run);
+        return pilot;
+      };
+      // The latest keeps the single pilot's draw and keys; an earlier one k pilots back draws its own.
+      const pilots = await history(world, historyMonths, intake, Array.from({ length: pilotCount }, (_, i) => pilotCount - 1 - i).map((back) => (back === 0 ? pick(1, 'pilot') : pick(1 + back, `pilot-${back}-back`))));
       await twins.intake.drained();
       const trained = await trainChurnFromTwins(twins.store, { to: twins.engine.eventClock, seed: o.seed });
       log(`churn model: ${trained.document.learner}, AUC ${trained.metadata.metrics.auc}`);
@@ -696,9 +723,11 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const oot = trained.metadata.outOfTime;
       if (oot) log(`out of time (${oot.rows} rows, ${oot.positives} churners): the model's log-odds + ${oot.intercept.toFixed(2)} ± ${oot.interceptSd.toFixed(2)} at its mean, spread × ${oot.slope.toFixed(2)} ± ${oot.slopeSd.toFixed(2)}`);
       const scorer = recalibratedScorer(createChurnScorer(trained.document), oot);
-      // Who accepts: the pilot's answers on each twin's churn risk and profile traits at its start.
-      const startCovariates = new Map([...atPilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const));
-      const acceptance = pilotAcceptanceModel(pilot.arms, answers, startCovariates);
+      // Who accepts: the latest pilot's answers on each twin's churn risk and profile traits at its start.
+      const latest = runs[runs.length - 1];
+      const covariatesOf = (m: ReadonlyMap<string, Float64Array>) => [...m].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const);
+      const startCovariates = new Map(covariatesOf(latest.atPilot));
+      const acceptance = pilotAcceptanceModel(latest.arms, latest.answers, startCovariates);
       log(`pilot acceptance model (${acceptance.rows} answers): ${PILOT_OFFERS.map((id, j) => `${id} ${acceptProbability(acceptance, j).toFixed(3)} ± ${acceptance.logOddsSd(j, acceptance.centre).toFixed(2)} log-odds`).join(', ')} at the pilot's mean; slopes ${ACCEPTANCE_COVARIATES.map((c, k) => `${c} ${acceptance.slopes[k].toFixed(2)}`).join(', ')}`);
       // The offers' effects: acceptors and the contacted who declined, each against the control
       // twins like them (weighted by the acceptance model). A twin's own pilot answer is not added
@@ -710,12 +739,18 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // Against every twin the pilot did not contact, its control arm and the twins left out of it
       // (both chosen at random), as the contact's effect below: the control arm alone is a sixth of
       // them, and its few churners made the acceptors' read noisier than it need be.
-      const uncontacted = [...pilot.arms[0], ...outsidePilot.keys()];
-      const controlCovariates = new Map([...startCovariates, ...[...outsidePilot].map(([id, f]) => [id, acceptanceCovariates(f, scorer.probability(f))] as const)]);
-      const estimates: PilotEstimate[] = pilotEstimates(churnedBy, pilot.arms, answers, acceptance, controlCovariates, config.offers.effectMonths, uncontacted);
+      // The earlier pilots are read the same way, each against its own uncontacted twins over its own months.
+      const uncontactedBy = (r: PilotRun) => [...r.arms[0], ...r.outsidePilot.keys()];
+      const controlCovariates = new Map([...startCovariates, ...covariatesOf(latest.outsidePilot)]);
+      const earlier = runs.slice(0, -1).map((r) => ({ churned: r.churned, arms: r.arms, answers: r.answers, covariatesAtStart: new Map([...covariatesOf(r.atPilot), ...covariatesOf(r.outsidePilot)]), uncontacted: uncontactedBy(r) }));
+      const estimates: PilotEstimate[] = pilotEstimates(churnedBy, latest.arms, latest.answers, acceptance, controlCovariates, config.offers.effectMonths, uncontactedBy(latest), earlier);
       log(`pilot: ${estimates.map((e) => `${e.offerId} accept ${e.acceptance.mean.toFixed(2)}±${e.acceptance.sd.toFixed(2)}, an acceptor's hazard × ${e.acceptedHazardMultiplier.mean.toFixed(2)}±${e.acceptedHazardMultiplier.sd.toFixed(2)} pooled with the prior (own arm ${e.unpooledMultiplier.mean.toFixed(2)}±${e.unpooledMultiplier.sd.toFixed(2)})`).join('; ')}; a decliner's monthly hazard + ${pts(estimates[0].contactedHazardIncrease)} with the prior (${estimates[0].decliners} decliners: ${pts(estimates[0].unpooledContactedIncrease)})`);
-      // The contact's effect by the decliners' hazard, against every twin the pilot did not contact.
-      const contact = pilotContactEffect(pilot.arms, answers, atPilot, outsidePilot, (f) => scorer.probability(f), (p) => hazardOf(p, trained.metadata.horizonDays), churnedBy, acceptance, config.offers.effectMonths);
+      // The contact's effect by the decliners' hazard, against every twin each pilot did not contact.
+      const contact = pilotContactEffect(runs, (f) => scorer.probability(f), (p) => hazardOf(p, trained.metadata.horizonDays), acceptance, config.offers.effectMonths);
+      if (runs.length > 1) {
+        const alone = runs.map((r) => pilotContactEffect([r], (f) => scorer.probability(f), (p) => hazardOf(p, trained.metadata.horizonDays), acceptance, config.offers.effectMonths));
+        log(`each pilot alone, oldest first: ${alone.map((c) => `+ ${pts(c.increase)} at ${(100 * c.atHazard).toFixed(2)} %, γ ${c.power.toFixed(2)} (${c.decliners} decliners, baseline ${c.baselineLevel.toFixed(2)})`).join('; ')}`);
+      }
       log(`a decliner's monthly hazard + ${pts(contact.increase)} at the decliners' mean hazard ${(100 * contact.atHazard).toFixed(2)} %, × (h / that)^γ with γ ${contact.power.toFixed(2)} (weights ${CONTACT_EFFECT_POWERS.map((g, i) => `${g}: ${contact.powerWeights[i].toFixed(2)}`).join(', ')}; ${contact.decliners} decliners against ${contact.controls} twins not contacted, the baseline at ${contact.baselineLevel.toFixed(2)} × the model's)`);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
@@ -778,7 +813,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       const replay = async (scenarioConfig: WorldConfig) => {
         const cfg = loadWorldDocument({ ...scenarioConfig, customerDice: { from: cutoffDay } });
         const w = createSandboxWorld(cfg, o.seed, { latencyScale: 0 });
-        await history(w, historyMonths, nullSink, async (x) => (await runPilot(x, pilot.arms), pilot));
+        await history(w, historyMonths, nullSink, pilots.map((p) => async (x: SandboxWorld) => (await runPilot(x, p), p)));
         return w;
       };
       const worldFor = (s: Scenario): WorldConfig => {
