@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random.js';
-import { fitRecalibration, recalibrate } from './recalibration.js';
+import { bend, fitRecalibration, fitTopBend, recalibrate, recalibrationLine } from './recalibration.js';
 import { recalibratedScorer, type ChurnScorer } from '../live/churn-scorer.js';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -54,6 +54,59 @@ describe('fitRecalibration', () => {
   });
 });
 
+describe('fitTopBend', () => {
+  // The truth rises as the model's log-odds up to its top tenth (about −1.9 here), then half as fast:
+  // a model whose riskiest scores are partly luck.
+  const knotTruth = -1.9;
+  const bent = (z: number) => z - 0.5 * Math.max(0, z - knotTruth);
+
+  it('finds the top tenth overstated and serves it the truth, where a line left it too high', () => {
+    const { probs, labels } = rows(200_000, 5, bent);
+    const b = fitTopBend(probs, labels);
+    expect(b).toBeDefined();
+    if (!b) return;
+    expect(b.knot).toBeGreaterThan(-2.2);
+    expect(b.knot).toBeLessThan(-1.6);
+    expect(b.topSlope).toBeLessThan(0.7);
+    expect(Math.abs(b.slope - 1)).toBeLessThan(0.1);
+    // The riskiest rows' mean served probability against their true one: the bend's within 3 %, the line's over.
+    const line = fitRecalibration(probs, labels);
+    const top = Array.from(probs).filter((p) => logit(p) > -1.2);
+    const mean = (f: (p: number) => number) => top.reduce((t, p) => t + f(p), 0) / top.length;
+    const truth = mean((p) => sigmoid(bent(logit(p))));
+    expect(Math.abs(mean((p) => bend(p, b)) / truth - 1)).toBeLessThan(0.03);
+    expect(mean((p) => recalibrate(p, line)) / truth).toBeGreaterThan(1.1);
+  });
+
+  it('leaves a model calibrated at its top alone, within its uncertainty, and stays increasing', () => {
+    const { probs, labels } = rows(200_000, 9, (z) => z);
+    const b = fitTopBend(probs, labels);
+    expect(b).toBeDefined();
+    if (!b) return;
+    expect(Math.abs(b.topSlope - 1)).toBeLessThan(0.15);
+    const grid = Array.from({ length: 200 }, (_, i) => sigmoid(-8 + i * 0.05));
+    grid.slice(1).forEach((p, i) => expect(bend(p, b)).toBeGreaterThan(bend(grid[i], b)));
+  });
+
+  it('reads no bend without churners above the knot', () => {
+    const probs = Float64Array.from({ length: 500 }, (_, i) => sigmoid(-5 + i / 100));
+    expect(fitTopBend(probs, new Uint8Array(500))).toBeUndefined();
+  });
+
+  it('is applied before the line, which is then fitted on the bent scores', () => {
+    const { probs, labels } = rows(100_000, 13, (z) => bent(z) - 0.3);
+    const b = fitTopBend(probs, labels);
+    const r = fitRecalibration(probs, labels, undefined, b);
+    expect(r.bend).toBe(b);
+    // The bend already took the top; the line finds the level and a spread of about one.
+    expect(Math.abs(r.slope - 1)).toBeLessThan(3 * r.slopeSd + 0.05);
+    for (const z of [-5, -3, -1.5, -0.5]) {
+      const { slope, shift } = recalibrationLine(z, r);
+      expect(sigmoid(slope * z + shift)).toBeCloseTo(recalibrate(sigmoid(z), r), 12);
+    }
+  });
+});
+
 describe('recalibratedScorer', () => {
   const explained = (p: number) => ({ probability: p, logOdds: logit(p), expected: -3, units: 'calibrated log-odds' as const, contributions: [{ feature: 'a', value: 1, contribution: logit(p) + 3 - 0.25 }, { feature: 'b', value: 2, contribution: 0.25 }] });
   const scorer = { model: {}, probability: (f: Float64Array) => f[0], explain: (f: Float64Array) => explained(f[0]) } as unknown as ChurnScorer;
@@ -68,6 +121,17 @@ describe('recalibratedScorer', () => {
     expect(e.probability).toBeCloseTo(s.probability(f), 12);
     expect(sigmoid(e.logOdds)).toBeCloseTo(e.probability, 12);
     expect(e.expected + e.contributions.reduce((t, c) => t + c.contribution, 0)).toBeCloseTo(e.logOdds, 12);
+  });
+
+  it('explains exactly on both sides of a bend', () => {
+    const withBend = { ...r, bend: { intercept: 0.1, slope: 1.1, topSlope: 0.6, centre: -4, knot: -3, rows: 1000, positives: 40 } };
+    const s = recalibratedScorer(scorer, withBend);
+    for (const p of [0.01, 0.3]) {
+      const e = s.explain(Float64Array.of(p));
+      expect(e.probability).toBeCloseTo(recalibrate(p, withBend), 12);
+      expect(sigmoid(e.logOdds)).toBeCloseTo(e.probability, 12);
+      expect(e.expected + e.contributions.reduce((t, c) => t + c.contribution, 0)).toBeCloseTo(e.logOdds, 12);
+    }
   });
 
   it('is the scorer itself without a recalibration', () => {

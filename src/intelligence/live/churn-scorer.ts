@@ -2,7 +2,7 @@ import { FEATURE_INDEX, type FeatureName } from '../../twin/twin-features.js';
 import type { TabularModelDocument } from '../model/model-document.js';
 import { packForest, predictPacked } from '../learners/packed-forest.js';
 import { calibrate } from '../learners/calibrator.js';
-import { recalibrate, type Recalibration } from '../evaluation/recalibration.js';
+import { recalibrate, recalibrationLine, type Recalibration } from '../evaluation/recalibration.js';
 import { blendedExplainer, blendOf, type ContributionUnits } from '../explain/blended-contributions.js';
 import type { FeatureMatrix } from '../tabular/encoder.js';
 
@@ -92,22 +92,24 @@ export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
 /**
  * The scorer with its probabilities recalibrated against churn that came later (`recalibrate`,
  * the model's `outOfTime` fit); the scorer itself when there is none. Explanations move with the
- * log-odds (an affine map keeps expected + Σ contributions = logOdds exact).
+ * log-odds (the map is a line on each side of its bend's knot, and the line at the twin's log-odds
+ * keeps expected + Σ contributions = logOdds exact).
  */
 export function recalibratedScorer(scorer: ChurnScorer, r: Recalibration | undefined): ChurnScorer {
   if (!r) return scorer;
-  const shift = r.intercept + r.centre * (1 - r.slope);
   return {
     model: scorer.model,
     probability: (f) => recalibrate(scorer.probability(f), r),
     explain(f) {
       const e = scorer.explain(f);
+      // The recalibration is a line on each side of its bend's knot: the one at this twin's log-odds.
+      const { slope, shift } = recalibrationLine(e.logOdds, r);
       return {
         ...e,
         probability: recalibrate(e.probability, r),
-        logOdds: r.slope * e.logOdds + shift,
-        expected: r.slope * e.expected + shift,
-        contributions: e.contributions.map((c) => ({ ...c, contribution: r.slope * c.contribution })),
+        logOdds: slope * e.logOdds + shift,
+        expected: slope * e.expected + shift,
+        contributions: e.contributions.map((c) => ({ ...c, contribution: slope * c.contribution })),
       };
     },
   };

@@ -1,5 +1,5 @@
 import type { ChurnModelMetadata } from '../twin-training/train-churn-from-twins.js';
-import { RECALIBRATION_PRIOR } from '../evaluation/recalibration.js';
+import { bendLogOdds, RECALIBRATION_PRIOR, type TopBend } from '../evaluation/recalibration.js';
 import { Z90 } from '../evaluation/posterior-interval.js';
 
 /**
@@ -25,14 +25,14 @@ export const CUSTOMER_LOGIT_SD = 1.3;
  * - `prior` (neither): the recalibration prior's level sd, what the level is weighed against unmeasured.
  */
 export type ChurnLevel =
-  | { readonly kind: 'recalibration'; readonly centre: number; readonly interceptSd: number; readonly slopeSd: number }
+  | { readonly kind: 'recalibration'; readonly centre: number; readonly interceptSd: number; readonly slopeSd: number; readonly bend?: TopBend }
   | { readonly kind: 'bins'; readonly upper: Float64Array; readonly sd: Float64Array }
   | { readonly kind: 'prior'; readonly sd: number };
 
 /** The level uncertainty a model's metadata records (see `ChurnLevel`). */
 export function churnLevel(metadata: Pick<ChurnModelMetadata, 'outOfTime' | 'scoreBins'>): ChurnLevel {
   const r = metadata.outOfTime;
-  if (r) return { kind: 'recalibration', centre: r.centre, interceptSd: r.interceptSd, slopeSd: r.slopeSd };
+  if (r) return { kind: 'recalibration', centre: r.centre, interceptSd: r.interceptSd, slopeSd: r.slopeSd, ...(r.bend ? { bend: r.bend } : {}) };
   const bins = metadata.scoreBins;
   if (bins && bins.upper.length > 0) return { kind: 'bins', upper: Float64Array.from(bins.upper), sd: Float64Array.from(bins.positives, (k) => 1 / Math.sqrt(k + 0.5)) };
   return { kind: 'prior', sd: RECALIBRATION_PRIOR.interceptSd };
@@ -49,7 +49,8 @@ const expit = (z: number) => 1 / (1 + Math.exp(-z));
 export function levelSd(level: ChurnLevel, raw: number): number {
   if (level.kind === 'prior') return level.sd;
   if (level.kind === 'recalibration') {
-    const d = logit(raw) - level.centre;
+    // The line's centre is on the bent log-odds when the recalibration has a bend.
+    const d = (level.bend ? bendLogOdds(logit(raw), level.bend) : logit(raw)) - level.centre;
     return Math.sqrt(level.interceptSd * level.interceptSd + d * d * level.slopeSd * level.slopeSd);
   }
   const n = level.upper.length;

@@ -50,6 +50,12 @@ export interface TrainedPipeline {
   readonly chosenC: number;
   readonly eceUncalibrated: number;
   readonly eceCalibrated: number;
+  /**
+   * The rows the calibrator was fitted on and the chosen learner's log-odds for them from fits that
+   * did not see them (every row's out-of-fold log-odds after selection; the early-stopping rows of a
+   * single fit): where a caller can read how the calibrated scores of unseen rows bend. Not saved.
+   */
+  readonly heldOut?: { readonly rows: ArrayLike<number>; readonly logOdds: Float64Array };
 }
 
 /** Log-odds of one learner (or the blend) for an encoded matrix. */
@@ -152,6 +158,7 @@ export function fitSelectedPipeline(matrix: FeatureMatrix, labels: Uint8Array, e
     chosenC: C,
     eceUncalibrated: expectedCalibrationError(labels, raw),
     eceCalibrated: expectedCalibrationError(labels, cal),
+    heldOut: { rows: Uint32Array.from({ length: rowCount }, (_, i) => i), logOdds: oof },
   };
 }
 
@@ -191,6 +198,7 @@ export function fitSinglePipeline(matrix: FeatureMatrix, labels: Uint8Array, enc
     chosenC: Number.NaN,
     eceUncalibrated: expectedCalibrationError(y, raw),
     eceCalibrated: expectedCalibrationError(y, cal),
+    heldOut: { rows: validRows, logOdds: z },
   };
 }
 

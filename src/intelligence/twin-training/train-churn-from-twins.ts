@@ -10,7 +10,8 @@ import { stratifiedSplit } from '../evaluation/stratified-folds.js';
 import { fitBaseline, type DriftBaseline } from '../live/drift-monitor.js';
 import { planCutoffs } from './training-cutoffs.js';
 import { scoreBins, type ScoreBins } from './score-bins.js';
-import { fitRecalibration, recalibrate, type Recalibration } from '../evaluation/recalibration.js';
+import { fitRecalibration, fitTopBend, RECALIBRATION_PRIOR, recalibrate, type Recalibration } from '../evaluation/recalibration.js';
+import { calibrate } from '../learners/calibrator.js';
 import { contractEndsWithin, fitHazardDecay, type HazardDecay } from '../evaluation/hazard-decay-fit.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -228,7 +229,12 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
   });
   const drift = driftBaseline(set.featureNames, document, valid.matrix, probs);
   const sum = (y: Uint8Array): number => y.reduce((s, v) => s + v, 0);
-  const outOfTime = K >= 2 ? fitRecalibration(probs, valid.labels) : undefined;
+  // The top's bend is read in time, on the training rows' held-out scores (every cutoff's churners),
+  // the line out of time on the latest cutoff's: one window's few churners at the top cannot say how
+  // far its riskiest tenth is overstated, and a line alone fitted there chased them (docs/models.md).
+  const held = p.heldOut;
+  const topBend = K >= 2 && held ? fitTopBend(Array.from(held.logOdds, (z) => calibrate(p.calibration, z)), Array.from(held.rows, (r) => train.labels[r])) : undefined;
+  const outOfTime = K >= 2 ? fitRecalibration(probs, valid.labels, RECALIBRATION_PRIOR, topBend) : undefined;
   const hazardDecay = K >= 3 ? decayOf(set, { trainIdx, validIdx, document, recalibration: outOfTime, fit, seed }, horizonDays) : null;
   const metadata: ChurnModelMetadata = {
     kind: 'churn',
