@@ -17,11 +17,11 @@ export interface AssistOptions {
    */
   readonly decisionOpen?: (decisionId: string) => boolean;
   /**
-   * Which of a kept decision's actions the customer may still be offered now (`actionId` true), read
-   * once per card built again: consent withdrawn or an eligibility lost since the first card drops
-   * the action from the card (the executor would refuse its acceptance). Default: every one.
+   * Which of a kept decision's actions the customer may still be offered now (true), read once per
+   * card built again: consent withdrawn, an SMS opted out of or an eligibility lost since the first
+   * card drops the action from the card (the executor would refuse its acceptance). Default: every one.
    */
-  readonly stillAllowed?: (customerId: string, request: RecommendRequest) => (actionId: string) => boolean;
+  readonly stillAllowed?: (customerId: string, request: RecommendRequest) => (action: AssistAction) => boolean;
   /** What came of the customer's earlier decisions (`earlier-decisions.ts`); default none shown. */
   readonly earlier?: AssistCardSources['earlier'];
   /** Window and caps of the context; pass the twins' clock as `clock` so the window moves in quiet times. */
@@ -118,7 +118,7 @@ export function startAssist(twins: Pick<TwinService, 'engine' | 'intake'>, optio
       // What was allowed at the first card may not be now (the customer opted out meanwhile).
       if (!stillAllowed) return actions;
       const allowed = stillAllowed(customerId, request);
-      return actions.filter((a) => allowed(a.actionId));
+      return actions.filter((a) => allowed(a));
     }
     const made = (async () => recommend(customerId, request))();
     interactionActions.set(key, made);

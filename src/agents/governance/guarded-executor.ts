@@ -261,6 +261,14 @@ export interface GuardedExecutor {
   /** Validates the request (BAD_INPUT) and carries it as far as policy allows. */
   execute(input: unknown): Promise<GuardedResult>;
   /**
+   * Why the contact rules would refuse this request now, judged as `execute` judges it (parsed,
+   * with the customer's facts, stamped with whether the customer is in contact with its asker), or
+   * null; nothing is recorded, reserved or carried out. What a card built again reads of each action
+   * it keeps: the funnel's what-if does not judge every rule the executor does (an SMS opt-out).
+   * BAD_INPUT as `execute` for a malformed request.
+   */
+  contactRefusal(input: unknown): ContactRefusal | null;
+  /**
    * Approves a pending item and executes it through the same path (policy and budget checked
    * again). Four eyes: FORBIDDEN (who may not, not what the policy refused) when the approver is
    * not a person or is who asked.
@@ -881,6 +889,12 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   }
 
   return {
+    contactRefusal(input) {
+      const { request, customerKnown } = withCustomerFacts(parseAsked(input, options.pricing).request);
+      if (customerKnown === false || !options.contact) return null;
+      const inContact = options.inContact?.(request);
+      return options.contact(inContact === undefined ? request : { ...request, inContact }, clock.now());
+    },
     async execute(input) {
       const asked = parseAsked(input, options.pricing);
       const { request, customerKnown } = withCustomerFacts(asked.request);

@@ -205,7 +205,7 @@ describe('assist routes', () => {
     const asked: string[] = [];
     const stillAllowed = (customerId: string) => {
       asked.push(customerId);
-      return (actionId: string) => !barred.has(actionId);
+      return (action: { actionId: string }) => !barred.has(action.actionId);
     };
     const mine = startAssist(twins, { context: { clock }, recommend, stillAllowed, log: () => undefined });
     const other = createHttpServer({ twins, auth: local.auth, version: 'test' }, [assistRoutes(twins, mine)]);

@@ -4,6 +4,7 @@ import { threadCpuSecondsIfKnown } from '../../domain/cpu-time.js';
 import { startAssist, type Assist } from '../../agents/assist/assist-service.js';
 import { earlierDecisions } from '../../agents/assist/earlier-decisions.js';
 import { decisionExpiresAt } from '../../decisioning/decision-action.js';
+import { actionForDecision } from './decision-actions.js';
 import { watchAlarms, type AlarmWatcher } from '../../agents/flows/alarm-watcher.js';
 import { ANOMALY_SOURCE_SYSTEM_ID, DEFAULT_CHAIN_REACH_MS, linkConfirmedIncidents } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS } from '../../intelligence/anomaly/cell-anomaly-detector.js';
@@ -258,6 +259,12 @@ export interface Operator {
  * intake and the checkpoint timer; then a churn model is trained once there is history, unless
  * one serves already. Every edge (HTTP, MCP, CLI) is built on the `Operator` it returns.
  */
+/**
+ * Who a card's kept action is judged as accepted by: a person serving the customer (the card's
+ * reader; the contact rules read that a person asks, on the card's channel, not who).
+ */
+const CARD_ACCEPTOR = { kind: 'human', id: 'assist-card' } as const;
+
 export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const startedAt = Date.now();
   const warn = o.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -375,12 +382,25 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const made = services.decisions.get(decisionId);
       return made !== undefined && clock.now() < decisionExpiresAt(made);
     },
-    // A kept decision's action the funnel would not propose now for want of consent or eligibility
-    // (the what-if: nothing logged) is dropped from the card built again; its acceptance would be refused.
+    // A kept decision's action its customer may no longer be offered is dropped from the card built
+    // again (its Accept would be refused): one the funnel's what-if now removes at eligibility (nothing
+    // logged), or one the guarded executor's own contact rules refuse, judged on the request Accept
+    // would send (the one builder, accepted by a person on the line). The what-if's contact step
+    // judges no channel opt-out: a check-in stayed on the card after an SMS opt-out on the call.
     stillAllowed: (customerId, request) => {
       const now = services.decisions.whatIf(customerId, { channel: request.channel, reason: request.reason, direction: 'inbound' });
-      const barred = new Set(now.offers.flatMap((o) => (o.funnel.step === 'eligibility' || o.funnel.step === 'contact-policy' ? [o.actionId] : [])));
-      return (actionId) => !barred.has(actionId);
+      const ineligible = new Set(now.offers.flatMap((o) => (o.funnel.step === 'eligibility' ? [o.actionId] : [])));
+      return (action) => {
+        if (ineligible.has(action.actionId)) return false;
+        const decision = action.decisionId === undefined ? undefined : services.decisions.get(action.decisionId);
+        if (!decision) return true;
+        try {
+          return services.guarded.contactRefusal(actionForDecision(services, decision, action.actionId, CARD_ACCEPTOR, { accepted: true })) === null;
+        } catch (err) {
+          // An offering gone from the catalogue is accepted no more; anything else (who is on the line not known yet) is Accept's to answer.
+          return !(err instanceof TwinloopError && err.code === 'NOT_FOUND');
+        }
+      };
     },
     // On the clock decisions are dated by (the operator's), not the card's event time, which lags it under load.
     earlier: (customerId, current, interactionStart) => earlierDecisions({ records: services.records, approvals: services.approvals }, customerId, clock.now(), current, interactionStart),
