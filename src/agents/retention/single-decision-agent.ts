@@ -2,6 +2,7 @@ import type { LiveScoring } from '../../intelligence/live/live-scoring.js';
 import { acceptanceCovariates } from '../../intelligence/uplift/acceptance-covariates.js';
 import { DEFAULT_CONTACT_EFFECT_PRIORS, fitPilotUplift, planSingleDecision, type PilotUplift, type SingleDecisionPlan } from '../../intelligence/uplift/pilot-uplift.js';
 import { endMovedRow, type ContractEndModel } from '../../intelligence/twin-training/contract-end-model.js';
+import { fitStratumCalibration, recalibratedChurn, recalibratedHazard } from '../../intelligence/uplift/stratum-calibration.js';
 import { DAY_MS, MONTH_MS } from '../../domain/time.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
@@ -13,6 +14,9 @@ import type { TwinEngine } from '../../twin/twin-engine.js';
  * others against the customers the campaign left alone at random (its held-out arm and those its
  * random sample did not take), what a contact does to the churn of those who accept and of those
  * who do not, the selection factor of who accepts integrated over (`fitPilotUplift`), values a contact for every candidate with both terms under that posterior,
+ * each customer's churn over the window read with the churn model's calibration for their stratum of contract phase and
+ * risk, measured on the campaign's controls (`fitStratumCalibration`: the score compounded over the window is off by
+ * contract phase, a renewal inside it read at a fifth of its churn, since 2026-12-07),
  * and contacts the best in a plan sized by that evidence: the run with the largest certainty
  * equivalent (`planSingleDecision`, plan-size.ts), the whole worth list when the posterior is narrow,
  * its best few when it is wide. It sees only the twins and the churn model, never the world's truth.
@@ -97,18 +101,22 @@ export function decideOnce(
   }
   const ends = options.contractEnds;
   const served = (row: Float64Array) => live.assess(row).churn;
+  const campaign = pilot.map((p) => {
+    const h = hazardAt(p.features);
+    const risk = horizonRisk(p.features, h, hazardAt, ends, options.horizonMonths, served);
+    return { p, h, expectedChurn: 1 - survive(risk.hazard, options.horizonMonths) * (1 - risk.endHazard), churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1 };
+  });
+  // The model's churn over the horizon is off by contract phase and risk, not as a whole: each stratum's factor,
+  // read on the campaign's controls, moves its customers against the others' (stratum-calibration.ts).
+  const calibration = fitStratumCalibration(campaign.filter((x) => !x.p.treated).map((x) => ({ features: x.p.features, hazard: x.h, expectedChurn: x.expectedChurn, churned: x.churned })), options.horizonMonths);
   const model = fitPilotUplift(
-    pilot.map((p) => {
-      const h = hazardAt(p.features);
-      const risk = horizonRisk(p.features, h, hazardAt, ends, options.horizonMonths, served);
-      return {
-        covariates: acceptanceCovariates(p.features, h),
-        treated: p.treated,
-        accepted: p.accepted,
-        churned: engine.features(p.id)?.[FEATURE_INDEX.churned] === 1,
-        expectedChurn: 1 - survive(risk.hazard, options.horizonMonths) * (1 - risk.endHazard),
-      };
-    }),
+    campaign.map((x) => ({
+      covariates: acceptanceCovariates(x.p.features, x.h),
+      treated: x.p.treated,
+      accepted: x.p.accepted,
+      churned: x.churned,
+      expectedChurn: recalibratedChurn(calibration, calibration.stratumOf(x.p.features, x.h), x.expectedChurn),
+    })),
     { ...DEFAULT_CONTACT_EFFECT_PRIORS, acceptedMultiplier: 1 - (options.offer.retentionEffect ?? 1 - DEFAULT_CONTACT_EFFECT_PRIORS.acceptedMultiplier) },
   );
   const upliftCandidates = [];
@@ -117,7 +125,15 @@ export function decideOnce(
     const s = live.scoreOf(id);
     if (!f || !s?.active) continue;
     const risk = horizonRisk(f, s.churn, served, ends, options.horizonMonths, served);
-    upliftCandidates.push({ customerId: id, covariates: acceptanceCovariates(f, s.churn), hazard: risk.hazard, endHazard: risk.endHazard, value: s.clv, offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]) });
+    const stratum = calibration.stratumOf(f, s.churn);
+    upliftCandidates.push({
+      customerId: id,
+      covariates: acceptanceCovariates(f, s.churn),
+      hazard: recalibratedHazard(calibration, stratum, risk.hazard, options.horizonMonths),
+      endHazard: risk.endHazard > 0 ? recalibratedChurn(calibration, stratum, risk.endHazard) : 0,
+      value: s.clv,
+      offerCost: options.offer.costFor(f[FEATURE_INDEX.monthly_price]),
+    });
   }
   const plan = planSingleDecision(model, upliftCandidates, { contacts: options.contacts, contactCost: options.contactCost, horizonMonths: options.horizonMonths });
   return { picks: plan.contact.map((c) => c.customerId), plan, pilot: model };
