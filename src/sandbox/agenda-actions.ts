@@ -41,7 +41,8 @@ export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void 
       // The time of day is in the salt: two tickets of one customer on one day draw apart.
       const rng = w.customerRng(c, CUSTOMER_DICE.ticket ^ item.at);
       const channel = COMPLAINT_CHANNELS[rng.int(COMPLAINT_CHANNELS.length)];
-      w.out.event(w.ev(c, time, 'interaction', { channel, intent: complaint ? `complaint_${category}` : `support_${category}`, phase: 'start' }));
+      // On a staged call the complaint is the customer's still (the ticket), but no second contact starts.
+      if (!w.onTheLine(c, Date.parse(time))) w.out.event(w.ev(c, time, 'interaction', { channel, intent: complaint ? `complaint_${category}` : `support_${category}`, phase: 'start' }));
       w.out.event(w.ev(c, time, 'ticket', { ticketId, action: 'opened', category, severity: SEVERITIES[item.x], complaint }));
       if (complaint) w.bumpScore(pop.f.complaintScore, pop.i.complaintDay, c, d, 1);
       const r = cfg.complaints.resolutionDays;
@@ -52,6 +53,7 @@ export function runAgendaItem(w: WorldState, item: AgendaItem, d: number): void 
       w.out.event(w.ev(c, time, 'ticket', { ticketId: item.s, action: 'resolved', category: item.t as TicketCategory, severity: SEVERITIES[item.x], complaint: item.y === 1 }));
       return;
     case AGENDA.INTERACTION:
+      if (w.onTheLine(c, Date.parse(time))) return;
       w.out.event(w.ev(c, time, 'interaction', { channel: item.t as Channel, intent: item.s, phase: 'start' }));
       return;
     case AGENDA.PLAN_CHANGE: {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../domain/clock.js';
+import type { EventSink } from '../domain/event-sink.js';
 import type { EventOf, TwinEvent } from '../domain/events.js';
 import { validateEvent } from '../domain/event-validation.js';
 import { ArrayOutput } from './event-output.js';
@@ -31,6 +33,36 @@ describe('the care example', () => {
     expect(after.events.some((e) => e.kind === 'ticket' && e.customerId === staged.customerId && e.data.action === 'resolved')).toBe(true);
     // The next run picks someone else.
     expect(world.stageCareExample().customerId).not.toBe(staged.customerId);
+  });
+
+  it('holds its customer on the line until its endsBy: the live world starts no other interaction of theirs meanwhile, and does after', async () => {
+    // Customers who get in touch every day or two and call in with faults: within the held days the
+    // world would start several contacts of the staged customer, one on the day already generated.
+    const busy = loadWorldDocument({ extends: 'small', population: { customers: 600 }, complaints: { interactionsPerMonth: 20, serviceFaultsPerMonth: 8 } });
+    const world = createSandboxWorld(busy, 21);
+    world.generate(new ArrayOutput(), { months: 2 });
+    const taken: TwinEvent[] = [];
+    const sink: EventSink = { submit: async (events) => events.map((e) => (taken.push(e), { id: e.id, status: 'accepted' as const })) };
+    const real = new ManualClock(0);
+    // At 480x, the person's 15 minutes are 5 days of the world's.
+    const live = world.startLive({ speed: 480, sink, realClock: real, manual: true });
+    const t0 = world.clock.now();
+    const until = async (simMs: number) => {
+      real.set((simMs - t0) / 480);
+      await live.tick();
+    };
+    await until(t0 + 8 * 3_600_000);
+    const staged = world.stageCareExample();
+    expect(staged.heldRealMs).toBe(15 * 60_000);
+    const endsBy = Date.parse(staged.endsBy!);
+    expect(endsBy - Date.parse(staged.at)).toBe(15 * 60_000 * 480);
+    await until(endsBy + 20 * 86_400_000);
+    await live.stop();
+    const calls = taken.filter((e) => e.kind === 'interaction' && e.customerId === staged.customerId && Date.parse(e.time) >= Date.parse(staged.at));
+    const during = calls.filter((e) => Date.parse(e.time) < endsBy);
+    expect(during.map((e) => e.id)).toEqual([staged.eventIds[1]]);
+    // The world goes on with the customer once the call is over.
+    expect(calls.some((e) => Date.parse(e.time) >= endsBy)).toBe(true);
   });
 
   it('refuses a named customer who does not fit, saying why', () => {

@@ -78,6 +78,8 @@ export function stageCareExample(w: WorldEngine, customerId?: string, held: { pa
   const heldMs = 'pace' in held ? Math.round(STAGED_CALL_REAL_MS * held.pace) : held.heldMs;
   const endsBy = heldMs === undefined ? undefined : new Date(Date.parse(now) + heldMs).toISOString();
   emit(w.ev(c, now, 'interaction', { channel: 'call', intent: 'billing_complaint', phase: 'start', context: { staged: 'care-example' }, ...(endsBy ? { endsBy } : {}) }));
+  // The customer stays on this call until then: the world starts no other contact of theirs meanwhile.
+  if (endsBy) w.holdLine(c, Date.parse(now), Date.parse(endsBy));
   // About this period's data, the overuse staged above: the last bill's overage may have been voice
   // or none (it said "the last bill charged for data", which that bill did not always show).
   emit(w.ev(c, now, 'ticket', { ticketId, action: 'opened', category: 'billing', severity: 'medium', complaint: true, text: 'I am over my data allowance again this month and afraid of what the next bill will charge; I keep running out.' }));

@@ -89,7 +89,8 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
 
   const release = () => {
     for (;;) {
-      while (pos < pending.length && pendingMs[pos] <= simNow) ready.event(pending[pos++]);
+      // A staging within the day holds back the world's interactions of its customer already generated (`heldBack`).
+      for (; pos < pending.length && pendingMs[pos] <= simNow; pos++) if (!engine.heldBack(pending[pos])) ready.event(pending[pos]);
       engine.releaseIncidents(simNow);
       if (pos < pending.length || engine.startMs + engine.day * DAY_MS > simNow) break;
       engine.stepDay();

@@ -264,7 +264,8 @@ export function createSandboxWorld(config: WorldConfig, seed: number, options: S
         const end = Math.max(engine.clock.now(), engine.startMs + engine.day * DAY_MS);
         engine.clock.set(end);
         journal.resumeAfter(last?.seq ?? 0);
-        const events = kept.drain();
+        // As the live run releases them: an act replayed within a generated day holds back what it held back then.
+        const events = kept.drain().filter((e) => !engine.heldBack(e));
         if (!o.live) return { day: engine.day, replayed: entries.length, events };
         // Live, the clock stood inside the last generated day: it goes on from the last act or the
         // position the events were taken through (else day `keepFrom`'s start), not from the day's

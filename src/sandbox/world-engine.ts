@@ -74,6 +74,13 @@ export class WorldEngine implements WorldState {
    * not when the day is planned. Undefined outside a live run (backfills tell listeners at once).
    */
   heldIncidents: { atMs: number; incident: Incident }[] | undefined;
+  /**
+   * Interactions staged for a person to take (`care-example.ts`), by customer id: ms of event time
+   * from their start to their `endsBy`. While one is on the line the world starts no other
+   * interaction for that customer (`heldBack`): a later start on its channel ends it (the omnichannel
+   * context's rule), and at 3,600x the world's own calls came within minutes of the person's 15.
+   */
+  private readonly lines = new Map<string, { fromMs: number; toMs: number }[]>();
   datePrefix = '';
   private readonly dateCache = new Map<number, string>();
   private initialEmitted = false;
@@ -476,6 +483,31 @@ export class WorldEngine implements WorldState {
       for (const l of this.incidentListeners) l(held[i].incident);
     }
     held.splice(0, i);
+  }
+
+  /** Holds customer `c` on a staged interaction from `fromMs` until `toMs` (event time): see `lines`. */
+  holdLine(c: number, fromMs: number, toMs: number): void {
+    const id = this.pop.customerIds[c];
+    const held = this.lines.get(id);
+    if (held) held.push({ fromMs, toMs });
+    else this.lines.set(id, [{ fromMs, toMs }]);
+  }
+
+  onTheLine(c: number, atMs: number): boolean {
+    return this.lines.size > 0 && this.onLine(this.pop.customerIds[c], atMs);
+  }
+
+  /**
+   * Whether `e`, generated before a staging (a live day is generated whole at its start), is one of
+   * the world's interactions the staged one holds back: dropped where the day's events are released.
+   */
+  heldBack(e: TwinEvent): boolean {
+    return this.lines.size > 0 && e.kind === 'interaction' && e.data.context?.staged === undefined && this.onLine(e.customerId, Date.parse(e.time));
+  }
+
+  private onLine(customerId: string, atMs: number): boolean {
+    const held = this.lines.get(customerId);
+    return held !== undefined && held.some((l) => atMs >= l.fromMs && atMs < l.toMs);
   }
 
   /** Emits an event built elsewhere (effects) to the immediate output. */

@@ -92,6 +92,8 @@ export interface WorldState {
    * seed, the slot, the day and the salt alone (valid until the next call).
    */
   customerRng(c: number, salt: number): Prng;
+  /** Whether customer slot `c` is on a staged interaction at `atMs` (event time): the world starts no other for them then. */
+  onTheLine(c: number, atMs: number): boolean;
   /** The data of customer `c`'s `customer` event as it stands (profile, contract, consent). */
   profileOf(c: number): EventOf<'customer'>['data'];
 }
