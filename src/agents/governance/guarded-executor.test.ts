@@ -600,6 +600,55 @@ describe('guarded executor', () => {
     expect(calls).toEqual([]);
   });
 
+  it('says what a request id stands for now: waiting for a person, rejected (refused, with who and why), approved and not carried out yet (who approved it), carried out', async () => {
+    let down = true;
+    const { guarded } = setup(undefined, () => Promise.resolve(down ? { ok: false, error: 'billing back end unavailable' } : { ok: true }));
+    const [paid, rejected, unknown] = [req({ cost: 40 }), req({ cost: 40 }), req()];
+    const asked = await guarded.execute(paid);
+    const no = await guarded.execute(rejected);
+    expect(await guarded.standingOf(paid.id!)).toMatchObject({ status: 'pending-approval', reason: expect.stringMatching(/^waiting for a person since /) });
+    expect(await guarded.standingOf(unknown.id!)).toBeNull();
+    await guarded.reject(no.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'not on the cell');
+    // A rejection is what asking again answers (statusOf read it as nothing ever asked).
+    expect(await guarded.standingOf(rejected.id!)).toEqual({ status: 'refused', reason: 'rejected by u:supervisor: not on the cell' });
+    expect(await guarded.statusOf(rejected.id!)).toBe('refused');
+    // Approved while the back end is down: committed, not carried out; statusOf says pending-approval, standingOf who approved it.
+    expect(await guarded.approve(asked.approvalId!, { kind: 'human', id: 'u:supervisor' }, 'ok')).toMatchObject({ status: 'failed' });
+    expect(await guarded.statusOf(paid.id!)).toBe('pending-approval');
+    expect(await guarded.standingOf(paid.id!)).toMatchObject({ status: 'pending-approval', approvedBy: 'u:supervisor', reason: expect.stringMatching(/^approved by u:supervisor at .*, not carried out yet: the back end failed it/) });
+    down = false;
+    expect(await guarded.settleDecided(asked.approvalId!)).toMatchObject({ status: 'executed' });
+    expect(await guarded.standingOf(paid.id!)).toMatchObject({ status: 'executed' });
+  });
+
+  it('carries a top-up out only with the payment it adds to: decided after it, refused when a person rejected it, sent to a person while it waits (decision 0093)', async () => {
+    const { guarded, calls } = setup();
+    const person = { kind: 'human' as const, id: 'u:supervisor' };
+    // Two payments of 40 wait for a person; a top-up of 5 each (alone under every threshold) adds to them.
+    const [first, second] = [req({ cost: 40, customerId: 'C7' }), req({ cost: 40, customerId: 'C8' })];
+    const [a1, a2] = [await guarded.execute(first), await guarded.execute(second)];
+    const topUp = (on: ActionRequestInput) => req({ cost: 5, customerId: on.customerId, params: { addsTo: [on.id!] } });
+    const [up1, up2] = [topUp(first), topUp(second)];
+    const u1 = await guarded.execute(up1);
+    expect(u1).toMatchObject({ status: 'pending-approval' });
+    // Alone under every threshold, with nothing else to count, it still waits for a person while what it adds to does.
+    const change = await guarded.execute(req({ actionClass: 'plan_change', channel: 'call', customerId: 'C9', params: { planId: 'P-50' } }));
+    expect(await guarded.execute(req({ cost: 5, customerId: 'C9', params: { addsTo: [change.requestId] } }))).toMatchObject({ status: 'pending-approval', reason: `it adds to ${change.requestId}, which waits for a person: a human approves first` });
+    const u2 = await guarded.execute(up2);
+    // Decided first, the top-up would stand if its payment were then rejected: refused, nothing decided.
+    await expect(guarded.approve(u1.approvalId!, person, 'ok')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(`adds to request ${first.id}, which waits for a person .*decide that one first`) });
+    expect(await guarded.standingOf(up1.id!)).toMatchObject({ status: 'pending-approval', reason: expect.stringMatching(/^waiting for a person/) });
+    // The payment approved and paid, the top-up goes too.
+    expect(await guarded.approve(a1.approvalId!, person, 'on the cell')).toMatchObject({ status: 'executed' });
+    expect(await guarded.approve(u1.approvalId!, person, 'ok')).toMatchObject({ status: 'executed' });
+    // The payment rejected: the top-up is owed on nothing, whoever approves it.
+    await guarded.reject(a2.approvalId!, person, 'not on the cell');
+    expect(await guarded.approve(u2.approvalId!, { kind: 'human', id: 'u:other' }, 'ok')).toMatchObject({ status: 'refused', verdict: { guardrail: 'adds-to' }, reason: `it adds to ${second.id}, which was not carried out (refused: rejected by u:supervisor: not on the cell): an amount on top of a payment is owed with the payment, not instead of it (decision 0093)` });
+    expect(calls).toEqual([first.id, up1.id]);
+    // Asked after the rejection, it is refused at once.
+    expect(await guarded.execute(req({ cost: 5, customerId: 'C8', params: { addsTo: [second.id!] } }))).toMatchObject({ status: 'refused', verdict: { guardrail: 'adds-to' } });
+  });
+
   it('applies the declared fallback on timeout, and a late approval is refused', async () => {
     const { guarded, calls, clock } = setup();
     const credit = await guarded.execute(req({ cost: 40 })); // 4 h, reject

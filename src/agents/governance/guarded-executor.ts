@@ -8,6 +8,7 @@ import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import { carriedChannelOf } from '../../decisioning/action-contact.js';
 import {
   actionRequestSchema,
+  addsToOf,
   ANY,
   ASKER_MONEY_WINDOW_MS,
   askerMoneyLimit,
@@ -18,6 +19,7 @@ import {
   type ActionPolicy,
   type ActionRequest,
   type Actor,
+  type AddedTo,
   type AskerWindow,
   type BudgetLedger,
   type ExecuteVerdict,
@@ -301,12 +303,27 @@ export interface GuardedExecutor {
    */
   statusOf(requestId: string): Promise<GuardedStatus | null>;
   /**
+   * What a request id stands for now, read only, in words: `statusOf`'s status with its reason (a
+   * rejection and a timed-out approval read as refused, or advised, with who and why), and, for one
+   * a person approved and not carried out yet (its back end failed, a crash, the customer's quiet
+   * hours), who approved it: committed, not paid. Null as `statusOf`.
+   */
+  standingOf(requestId: string): Promise<RequestStanding | null>;
+  /**
    * For whoever asked and stops waiting (a workflow whose wait for the approval ended first): a
    * pending approval is withdrawn (expired, with the reason, audited; approving it then is
    * CONFLICT) and answered refused; one decided meanwhile is settled as `settleDecided` does, so
    * the asker hears what really became of it. Safe to repeat.
    */
   withdraw(approvalId: string, reason: string): Promise<SettledApproval & { withdrawn: boolean }>;
+}
+
+/** What a request id stands for now (`GuardedExecutor.standingOf`). */
+export interface RequestStanding {
+  status: GuardedStatus;
+  reason: string;
+  /** Who approved it, while it is approved and not carried out yet (status pending-approval). */
+  approvedBy?: string;
 }
 
 /** The outcome of a decided approval as its waiting workflow receives it. */
@@ -679,7 +696,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     const askerKey = `asker:${asker}`;
     const wallNow = wallClock.now();
     let askerWindow: AskerWindow | undefined = bound && { asker, ...bound, earlier: await askerBook.earlier(askerKey, ASKER_PAYOUTS, request.id, wallNow, 1) };
-    const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}), ...(askerWindow ? { askerWindow } : {}) });
+    // The payments it adds to (a top-up's), as they stand now: judged with them, not with what its asker heard (decision 0093).
+    const addsTo = await addedTo(request);
+    const judge = () => evaluate(policy, request, { now, spending, approvedBy, contact, ...(customerKnown === undefined ? {} : { customerKnown }), ...(window ? { moneyWindow: window } : {}), ...(askerWindow ? { askerWindow } : {}), ...(addsTo.length > 0 ? { addsTo } : {}) });
     let verdict = judge();
     const move = (state: 'moved' | 'awaiting', amount: number) => ({ requestId: request.id, amount, at: now, state, actor: asker });
     const askerMove = (state: 'moved' | 'awaiting', amount: number) => ({ ...move(state, amount), at: wallNow, ...(request.customerId ? { customerId: request.customerId } : {}) });
@@ -872,6 +891,36 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
     return answer;
   }
 
+  /**
+   * What a request id stands for now, read only: its kept answer; else its approval's: waiting for a
+   * person, decided without an act (a rejection, a timeout: what asking again would answer), or
+   * approved and not carried out yet; null when nothing holds the id.
+   */
+  async function standingOf(requestId: string): Promise<RequestStanding | null> {
+    const known = await answers.get(requestId);
+    if (known) return { status: known.status, reason: known.reason };
+    const item = await queue.get(approvalIdOf(requestId));
+    if (!item) return null;
+    if (item.status === 'pending') return { status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()}` };
+    const decided = await outcomeOfDecided(item);
+    if (decided) return { status: decided.status, reason: decided.reason };
+    const by = item.decidedBy ?? 'a person';
+    const waiting = await deferrals.get(requestId);
+    const why = waiting && !waiting.done ? `the customer's quiet hours hold it until ${new Date(waiting.notBefore).toISOString()}` : 'the back end failed it, or a crash cut it short';
+    return { status: 'pending-approval', reason: `approved by ${by}${item.decidedAt ? ` at ${new Date(item.decidedAt).toISOString()}` : ''}, not carried out yet: ${why}`, approvedBy: by };
+  }
+
+  /** The requests `request` adds to (`params.addsTo`), each as it stands now. */
+  async function addedTo(request: Pick<ActionRequest, 'params'>): Promise<AddedTo[]> {
+    const out: AddedTo[] = [];
+    for (const requestId of addsToOf(request)) {
+      const now = await standingOf(requestId);
+      const standing = now?.status === 'executed' ? 'carried-out' : now?.status === 'pending-approval' ? (now.approvedBy !== undefined ? 'committed' : 'waiting') : 'not-carried-out';
+      out.push({ requestId, standing, reason: now ? `${now.status}: ${now.reason}` : 'nothing was asked or kept under it' });
+    }
+    return out;
+  }
+
   async function expireDue(): Promise<GuardedResult[]> {
     const results: GuardedResult[] = [];
     for (const item of await queue.expireDue()) results.push(await applyTimeout(item));
@@ -951,6 +1000,11 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
       const hold = options.actsHeld?.();
       if (hold) throw heldError(hold.reason, hold.retryAfterMs);
+      // A top-up is decided after the payment it adds to: approved first, it would be paid even if that one were then rejected.
+      const first = pending.status === 'pending' ? (await addedTo(pending.request)).find((a) => a.standing === 'waiting') : undefined;
+      if (first) {
+        throw new TwinloopError('CONFLICT', `approval ${approvalId} adds to request ${first.requestId}, which waits for a person (approval ${approvalIdOf(first.requestId)}): decide that one first; nothing was decided here`);
+      }
       // The decision is the queue's, checked and set at once (a second click is CONFLICT there); the
       // act is carried out through the request's one door, as every other settle of it (a withdrawal,
       // the deferral sweep, settleDecided, the request asked again), so one arriving while the back end
@@ -1007,11 +1061,9 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
     },
     async statusOf(requestId) {
-      const known = await answers.get(requestId);
-      if (known) return known.status;
-      const item = await queue.get(approvalIdOf(requestId));
-      return item?.status === 'pending' || item?.status === 'approved' ? 'pending-approval' : null;
+      return (await standingOf(requestId))?.status ?? null;
     },
+    standingOf,
     async approvalOutcome(approvalId) {
       const item = await queue.get(approvalId);
       if (!item || item.status === 'pending') return null;

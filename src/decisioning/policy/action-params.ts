@@ -43,12 +43,17 @@ const context = {
 };
 
 const money = z.number().finite().positive();
+/**
+ * The earlier requests (ids) a money move adds to, as a top-up adds to a payment: carried out only with
+ * them (the policy's guardrail `adds-to`, decision 0093); the approver sees how each stands.
+ */
+const addsTo = z.array(id).min(1).max(10).optional();
 
 /** Parameter schemas per known action class; an unknown class (a policy may name new ones) takes `context` fields and any others. */
 export const ACTION_PARAMS = {
   offer: z.looseObject({ ...context, offerId: id }),
-  credit: z.looseObject({ ...context, amount: money.optional() }),
-  compensation: z.looseObject({ ...context, amount: money.optional() }),
+  credit: z.looseObject({ ...context, amount: money.optional(), addsTo }),
+  compensation: z.looseObject({ ...context, amount: money.optional(), addsTo }),
   discount: z.looseObject({ ...context, months: z.number().int().min(1).max(36).optional() }),
   // A plan change presented as an offering (`present: true`, the customer picks it up) names no plan; one carried out does.
   plan_change: z
@@ -85,4 +90,10 @@ export function parseActionParams(actionClass: string, params: unknown): { ok: t
   if (r.success) return { ok: true, params: r.data };
   const issue = r.error.issues[0];
   return { ok: false, problem: `params.${issue.path.join('.')}: ${issue.message} (for a ${actionClass})` };
+}
+
+/** The earlier requests a request adds to (`params.addsTo`, checked at the edge): none for most. */
+export function addsToOf(request: { params?: Readonly<Record<string, unknown>> }): string[] {
+  const ids = request.params?.addsTo;
+  return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
 }

@@ -39,6 +39,7 @@ export {
   type BudgetClaim,
   type BudgetStanding,
   type AskerWindow,
+  type AddedTo,
   type EarlierMove,
   type MoneyWindow,
   type EvaluationContext,
@@ -47,4 +48,4 @@ export {
   type PolicyVerdict,
   type VerdictKind,
 } from './policy-verdict.js';
-export { ACTION_PARAMS, MESSAGE_PURPOSES, parseActionParams, type ActionParams, type MessagePurpose } from './action-params.js';
+export { ACTION_PARAMS, addsToOf, MESSAGE_PURPOSES, parseActionParams, type ActionParams, type MessagePurpose } from './action-params.js';

@@ -24,7 +24,7 @@ export type VerdictKind = 'execute' | 'needs-approval' | 'advise-only' | 'deny';
  * budgets (the policy's, and what is left of the asking run's: `run-budget`), and the contact
  * rules (consent, quiet hours, contact caps, opt-outs).
  */
-export const GUARDRAILS = ['unknown-customer', 'expired', 'cost-cap', 'discount-cap', 'budget', 'run-budget', ...CONTACT_RULES] as const;
+export const GUARDRAILS = ['unknown-customer', 'expired', 'adds-to', 'cost-cap', 'discount-cap', 'budget', 'run-budget', ...CONTACT_RULES] as const;
 export type Guardrail = (typeof GUARDRAILS)[number];
 
 /** A budget line as the ledger should reserve it. */
@@ -79,6 +79,18 @@ export interface AskerWindow {
   readonly key: string;
   readonly limit: number;
   readonly earlier: readonly EarlierMove[];
+}
+
+/**
+ * An earlier request the request adds to (a top-up on a payment, `params.addsTo`), as it stands now:
+ * carried out; committed (a person approved it, not carried out yet); waiting for a person's decision;
+ * or not carried out (refused, rejected by a person, timed out, failed for good, never asked).
+ */
+export interface AddedTo {
+  readonly requestId: string;
+  readonly standing: 'carried-out' | 'committed' | 'waiting' | 'not-carried-out';
+  /** Its status and reason, in words (who rejected it and why). */
+  readonly reason: string;
 }
 
 /** The customer's earlier money moves of the request's class the threshold counts, over `days`. */
@@ -141,6 +153,13 @@ export interface EvaluationContext {
   moneyWindow?: MoneyWindow;
   /** The asker's payouts over the last day, when the policy bounds it (`askerMoneyLimit`). Absent: not bounded. */
   askerWindow?: AskerWindow;
+  /**
+   * The requests it adds to (`params.addsTo`), as they stand now (the guarded executor reads them):
+   * one not carried out denies it (guardrail `adds-to`: an amount on top of a payment is owed with
+   * the payment, not instead of it, decision 0093); one still waiting for a person sends it to a
+   * person too. Absent: it adds to nothing.
+   */
+  addsTo?: readonly AddedTo[];
 }
 
 const verdicts = new WeakSet<object>();
@@ -205,6 +224,9 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
   if (request.expiresAt !== undefined && context.now >= request.expiresAt) {
     return deny('expired', `the request expired at ${new Date(request.expiresAt).toISOString()} (the horizon of the run that asked for it); nothing is carried out after it`);
   }
+  // A top-up on a payment a person rejected (or that was never carried out) is not owed alone, whoever approves it.
+  const gone = context.addsTo?.find((a) => a.standing === 'not-carried-out');
+  if (gone) return deny('adds-to', `it adds to ${gone.requestId}, which was not carried out (${gone.reason}): an amount on top of a payment is owed with the payment, not instead of it (decision 0093)`);
   const g = rule?.guardrails ?? {};
   if (g.costCap !== undefined && cost > g.costCap) return deny('cost-cap', `cost ${money(cost)} is above the cap of ${money(g.costCap)} per ${request.actionClass}`);
   if (g.discountCapPct !== undefined && request.discountPct !== undefined && request.discountPct > g.discountCapPct) {
@@ -258,6 +280,9 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
       escalate(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%`);
     }
+    // On top of a payment still waiting for a person: paid alone now, it would stand if that one were rejected.
+    const waiting = context.addsTo?.find((a) => a.standing === 'waiting');
+    if (mode === 'autonomous' && waiting) escalate(`it adds to ${waiting.requestId}, which waits for a person`);
     const asker = context.askerWindow;
     if (mode === 'autonomous' && asker) {
       // What one asker pays out over all customers in a day: split across customers, each under its own threshold, it still reaches a person.

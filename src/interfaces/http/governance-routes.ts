@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actionRequestSchema, actorSchema } from '../../decisioning/policy/index.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { withAddsTo } from '../../agents/governance/approval-adds-to.js';
+import type { ApprovalItem } from '../../agents/governance/approval-queue.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedAnswer, guardedResult } from './governance-schemas.js';
@@ -78,8 +80,10 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         return guardedAnswer(await services.guarded.execute(asked));
       },
     );
+    // A top-up's approver reads the payment it adds to as it stands now (decision 0093).
+    const now = (item: ApprovalItem) => withAddsTo(item, (id) => services.guarded.standingOf(id));
     app.get('/approvals', { schema: { summary: "Pending approvals with what, why and the evidence (a key held to segments: its customers' only)", response: { 200: list(approvalItem) } } }, async (req) =>
-      reachedOnly(req, await services.approvals.listPending(500), approvalCustomer),
+      Promise.all(reachedOnly(req, await services.approvals.listPending(500), approvalCustomer).map(now)),
     );
     const approvalOf = async (req: FastifyRequest, id: string) => {
       const item = await services.approvals.get(id);
@@ -88,7 +92,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
       return item;
     };
     app.get('/approvals/:id', { schema: { summary: 'One approval, with what came of it once decided', params: idParams, response: { 200: approvalItem, ...errors(404) } } }, async (req) => {
-      const item = await approvalOf(req, req.params.id);
+      const item = await now(await approvalOf(req, req.params.id));
       const outcome = await services.guarded.approvalOutcome(item.id);
       return outcome ? { ...item, outcome: { status: outcome.status, reason: outcome.reason } } : item;
     });

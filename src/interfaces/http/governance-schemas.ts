@@ -63,6 +63,16 @@ export const approvalItem = z.object({
   decidedBy: z.string().nullable(),
   decidedAt: z.number().nullable(),
   reason: z.string().nullable(),
+  addsTo: list(
+    z.object({
+      requestId: z.string(),
+      status: z.enum(['executed', 'pending-approval', 'advised', 'refused', 'failed']).nullable().describe('Its status now; null when nothing was asked or kept under it'),
+      reason: z.string().describe('Why, in words: waiting for a person since when, who rejected it and why, who approved it and why it is not carried out yet'),
+      approvedBy: z.string().optional().describe('Who approved it, while it is approved and not carried out yet'),
+    }),
+  )
+    .optional()
+    .describe("The requests this one adds to (a top-up on a payment, request.params.addsTo), each as it stands now, not as its asker heard it: approved, it is carried out only if each was carried out or approved; one still waiting for a person is decided first (approving this one is 409 until then), and one rejected or not carried out makes this one refused (guardrail adds-to, decision 0093)"),
   outcome: z
     .object({ status: z.enum(['executed', 'pending-approval', 'advised', 'refused', 'failed']), reason: z.string() })
     .optional()

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decisionAnswer } from '../../decisioning/decision-answer.js';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { withAddsTo } from '../../agents/governance/approval-adds-to.js';
 import { parseScenarios } from '../../simulation/index.js';
 import { queryTwinsWhere } from '../../twin/twin-query.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
@@ -60,7 +61,8 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
       const r = await s.guarded.execute(mcpActionRequest(req));
       return r as unknown as ActionAnswer;
     },
-    listApprovals: async () => s.approvals.listPending(200),
+    // As GET /approvals: a top-up's approver reads the payment it adds to as it stands now (decision 0093).
+    listApprovals: async () => Promise.all((await s.approvals.listPending(200)).map((item) => withAddsTo(item, (id) => s.guarded.standingOf(id)))),
     decideApproval: async (id, d) => {
       const item = await s.approvals.get(id);
       if (!item) throw new TwinloopError('NOT_FOUND', `no approval ${id}`);

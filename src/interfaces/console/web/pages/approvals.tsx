@@ -25,6 +25,8 @@ interface Approval {
   readonly decidedBy?: string | null;
   readonly decidedAt?: number | null;
   readonly reason?: string | null;
+  /** The payments it adds to (a top-up's), as they stand now: the approver decides on them, not on what its asker heard. */
+  readonly addsTo?: readonly { readonly requestId: string; readonly status: string | null; readonly reason: string; readonly approvedBy?: string }[];
   /** What came of it once decided (GET /approvals/:id): executed, failed, or refused when judged again at the approval. */
   readonly outcome?: { readonly status: string; readonly reason: string };
 }
@@ -179,6 +181,16 @@ function ApprovalCard({ a, children, link = true, decided = a.status !== 'pendin
             <dd>{a.request.why.summary}</dd>
           </>
         )}
+        {/* Read when the page is, not when it was asked: a person may have decided the payment it adds to since (decision 0093). */}
+        {(a.addsTo ?? []).map((t) => (
+          <Fragment key={t.requestId}>
+            <dt>Adds to {t.requestId}, now</dt>
+            <dd data-testid="adds-to">
+              {t.status === 'executed' ? 'carried out' : t.status === 'pending-approval' ? (t.approvedBy ? 'approved, not carried out yet' : 'waiting for a person: decide it first') : `not carried out (${t.status ?? 'nothing asked'}): approved, this one is refused`}
+              <span class="muted"> ({t.reason})</span>
+            </dd>
+          </Fragment>
+        ))}
       </dl>
       {a.why.length > 0 && (
         <ul class="reasons">
