@@ -858,7 +858,7 @@ describe('service operations flow (sandbox)', () => {
       for (const item of await h.queue.listPending(1000)) expect((await h.guarded.approve(item.id, { kind: 'human', id: 'supervisor-1' }, 'outage of the cell')).status).toBe('executed');
       expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(2 * affected.length);
       // The incidents view reads what the person decided since the run asked: each paid 10 in all, topped up, sent.
-      const view = serviceOperationsView({ alarms: { all: () => [received] }, run: async () => ({ status: 'waiting', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } }), suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: (id) => h.guarded.statusOf(id) });
+      const view = serviceOperationsView({ alarms: { all: () => [received] }, run: async () => ({ status: 'waiting', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } }), suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, standingOf: (id) => h.guarded.standingOf(id) });
       const now = await view.incident(alarm.id);
       expect(now.incident).toMatchObject({ compensationPaid: 10 * affected.length });
       expect(new Set(now.incident.compensatedCustomers)).toEqual(new Set(affected));

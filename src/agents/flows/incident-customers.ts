@@ -78,6 +78,8 @@ function readBatches(steps: readonly StepRecord[], key: RegExp) {
 /** A kept answer in words. */
 function answered(w: { status: string; reason: string }): Treatment {
   if (w.status === 'pending-approval') return { state: 'waiting', why: `waiting for a person: ${w.reason}` };
+  // Approved by a person since the run asked, not carried out yet (the view's reading): committed, not paid.
+  if (w.status === 'approved') return { state: 'waiting', why: w.reason };
   const what = { refused: 'refused by policy', failed: 'failed', advised: 'advised only (policy: a person acts)', 'asked-before': 'not asked again' }[w.status] ?? w.status;
   // The executor words a back end's failure "the action failed: …": the column already says failed.
   return notSent(`${what}: ${w.reason.replace(/^the action failed: /, '')}`);
@@ -174,7 +176,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     const w = comp.why.get(c);
     const difference = raised.done.has(c) ? SENT : raised.why.get(c) && answered(raised.why.get(c)!);
     // Version 8: a payment waiting for a person is topped up after an escalation too; both are said.
-    if (w && w.status === 'pending-approval' && difference) {
+    if (w && (w.status === 'pending-approval' || w.status === 'approved') && difference) {
       const t = answered(w);
       return { state: 'waiting', why: `${t.why}; the difference for ${severity}: ${difference.state === 'sent' ? 'sent' : difference.why}` };
     }

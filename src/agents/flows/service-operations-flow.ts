@@ -353,9 +353,11 @@ export interface BatchOutcome {
   /**
    * Each customer not carried out, with what became of their request and why (the policy's reason
    * for a refusal or an approval, the back end's for a failure): the page says it per customer.
-   * Absent in batches journaled before it was kept.
+   * Absent in batches journaled before it was kept. `approved` is never journaled: the incidents view
+   * reads a request the run left waiting that a person approved since and that is not carried out yet
+   * so (`withDecisions`), committed and not paid.
    */
-  why?: Record<string, { status: GuardedStatus | 'asked-before'; reason: string }>;
+  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved'; reason: string }>;
   /**
    * A compensation batch's credit to each of its customers (the payment, or the difference after an
    * escalation): what the incidents view totals per incident. Absent in other batches, and in

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../store/workflow-journal.js';
+import type { RequestStanding } from '../governance/guarded-executor.js';
 import type { ReceivedAlarm } from './alarm-inbox.js';
 import { serviceOperationsView } from './service-operations-view.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from './service-operations-flow.js';
@@ -169,16 +170,28 @@ describe('the service-operations view', () => {
     expect(decimal).toMatchObject({ compensationRaisedCustomers: ['C1'], compensationPaid: 10 });
   });
 
-  it("reads a payment the run left waiting for a person as what became of it since: approved and paid, failed after the approval, or still waiting", async () => {
-    const held = { executed: ['C1'], pending: ['C2', 'C3', 'C4'], refused: 0, failed: 0, amount: 5, why: { C2: { status: 'pending-approval', reason: 'above 4' }, C3: { status: 'pending-approval', reason: 'above 4' }, C4: { status: 'pending-approval', reason: 'above 4' } } };
+  it("reads a payment the run left waiting for a person as what became of it since: approved and paid, approved and not carried out yet (committed, not paid), rejected, failed after the approval, or still waiting", async () => {
+    const reason = { status: 'pending-approval', reason: 'above 4' };
+    const held = { executed: ['C1'], pending: ['C2', 'C3', 'C4', 'C5', 'C6'], refused: 0, failed: 0, amount: 5, why: { C2: reason, C3: reason, C4: reason, C5: reason, C6: reason } };
     // The run went on an earlier alarm: its asks are under that incident's ids.
-    const run = { status: 'succeeded', input: { continues: 'alarm-1' }, steps: [step('affected-customers', ['C1', 'C2', 'C3', 'C4'], T), { ...step('compensation-0', held, T + 4 * 3_600_000), stepId: 'compensation' }] };
-    const now = new Map([['alarm-1:compensation:C2', 'executed' as const], ['alarm-1:compensation:C3', 'failed' as const], ['alarm-1:compensation:C4', 'pending-approval' as const]]);
-    const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: async (id) => now.get(id) ?? null });
+    const run = { status: 'succeeded', input: { continues: 'alarm-1' }, steps: [step('affected-customers', ['C1', 'C2', 'C3', 'C4', 'C5', 'C6'], T), { ...step('compensation-0', held, T + 4 * 3_600_000), stepId: 'compensation' }] };
+    const now = new Map<string, RequestStanding>([
+      ['alarm-1:compensation:C2', { status: 'executed', reason: 'done' }],
+      ['alarm-1:compensation:C3', { status: 'failed', reason: 'the action failed: billing down' }],
+      ['alarm-1:compensation:C4', { status: 'pending-approval', reason: 'waiting for a person since 2026-11-10T14:00:00.000Z' }],
+      // Approved, its act failed for now: committed, not paid (statusOf alone read it as waiting for a person).
+      ['alarm-1:compensation:C5', { status: 'pending-approval', reason: 'approved by supervisor-1 at 2026-11-10T15:00:00.000Z, not carried out yet: the back end failed it, or a crash cut it short', approvedBy: 'supervisor-1' }],
+      ['alarm-1:compensation:C6', { status: 'refused', reason: 'rejected by supervisor-1: not on the cell' }],
+    ]);
+    const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, standingOf: async (id) => now.get(id) ?? null });
     const { incident, customers } = await view.incident('alarm-3');
-    expect(incident).toMatchObject({ compensatedCustomers: ['C1', 'C2'], compensationPaid: 10 });
-    expect(customers.map((c) => c.compensation.state)).toEqual(['sent', 'sent', 'not-sent', 'waiting']);
+    expect(incident).toMatchObject({ compensatedCustomers: ['C1', 'C2'], compensationPaid: 10, compensationApproved: 5 });
+    expect((await view.incidents()).summary).toMatchObject({ compensationPaid: 10, compensationApproved: 5 });
+    expect(customers.map((c) => c.compensation.state)).toEqual(['sent', 'sent', 'not-sent', 'waiting', 'waiting', 'not-sent']);
     expect(customers[2].compensation.why).toBe('failed: approved by a person after the run asked, then the back end failed it');
+    expect(customers[3].compensation.why).toMatch(/^waiting for a person: /);
+    expect(customers[4].compensation.why).toMatch(/^approved by supervisor-1 at .*, not carried out yet/);
+    expect(customers[5].compensation.why).toBe('refused by policy: decided after the run asked: rejected by supervisor-1: not on the cell');
   });
 
   it("reads a held payment the run asked under its own alarm's id (the incident's id held by another alarm's failed ask) there, not as the other alarm's", async () => {
@@ -186,9 +199,9 @@ describe('the service-operations view', () => {
     // there); C3 under the incident's. A batch kept before `underAlarm` was: looked up under both.
     const held = (underAlarm?: string[]) => ({ executed: [], pending: ['C2', 'C3'], refused: 0, failed: 0, amount: 5, ...(underAlarm ? { underAlarm } : {}) });
     const runOf = (underAlarm?: string[]) => ({ status: 'succeeded', input: { continues: 'alarm-1' }, steps: [step('affected-customers', ['C2', 'C3'], T), { ...step('compensation-0', held(underAlarm), T + 4 * 3_600_000), stepId: 'compensation' }] });
-    const now = new Map([['alarm-1:compensation:C2', 'executed' as const], ['alarm-3:compensation:C2', 'pending-approval' as const], ['alarm-1:compensation:C3', 'executed' as const]]);
+    const now = new Map<string, RequestStanding>([['alarm-1:compensation:C2', { status: 'executed', reason: 'done' }], ['alarm-3:compensation:C2', { status: 'pending-approval', reason: 'waiting' }], ['alarm-1:compensation:C3', { status: 'executed', reason: 'done' }]]);
     for (const run of [runOf(['C2']), runOf()]) {
-      const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, statusOf: async (id) => now.get(id) ?? null });
+      const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 5 * 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, standingOf: async (id) => now.get(id) ?? null });
       const { incident, customers } = await view.incident('alarm-3');
       // alarm-1's payment to C2 is not this alarm's: C2's waits for a person, and only C3's 5 is counted.
       expect(incident).toMatchObject({ compensatedCustomers: ['C3'], compensationPaid: 5 });

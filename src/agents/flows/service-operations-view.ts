@@ -5,7 +5,7 @@ import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 import { incidentCustomers, runSeverity, UPLIFT_BATCH_KEY, type CustomerTreatment, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
-import type { GuardedStatus } from '../governance/guarded-executor.js';
+import type { RequestStanding } from '../governance/guarded-executor.js';
 
 /**
  * What service operations did about each alarm, read from the alarm inbox and each alarm's
@@ -59,6 +59,12 @@ export interface IncidentView {
   compensationRaisedCustomers: string[];
   /** The credit the run carried out for the incident, payments and top-ups together (what finance pays for it). */
   compensationPaid: number;
+  /**
+   * The credit a person approved after the run asked and that is not carried out yet (its back end
+   * failed it, a crash cut it short): committed, not paid, and not in `compensationPaid`. Read live
+   * (`withDecisions`); 0 without a reading of the executor.
+   */
+  compensationApproved: number;
   resolutionNotices: number;
   /** Suspected incidents on the alarm's cell or site, opened from a day before its raise until its clear. */
   anomalyIds: string[];
@@ -86,6 +92,8 @@ export interface IncidentSummary {
   compensated: number;
   /** The credit carried out over every incident listed, payments and top-ups together. */
   compensationPaid: number;
+  /** The credit approved by a person over every incident listed and not carried out yet: committed, not paid. */
+  compensationApproved: number;
   medianTimeToDetectMs: number | null;
   medianTimeToFirstNoticeMs: number | null;
   /** Mean raise → clear over cleared alarms (MTTR). */
@@ -116,10 +124,10 @@ export interface ServiceOpsViewDeps {
   /** The outage settings the flows run on, answered with the incidents so that what is shown is what is in force. */
   settings: ServiceOpsSettings;
   /**
-   * What became of a request by its id (`GuardedExecutor.statusOf`): a compensation the run left
+   * What a request id stands for now (`GuardedExecutor.standingOf`): a compensation the run left
    * waiting for a person reads as decided since (`withDecisions`). Without it, as the run kept it.
    */
-  statusOf?: (requestId: string) => Promise<GuardedStatus | null>;
+  standingOf?: (requestId: string) => Promise<RequestStanding | null>;
 }
 
 /** How far before an alarm's raise a suspicion on its cell or site still counts as its early sign. */
@@ -154,12 +162,13 @@ const NO_BATCH: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 
 
 /**
  * What the run paid: whom it paid the difference after an escalation, and the credit carried out in
- * all (payments and top-ups). Each batch says its credit since it was kept (`BatchOutcome.amount`);
- * an earlier one's is read from the settings: a top-up's from its key (its severity's amount less
- * what its customers had), a payment's as what its customers had before a top-up, else the
- * amount of the severity the run acts on.
+ * all (payments and top-ups); and the credit a person approved that is not carried out yet (a batch's
+ * customers `withDecisions` read so). Each batch says its credit since it was kept
+ * (`BatchOutcome.amount`); an earlier one's is read from the settings: a top-up's from its key (its
+ * severity's amount less what its customers had), a payment's as what its customers had before a
+ * top-up, else the amount of the severity the run acts on.
  */
-export function compensationPaid(steps: readonly StepRecord[], settings: Pick<ServiceOpsSettings, 'compensation'>, acting: ReceivedAlarm['perceivedSeverity'] | null): { raised: string[]; paid: number } {
+export function compensationPaid(steps: readonly StepRecord[], settings: Pick<ServiceOpsSettings, 'compensation'>, acting: ReceivedAlarm['perceivedSeverity'] | null): { raised: string[]; paid: number; approved: number } {
   const amountOf = (severity: string | null) => settings.compensation.find((c) => c.severity === severity)?.amount ?? 0;
   const ok = steps.filter((s) => s.status === 'succeeded' && s.output);
   const uplifts = ok.flatMap((s) => {
@@ -168,26 +177,36 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
   });
   const hadBefore = new Map<string, number>();
   for (const u of uplifts) for (const c of [...u.batch.executed, ...u.batch.pending, ...Object.keys(u.batch.why ?? {})]) hadBefore.set(c, u.before);
+  const approvedIn = (b: BatchOutcome) => b.pending.filter((c) => b.why?.[c]?.status === 'approved').length;
   let paid = 0;
+  let approved = 0;
   for (const s of ok) {
     if (!/^compensation(-later)?-\d+$/.test(s.key)) continue;
     const b = parsed<BatchOutcome>(s, NO_BATCH);
-    const known = b.executed.find((c) => hadBefore.has(c));
-    paid += b.executed.length * (b.amount ?? (known !== undefined ? hadBefore.get(known)! : amountOf(acting)));
+    const known = [...b.executed, ...b.pending].find((c) => hadBefore.has(c));
+    const each = b.amount ?? (known !== undefined ? hadBefore.get(known)! : amountOf(acting));
+    paid += b.executed.length * each;
+    approved += approvedIn(b) * each;
   }
-  for (const u of uplifts) paid += u.batch.executed.length * (u.batch.amount ?? Math.max(0, amountOf(u.severity) - u.before));
-  return { raised: [...new Set(uplifts.flatMap((u) => u.batch.executed))], paid: Math.round(paid * 100) / 100 };
+  for (const u of uplifts) {
+    const each = u.batch.amount ?? Math.max(0, amountOf(u.severity) - u.before);
+    paid += u.batch.executed.length * each;
+    approved += approvedIn(u.batch) * each;
+  }
+  const cents = (x: number) => Math.round(x * 100) / 100;
+  return { raised: [...new Set(uplifts.flatMap((u) => u.batch.executed))], paid: cents(paid), approved: cents(approved) };
 }
 
 /**
  * The run with its compensation batches as they stand now: a payment or top-up the run left waiting
- * for a person, decided since, reads as what became of it (carried out; or refused, with the
- * executor's word), asked under its request id (`{incident}:{purpose}:{customer}`, the incident
- * the run's input `continues`, else the alarm; the alarm where the batch says the run asked under
- * its own id, `BatchOutcome.underAlarm`). A batch keeps what was true when the run asked;
- * finance reads what was paid, a person's approval included.
+ * for a person, decided since, reads as what became of it (carried out; approved and not carried out
+ * yet, `approved`, committed and not paid; or refused, with the executor's word), asked under its
+ * request id (`{incident}:{purpose}:{customer}`, the incident the run's input `continues`, else the
+ * alarm; the alarm where the batch says the run asked under its own id, `BatchOutcome.underAlarm`).
+ * A batch keeps what was true when the run asked; finance reads what was paid, a person's approval
+ * included, and what is committed.
  */
-export async function withDecisions(alarmId: string, run: RunReading, statusOf: (requestId: string) => Promise<GuardedStatus | null>): Promise<RunReading> {
+export async function withDecisions(alarmId: string, run: RunReading, standingOf: (requestId: string) => Promise<RequestStanding | null>): Promise<RunReading> {
   const continues = (run.input as { continues?: unknown } | undefined)?.continues;
   const under = typeof continues === 'string' ? continues : alarmId;
   const steps: StepRecord[] = [];
@@ -204,12 +223,15 @@ export async function withDecisions(alarmId: string, run: RunReading, statusOf: 
     // that was said is looked up under the alarm's id first: only this run asks under it with that purpose.
     for (const c of b.pending) {
       const [own, incident] = [`${alarmId}:${purpose}:${c}`, `${under}:${purpose}:${c}`];
-      const status = b.underAlarm ? await statusOf(b.underAlarm.includes(c) ? own : incident) : ((await statusOf(own)) ?? (await statusOf(incident)));
+      const standing = b.underAlarm ? await standingOf(b.underAlarm.includes(c) ? own : incident) : ((await standingOf(own)) ?? (await standingOf(incident)));
+      const status = standing?.status ?? null;
       if (status === 'executed') {
         now.executed.push(c);
         if (now.why) delete now.why[c];
-      } else if (status === null || status === 'pending-approval') now.pending.push(c);
-      else (now.why ??= {})[c] = { status, reason: status === 'failed' ? 'approved by a person after the run asked, then the back end failed it' : `decided after the run asked (a person, or the policy judging it again at the approval): ${status}` };
+      } else if (status === null || status === 'pending-approval') {
+        now.pending.push(c);
+        if (standing?.approvedBy !== undefined) (now.why ??= {})[c] = { status: 'approved', reason: standing.reason };
+      } else (now.why ??= {})[c] = { status, reason: status === 'failed' ? 'approved by a person after the run asked, then the back end failed it' : `decided after the run asked: ${standing?.reason ?? status}` };
     }
     steps.push({ ...st, output: JSON.stringify(now) });
   }
@@ -268,6 +290,7 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
     compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, NO_BATCH).executed),
     compensationRaisedCustomers: money.raised,
     compensationPaid: money.paid,
+    compensationApproved: money.approved,
     resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, NO_BATCH).executed.length, 0),
     anomalyIds: linked.map((s) => s.id),
     anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,
@@ -284,7 +307,7 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
   /** A run as journaled, with what people decided since on the payments it left waiting for them. */
   const runNow = async (alarmId: string): Promise<RunReading | null> => {
     const run = await deps.run(alarmId);
-    return run && deps.statusOf ? withDecisions(alarmId, run, deps.statusOf) : run;
+    return run && deps.standingOf ? withDecisions(alarmId, run, deps.standingOf) : run;
   };
   return {
     /** Every alarm with its treatment, newest raise first, the totals, and the settings in force. */
@@ -303,6 +326,7 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
         notified: items.reduce((n, i) => n + i.notifiedCustomers.length, 0),
         compensated: items.reduce((n, i) => n + i.compensatedCustomers.length, 0),
         compensationPaid: Math.round(items.reduce((n, i) => n + i.compensationPaid, 0) * 100) / 100,
+        compensationApproved: Math.round(items.reduce((n, i) => n + i.compensationApproved, 0) * 100) / 100,
         medianTimeToDetectMs: median(items.map((i) => i.timeToDetectMs)),
         medianTimeToFirstNoticeMs: median(items.flatMap((i) => (i.timeToFirstNoticeMs === null ? [] : [i.timeToFirstNoticeMs]))),
         mttrMs: repairs.length ? Math.round(repairs.reduce((x, y) => x + y, 0) / repairs.length) : null,

@@ -43,7 +43,7 @@ export function formatIncident(i: IncidentView): string {
   return [
     `${i.alarmId.padEnd(10)} ${`${i.alarmedObject['@referredType']} ${i.alarmedObject.id}`.padEnd(16)} ${i.perceivedSeverity.padEnd(8)} ${i.state.padEnd(8)} run ${i.runStatus.padEnd(9)}`,
     `detected ${i.detectedTime} by ${i.detectedBy}${i.anomalyLeadMs !== null ? ` (${leadText(i.anomalyLeadMs)})` : ''}`,
-    `affected ${i.affectedCustomers.length}, notified ${i.notifiedCustomers.length}, compensated ${i.compensatedCustomers.length}${i.compensationRaisedCustomers.length > 0 ? ` (${i.compensationRaisedCustomers.length} topped up after an escalation)` : ''}, paid ${i.compensationPaid}`,
+    `affected ${i.affectedCustomers.length}, notified ${i.notifiedCustomers.length}, compensated ${i.compensatedCustomers.length}${i.compensationRaisedCustomers.length > 0 ? ` (${i.compensationRaisedCustomers.length} topped up after an escalation)` : ''}, paid ${i.compensationPaid}${i.compensationApproved > 0 ? `, approved not paid yet ${i.compensationApproved}` : ''}`,
     `raise → first notice ${minutes(i.timeToFirstNoticeMs)}, repair ${minutes(i.timeToRepairMs)}`,
     `called or complained ${i.contactedCustomers}, notified first ${i.notifiedBeforeContact} (${share(i.notifiedBeforeContactShare)})`,
   ].join('  ');
@@ -51,7 +51,7 @@ export function formatIncident(i: IncidentView): string {
 
 /** The totals line. */
 export function formatIncidentSummary(s: IncidentSummary): string {
-  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated (paid ${s.compensationPaid}); median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
+  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated (paid ${s.compensationPaid}${s.compensationApproved > 0 ? `, approved not paid yet ${s.compensationApproved}` : ''}); median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
 }
 
 const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;

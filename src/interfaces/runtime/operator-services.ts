@@ -517,7 +517,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     firstContact: (customerId, fromMs, toMs) => contacts.firstContact(customerId, fromMs, toMs),
     settings: serviceOpsSettings(serviceOpsPolicy, { quietSpellMs: DEFAULT_CELL_ANOMALY_OPTIONS.quietMs, chainReachMs: DEFAULT_CHAIN_REACH_MS }),
     // A payment a run left waiting for a person reads as decided since (finance's total counts an approval).
-    statusOf: (requestId) => guarded.statusOf(requestId),
+    standingOf: (requestId) => guarded.standingOf(requestId),
   });
 
   const services: OperatorServices = {

@@ -51,6 +51,8 @@ export interface IncidentCounts {
   readonly compensationRaisedCustomers: readonly string[];
   /** The credit carried out for the incident, payments and top-ups together. */
   readonly compensationPaid: number;
+  /** Approved by a person and not carried out yet: committed, not paid. */
+  readonly compensationApproved: number;
   readonly resolutionNotices: number;
   /** The run only watches (a warning): nobody is told or compensated unless the alarm escalates (decision 0072). */
   readonly watch: boolean;
@@ -132,7 +134,8 @@ export function ServiceAlarm({ id }: { id: string }) {
           {count$((c) => c.notice, 'not-sent') > 0 && `, not sent to ${count(count$((c) => c.notice, 'not-sent'))}`}; compensation for {count(incident?.compensatedCustomers.length ?? 0)}
           {count$((c) => c.compensation, 'waiting') > 0 && ` (${count(count$((c) => c.compensation, 'waiting'))} waiting for approval)`}
           {incident && incident.compensationRaisedCustomers.length > 0 && `, ${count(incident.compensationRaisedCustomers.length)} of them topped up after an escalation`}
-          {incident && incident.compensationPaid > 0 && `, ${money(incident.compensationPaid)} paid in all`}; resolution notices to {count(incident?.resolutionNotices ?? 0)}.
+          {incident && incident.compensationPaid > 0 && `, ${money(incident.compensationPaid)} paid in all`}
+          {incident && incident.compensationApproved > 0 && `, ${money(incident.compensationApproved)} approved and not paid yet`}; resolution notices to {count(incident?.resolutionNotices ?? 0)}.
         </p>
         {(whyNotTold.length > 0 || whyNotPaid.length > 0) && (
           <dl class="facts" data-testid="why-not">

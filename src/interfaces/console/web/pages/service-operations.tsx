@@ -48,6 +48,8 @@ interface IncidentSummary {
   readonly notified: number;
   readonly compensated: number;
   readonly compensationPaid: number;
+  /** Approved by a person and not carried out yet: committed, not paid. */
+  readonly compensationApproved: number;
   readonly medianTimeToDetectMs: number | null;
   readonly medianTimeToFirstNoticeMs: number | null;
   readonly mttrMs: number | null;
@@ -127,6 +129,13 @@ export function ServiceOperations() {
           <dd>{totals ? count(totals.compensated) : '–'}</dd>
           <dt>Compensation paid (payments and top-ups after an escalation)</dt>
           <dd data-testid="paid-total">{totals ? money(totals.compensationPaid) : '–'}</dd>
+          {/* Committed is not paid: finance reads the two apart (a person approved it, its act is still to come). */}
+          {totals && totals.compensationApproved > 0 && (
+            <>
+              <dt>Compensation approved, not paid yet</dt>
+              <dd data-testid="approved-total">{money(totals.compensationApproved)}</dd>
+            </>
+          )}
           <dt>Time to notify (median, raise to first notice)</dt>
           <dd data-testid="time-to-notify">{totals?.medianTimeToFirstNoticeMs == null ? 'no notice sent yet' : duration(totals.medianTimeToFirstNoticeMs)}</dd>
           <dt>Mean time to repair</dt>
