@@ -34,7 +34,7 @@ export interface SimulationValidationOptions {
    * (PILOT_OFFERS) in its catalogue.
    */
   readonly world?: WorldConfig;
-  /** Months of history before the cutoff (the pilots run in its last `pilots` × PILOT_MONTHS). Default 10. */
+  /** Months of history before the cutoff (the pilots run in its last `pilots` × PILOT_MONTHS). Default 10, and with more than one pilot `pilots` × PILOT_MONTHS + 4 (12 for 2: four months before the first, as one pilot has six). */
   readonly historyMonths?: number;
   /**
    * Randomised pilots of the pilot offers in the history, one after the other, the last ending at
@@ -629,9 +629,9 @@ function historyPriceRise(world: WorldConfig, historyMonths: number): WorldConfi
 export async function validateSimulations(o: SimulationValidationOptions): Promise<SimulationValidationResult> {
   const started = performance.now();
   const log = o.log ?? (() => {});
-  const historyMonths = o.historyMonths ?? 10;
   const pilotShare = o.pilotShare ?? 0.4;
   const pilotCount = o.pilots ?? 1;
+  const historyMonths = o.historyMonths ?? (pilotCount > 1 ? pilotCount * PILOT_MONTHS + 4 : 10);
   if (!(o.scenarios >= 1) || !(o.customers >= 200) || !(Number.isInteger(pilotCount) && pilotCount >= 1) || historyMonths < pilotCount * PILOT_MONTHS + 3) {
     throw new TwinloopError('BAD_INPUT', `validation needs scenarios ≥ 1, customers ≥ 200, pilots a whole number ≥ 1 and historyMonths ≥ pilots × ${PILOT_MONTHS} + 3 (got ${o.scenarios}, ${o.customers}, ${pilotCount}, ${historyMonths})`);
   }
