@@ -32,6 +32,7 @@ const candidatesAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were scanned'),
   items: z.array(scannedCustomer),
   next: partitionKeySchema.nullable(),
+  model: z.string().describe('The churn model whose scores the page read: a scan whose pages read two is read again (churn-across-workers.ts)'),
 });
 
 const checkRequest = z.object({

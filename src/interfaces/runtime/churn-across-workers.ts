@@ -1,7 +1,7 @@
 import type { ChurnPlanSummary, ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
-import type { ChurnAcrossWorkers, ChurnCheckPart } from './operator-flows.js';
-import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, workerUrls, type WorkerCalls } from './worker-fanout.js';
+import { SCAN_RESTARTS, type ChurnAcrossWorkers, type ChurnCheckPart, type ChurnScanPage } from './operator-flows.js';
+import { askWorker, ownersExecutor, scanEveryPartitionPages, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A churn-prevention run on a partition worker reaches the whole population through the other
@@ -26,7 +26,21 @@ function planCustomers(summary: ChurnPlanSummary): Set<string> {
 export function churnAcrossWorkers(o: WorkerCalls): ChurnAcrossWorkers {
   const executor = ownersExecutor(o);
   return {
-    scan: (segment, offerIds) => scanEveryPartition<ScannedCustomer>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE),
+    // Every customer read with one churn model, as one process's scan (operator-flows.ts scanHere): a
+    // worker serves a newly promoted model a moment before or after another, or between two of its
+    // pages, and a scan whose pages read two models is read again whole (at most SCAN_RESTARTS times,
+    // then said; the step tries again). A worker with no model refuses its pages (UNAVAILABLE, saying
+    // how far it got), where its empty answer dropped its customers from the run.
+    scan: async (segment, offerIds) => {
+      for (let restarts = 0; ; restarts++) {
+        const pages = await scanEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE);
+        const models = [...new Set(pages.map((p) => p.model))];
+        if (models.length <= 1) return pages.flatMap((p) => p.items);
+        if (restarts >= SCAN_RESTARTS) {
+          throw new TwinloopError('UNAVAILABLE', `the churn scan over the workers could not read every customer with one model: its pages read ${models.join(' and ')} (a promotion reaching the workers), ${restarts + 1} times; the scan is tried again whole`);
+        }
+      }
+    },
     check: (summary) =>
       whenSettled(async () => {
         const parts = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<ChurnCheckPart>(o, url, '/partitions/churn/check', summary)));

@@ -76,13 +76,24 @@ export interface ChurnCheckPart {
   readonly customers: readonly SimulatedCustomerValue[];
 }
 
+/** A page of a churn scan: its customers, where the next page starts (null: none), and the churn model whose scores it read. */
+export interface ChurnScanPage {
+  readonly items: ScannedCustomer[];
+  readonly next: PartitionKey | null;
+  readonly model: string;
+}
+
 /**
  * A partition worker's part of a churn-prevention run that spans the workers (docs/scale.md):
  * the scan and the simulation check over the customers this process answers for.
  */
 export interface ChurnWorkHere {
-  /** A page of the scanned customers among those `here` answers for, in the partition order after `after`; `next` null on the last. */
-  scanPage(segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here: (customerId: string) => boolean): { items: ScannedCustomer[]; next: PartitionKey | null };
+  /**
+   * A page of the scanned customers among those `here` answers for, in the partition order after
+   * `after`; `next` null on the last; `model`: the churn model whose scores it read. UNAVAILABLE
+   * while no model is served here (an empty page would drop this process's customers from the scan).
+   */
+  scanPage(segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here: (customerId: string) => boolean): ChurnScanPage;
   /** The check of the plan's customers among those `here` answers for (the others are left out). */
   check(summary: ChurnPlanSummary, here: (customerId: string) => boolean): ChurnCheckPart;
   /** Every scanned customer of this process (one process's whole run), a slice at a time, the event loop let go between slices. */
@@ -137,10 +148,11 @@ const RUNS_LOOKED_AT = 100;
  */
 const SCAN_SLICE_MS = 10;
 /**
- * Times a process's whole churn scan starts again when a new model is served between two of its
- * slices (a promotion lands at most once a model check, minutes apart): then it says so instead.
+ * Times a whole churn scan starts again when a new model is served between two of its slices (one
+ * process), or its pages over the workers read two (a promotion lands at most once a model check,
+ * minutes apart): then it says so instead.
  */
-const SCAN_RESTARTS = 3;
+export const SCAN_RESTARTS = 3;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
@@ -217,8 +229,9 @@ export function operatorFlows(
      * among those `here` answers for (everyone when absent); a customer with no active score is
      * walked past, not scanned. One process scans everyone at once; a worker a page per request.
      */
-    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number, live = intelligence.live()): { items: ScannedCustomer[]; next: PartitionKey | null } => {
-      if (!live) return { items: [], next: null };
+    const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number, live = intelligence.live()): ChurnScanPage => {
+      // No page rather than an empty one: a worker's empty answer was its customers dropped from a run's scan.
+      if (!live) throw new TwinloopError('UNAVAILABLE', `no churn model is served here yet: the customers of this process cannot be scored for the churn scan${after ? ` (asked after ${after.customerId})` : ''}; ask again once one is`, { context: { retryAfterSeconds: 5 } });
       const items: ScannedCustomer[] = [];
       // Each offer only where its catalogue eligibility rule holds, read as an outbound contact in the app.
       const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
@@ -252,7 +265,7 @@ export function operatorFlows(
         });
         return true;
       }, s.scoreFields, until);
-      return { items, next };
+      return { items, next, model: live.model.id };
     };
     /**
      * Every scanned customer of this process, a slice of SCAN_SLICE_MS at a time with the event loop

@@ -128,24 +128,38 @@ export function askWorker<T>(calls: WorkerCalls, url: string, path: string, body
  * asked again while partitions move (`whenSettled`). A churn-prevention run's candidates and a
  * campaign's audience are read this way.
  */
-export function scanEveryPartition<T>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<T[]> {
+export async function scanEveryPartition<T>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<T[]> {
+  return (await scanEveryPartitionPages<PartitionPage<T>>(calls, path, body, limit)).flatMap((p) => p.items);
+}
+
+/**
+ * Every page of a population scan over the workers, as `scanEveryPartition` reads them (the pages
+ * of one settled read): for a caller that reads more of a page than its items (the churn model
+ * each churn-scan page read). A worker's refusal of a page after others says how far it had got.
+ */
+export function scanEveryPartitionPages<P extends PartitionPage<unknown>>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<P[]> {
   const pagesOf = async (url: string) => {
-    const items: T[] = [];
+    const pages: P[] = [];
+    let read = 0;
     let partitions: readonly number[] | undefined;
     let after: PartitionKey | null = null;
     do {
-      const page: PartitionPage<T> = await askWorker<PartitionPage<T>>(calls, url, path, { ...body, after, limit });
+      const page: P = await askWorker<P>(calls, url, path, { ...body, after, limit }).catch((err: unknown) => {
+        if (err instanceof TwinloopError && pages.length > 0) throw new TwinloopError(err.code, `${err.message} (after ${read} items of that worker, in ${pages.length} pages)`, { context: err.context });
+        throw err;
+      });
       if (partitions && partitions.join() !== page.partitions.join()) throw new TwinloopError('UNAVAILABLE', `the worker at ${url} took or gave back partitions while ${path} was read; reading again`);
       partitions = page.partitions;
-      items.push(...page.items);
+      pages.push(page);
+      read += page.items.length;
       after = page.next;
     } while (after !== null);
-    return { partitions: partitions ?? [], items };
+    return { partitions: partitions ?? [], pages };
   };
   return whenSettled(async () => {
     const parts = await Promise.all((await workerUrls(calls.routing)).map(pagesOf));
     everyPartitionOnce(parts.map((p) => p.partitions));
-    return parts.flatMap((p) => p.items);
+    return parts.flatMap((p) => p.pages);
   });
 }
 
