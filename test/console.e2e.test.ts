@@ -1025,6 +1025,41 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     expect(await page.locator('main [role=alert]').count()).toBe(0);
     await tile.click();
     await page.waitForURL(`${base}/console/customers?churn.gte=0.2`);
+
+    // "At risk" on the overview: the population's level and how many are at it, the count the list behind it holds
+    // (the world runs on, so the scores move: read until the answers read together agree).
+    await page.goto(`${base}/`);
+    type Level = { churn: number; customers: number };
+    const atRiskNow = async () => (await api<{ risk: { atRisk: Level | null } | null }>('GET', '/population')).body.risk?.atRisk ?? undefined;
+    const level = await until(async () => {
+      const read = await atRiskNow();
+      const listed = (await api<{ items: { scores: { churn: number } }[] }>('GET', '/twins?at_risk.eq=1&limit=1000')).body.items;
+      return read && listed.length === read.customers && listed.every((t) => t.scores.churn >= read.churn) ? read : undefined;
+    }, WAIT_MS, 'the at-risk customers listed as many as /population counts at its level');
+    expect(level.customers).toBeGreaterThan(0);
+    const atRiskTile = page.locator('a.tile', { has: page.locator('[data-testid=overview-at-risk]') });
+    await visible(atRiskTile.filter({ hasText: /riskiest 10 %/ }), 'the at-risk tile with its level', atRiskTile);
+    await until(async () => {
+      const shown = Number((await page.getByTestId('overview-at-risk').innerText()).replace(/,/g, ''));
+      return shown === (await atRiskNow())?.customers ? true : undefined;
+    }, WAIT_MS, "the at-risk tile showing /population's count");
+    await atRiskTile.click();
+    await page.waitForURL(`${base}/console/customers?at_risk.eq=1`);
+    await visible(page.locator('h2', { hasText: /^\d+ customers/ }), 'the at-risk customers listed', page.locator('main'));
+    // Ranked by churn risk, the riskiest first, then by lifetime value: each column the heading sorts on, read off the table.
+    await page.locator('th a', { hasText: /^Churn risk/ }).click();
+    await page.waitForURL(`${base}/console/customers?at_risk.eq=1&sort=-churn`);
+    await visible(page.locator('th[aria-sort=descending]', { hasText: /Churn risk/ }), 'the list ranked by churn risk', page.locator('main'));
+    const column = async (n: number) => (await page.locator(`tbody tr td:nth-of-type(${n})`).allInnerTexts()).map((t) => Number.parseFloat(t.replace(/,/g, '')));
+    const risks = await column(7);
+    expect(risks.length).toBeGreaterThan(0);
+    expect(risks).toEqual([...risks].sort((a, b) => b - a));
+    await page.locator('th a', { hasText: /^Lifetime value/ }).click();
+    await page.waitForURL(`${base}/console/customers?at_risk.eq=1&sort=-clv`);
+    await visible(page.locator('th[aria-sort=descending]', { hasText: /Lifetime value/ }), 'the list ranked by lifetime value', page.locator('main'));
+    const values = await column(8);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    await page.screenshot({ path: join(RESULTS_DIR, 'customers-at-risk-by-clv.png'), fullPage: true });
     await page.context().close();
   }, JOURNEY_MS);
 

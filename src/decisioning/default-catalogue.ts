@@ -1,4 +1,3 @@
-import { HIGH_RISK_CHURN } from '../intelligence/live/churn-risk-levels.js';
 import { loadCatalogue, type CatalogueDocument, type OfferCatalogue } from './offer-catalogue.js';
 
 /**
@@ -41,7 +40,12 @@ export const DEFAULT_CATALOGUE_DOCUMENT: CatalogueDocument = {
       productOfferingPrice: { priceType: 'discount', percentage: 25, recurringChargePeriodLength: 6, margin: 0.3 },
       channel: [{ id: 'call' }, { id: 'chat' }, { id: 'store' }],
       treatments: [{ id: 'personal', name: 'Personal', message: 'As a valued customer, we can take 25 % off your plan for the next 6 months.' }],
-      eligibility: `churn >= ${HIGH_RISK_CHURN} and clv >= 300 and not is_prepaid`,
+      // At risk as retain-10 reads it (the riskiest tenth), and valuable and postpaid: the 25 % is the
+      // dearer of the two, which next-best-action weighs against retain-10 on expected value (a
+      // cancel request raising its acceptance). It was `churn >= 0.3`, a three-in-ten chance of
+      // leaving within 30 days, which the calibrated model gives nobody on npm start's world
+      // (decision 0099): an offer no one could be made.
+      eligibility: 'at_risk and clv >= 300 and not is_prepaid',
       retentionEffect: 0.45,
       acceptancePrior: 0.3,
       contextWeights: { reason: { cancel_request: 1.5 } },

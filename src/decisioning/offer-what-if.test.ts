@@ -23,7 +23,7 @@ describe("a customer's what-if", () => {
   it("shows each offering's effect on churn and value in the funnel's own numbers, and whether it would be proposed", () => {
     const f = funnel();
     const twins = { features: (id: string) => (id === 'c1' ? customer() : undefined) };
-    const w = whatIfForTwin(f, twins, () => ({ churn: 0.45, clv: 900 }), 'c1', call);
+    const w = whatIfForTwin(f, twins, () => ({ churn: 0.45, clv: 900, atRisk: true }), 'c1', call);
     expect(w).toMatchObject({ customerId: 'c1', at: NOON, channel: 'call', contextKey: 'call|high-risk', churn: 0.45, clv: 900 });
     expect(w.offers.map((o) => o.actionId).sort()).toEqual(defaultCatalogue().offers.map((o) => o.id).sort());
     // retain-25 (the worked example of docs/decisioning.md): retention effect 0.45, P(accept) 0.3, 25 % of 55 for 6 months.
@@ -36,7 +36,7 @@ describe("a customer's what-if", () => {
     expect(r25.costIfAccepted).toBeCloseTo(82.5, 6);
     expect(r25.expectedValue).toBeCloseTo(29.925, 6);
     // The same numbers the decision ranks on, and its ranking.
-    const d = f.decide('c1', customer(), { churn: 0.45, clv: 900 }, call);
+    const d = f.decide('c1', customer(), { churn: 0.45, clv: 900, atRisk: true }, call);
     for (const r of d.ranked.filter((x) => x.actionId !== 'do-nothing')) {
       const o = w.offers.find((x) => x.actionId === r.actionId)!;
       expect(o.expectedValue).toBeCloseTo(r.expectedValue, 9);

@@ -8,7 +8,8 @@ import { useJson } from '../use-json';
 interface TwinRow {
   readonly customerId: string;
   readonly features: Readonly<Record<string, number>>;
-  readonly scores?: { readonly churn?: { readonly probability: number | null } | number; readonly clv?: unknown };
+  /** The live scores, once a model serves (null: none, as a churned twin's churn). */
+  readonly scores?: { readonly churn?: number | null; readonly clv?: number | null; readonly at_risk?: number | null };
 }
 interface TwinPage {
   readonly items: readonly TwinRow[];
@@ -18,13 +19,27 @@ interface TwinPage {
 
 const PAGE = 50;
 /** Query parameters of the list that are not filters. */
-const NOT_FILTERS = new Set(['offset', 'limit']);
+const NOT_FILTERS = new Set(['offset', 'limit', 'sort']);
+/** The filter that lists the customers at risk (the population's riskiest tenth, docs/filters.md). */
+const AT_RISK_FILTER = 'at_risk.eq=1';
 
-const churnOf = (row: TwinRow): number | null => {
-  const c = row.scores?.churn;
-  if (typeof c === 'number') return c;
-  return c?.probability ?? null;
-};
+const churnOf = (row: TwinRow): number | null => row.scores?.churn ?? null;
+
+/**
+ * A column heading that ranks the list by its field: the first click lists the highest first
+ * (`sort=-field`, a marketer's question: the riskiest, the most valuable), the next the lowest.
+ */
+function SortHeading({ field, label, sort, filterText }: { field: string; label: string; sort: string | null; filterText: string }) {
+  const now = sort === `-${field}` ? 'descending' : sort === field ? 'ascending' : undefined;
+  const next = now === 'descending' ? field : `-${field}`;
+  return (
+    <th scope="col" class="num" aria-sort={now ?? 'none'}>
+      <a href={`/console/customers?${filterText ? filterText + '&' : ''}sort=${next}`} title={now === 'descending' ? 'List the lowest first' : 'List the highest first'}>
+        {label} {now === 'descending' ? '↓' : now === 'ascending' ? '↑' : ''}
+      </a>
+    </th>
+  );
+}
 
 /**
  * Find a customer: by id (straight to their page), or by filters on features and live scores in
@@ -36,10 +51,16 @@ export function Customers() {
   const filters = [...query.entries()].filter(([k]) => !NOT_FILTERS.has(k));
   const filterText = filters.map(([k, v]) => `${k}=${v}`).join('&');
   const offset = Number(query.get('offset') ?? 0) || 0;
+  const sort = query.get('sort');
+  const sortText = sort ? `sort=${encodeURIComponent(sort)}&` : '';
   const [id, setId] = useState('');
   const [draft, setDraft] = useState(filterText);
-  const list = useJson<TwinPage>(`/twins?${filterText ? filterText + '&' : ''}limit=${PAGE}&offset=${offset}`);
-  const withChurn = list.data?.items.some((r) => churnOf(r) !== null) ?? false;
+  const list = useJson<TwinPage>(`/twins?${filterText ? filterText + '&' : ''}${sortText}limit=${PAGE}&offset=${offset}`);
+  // The score columns once a model serves (every listed twin then carries its scores).
+  const withScores = list.data?.items.some((r) => r.scores !== undefined) ?? false;
+  const atRiskOnly = filters.some(([k, v]) => `${k}=${v}` === AT_RISK_FILTER);
+  const withoutAtRisk = filters.filter(([k, v]) => `${k}=${v}` !== AT_RISK_FILTER).map(([k, v]) => `${k}=${v}`).join('&');
+  const atRiskToggle = atRiskOnly ? withoutAtRisk : [withoutAtRisk, AT_RISK_FILTER].filter(Boolean).join('&');
 
   return (
     <>
@@ -72,16 +93,25 @@ export function Customers() {
           </label>
           <button type="submit">Search</button>
           <span class="muted">
-            <code>field.op=value</code>, ops <code>lt lte gt gte eq ne</code>, any feature or the live scores <code>churn</code> and <code>clv</code>
+            <code>field.op=value</code>, ops <code>lt lte gt gte eq ne</code>, any feature or the live scores <code>churn</code>, <code>clv</code> and <code>at_risk</code>
           </span>
         </form>
+        <p class="toolbar">
+          <a href={`/console/customers${atRiskToggle || sort ? '?' : ''}${atRiskToggle}${atRiskToggle && sort ? '&' : ''}${sort ? `sort=${encodeURIComponent(sort)}` : ''}`} data-testid="at-risk-toggle" aria-pressed={atRiskOnly}>
+            {atRiskOnly ? 'All customers' : 'At risk only'}
+          </a>
+          <span class="muted">at risk: the riskiest tenth of the active customers by the served churn model (<code>{AT_RISK_FILTER}</code>)</span>
+        </p>
       </section>
       <Alert message={list.error} />
       {list.data && (
         <section class="panel">
           <h2 data-testid={list.data.items.length === 0 ? 'empty-list' : undefined}>
             {list.data.items.length === 0 ? 'No customer matches' : `${count(list.data.items.length)} customers${offset > 0 ? ' (further on)' : ''}`}{' '}
-            <span class="muted">of {count(list.data.twinCount)} twins{filters.length > 0 ? `, where ${filterText}` : ''}</span>
+            <span class="muted">
+              of {count(list.data.twinCount)} twins{filters.length > 0 ? `, where ${filterText}` : ''}
+              {sort ? `, by ${sort.replace(/^-/, '')} (${sort.startsWith('-') ? 'highest' : 'lowest'} first)` : ''}
+            </span>
           </h2>
           {list.data.items.length > 0 && (
             <table>
@@ -94,7 +124,8 @@ export function Customers() {
                   <th scope="col" class="num">Last bill</th>
                   <th scope="col" class="num">Tenure (days)</th>
                   <th scope="col" class="num">Complaints 90 d</th>
-                  {withChurn && <th scope="col" class="num">Churn risk</th>}
+                  {withScores && <SortHeading field="churn" label="Churn risk" sort={sort} filterText={filterText} />}
+                  {withScores && <SortHeading field="clv" label="Lifetime value" sort={sort} filterText={filterText} />}
                 </tr>
               </thead>
               <tbody>
@@ -112,10 +143,16 @@ export function Customers() {
                       </td>
                       <td class="num">{money(r.features.monthly_price)}</td>
                       <td class="num">{money(r.features.bill_last)}</td>
-                      {/* The twin's tenure counts on from the start date after a churn (the models read it so); the list shows none for one who left. */}
-                      <td class="num">{r.features.churned ? <span title="left: no tenure counts after a churn">–</span> : count(r.features.tenure_days)}</td>
+                      {/* A customer who left was one until their last plan ended: their tenure stops there. */}
+                      <td class="num">{count(r.features.tenure_days)}</td>
                       <td class="num">{count(r.features.complaints_90d)}</td>
-                      {withChurn && <td class={`num risk ${riskBand(p)}`}>{percent(p)}</td>}
+                      {withScores && (
+                        <td class={`num risk ${riskBand(p)}`}>
+                          {percent(p)}
+                          {r.scores?.at_risk === 1 && <span class="muted"> · at risk</span>}
+                        </td>
+                      )}
+                      {withScores && <td class="num">{money(r.scores?.clv)}</td>}
                     </tr>
                   );
                 })}
@@ -123,8 +160,8 @@ export function Customers() {
             </table>
           )}
           <p class="toolbar">
-            {offset > 0 && <a href={`/console/customers${filterText ? '?' + filterText : ''}`}>First</a>}
-            {list.data.next !== null && <a href={`/console/customers?${filterText ? filterText + '&' : ''}offset=${list.data.next}`}>Next {PAGE}</a>}
+            {offset > 0 && <a href={`/console/customers?${filterText ? filterText + '&' : ''}${sortText}`.replace(/[?&]$/, '')}>First</a>}
+            {list.data.next !== null && <a href={`/console/customers?${filterText ? filterText + '&' : ''}${sortText}offset=${list.data.next}`}>Next {PAGE}</a>}
           </p>
         </section>
       )}

@@ -16,6 +16,8 @@ interface Population {
     readonly expectedChurners: number;
     readonly valueAtRisk: number;
     readonly lifetimeValue: number;
+    /** "At risk": the level the riskiest `share` start at, and the customers at it or above; null while not known. */
+    readonly atRisk: { readonly churn: number; readonly share: number; readonly of: number; readonly over: string; readonly customers: number } | null;
   } | null;
   readonly note?: string;
 }
@@ -132,6 +134,14 @@ export function Overview() {
           href={`/console/customers?churn.gte=${HIGH_RISK}`}
           detail={p?.risk ? `the sum of every churn risk; ${count(highRisk(p.risk))} at ${percent(HIGH_RISK)} or more listed` : undefined}
           testId="overview-expected-churn"
+        />
+        {/* The population's at-risk level (what an intent's at-risk segment and the catalogue's at_risk read), and the list of those at it. */}
+        <Tile
+          label={p?.risk?.atRisk ? `at risk: the riskiest ${percent(p.risk.atRisk.share)}` : 'at risk'}
+          value={count(p?.risk?.atRisk?.customers)}
+          href="/console/customers?at_risk.eq=1"
+          detail={p?.risk ? (p.risk.atRisk ? `churn risk ${percent(p.risk.atRisk.churn)} or more, of ${count(p.risk.atRisk.of)} scored` : 'the level is being read over the workers') : undefined}
+          testId="overview-at-risk"
         />
         <Tile label="value at risk" value={money(p?.risk?.valueAtRisk)} detail={p?.risk ? `of ${money(p.risk.lifetimeValue)} lifetime value` : undefined} />
         {seesApprovals && <Tile label="approvals waiting" value={count(approvals.data?.length)} href="/console/approvals" testId="overview-approvals" />}
