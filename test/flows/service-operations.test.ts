@@ -11,7 +11,7 @@ import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-
 import { compensationPaid, serviceOperationsView } from '../../src/agents/flows/service-operations-view.js';
 import { serviceOpsSettings } from '../../src/agents/flows/service-ops-settings.js';
 import { DEFAULT_SERVICE_OPS_POLICY } from '../../src/agents/flows/service-operations-flow.js';
-import { faultBackOn } from '../../src/agents/flows/suspected-incidents.js';
+import { alarmsOnPlace } from '../../src/agents/flows/suspected-incidents.js';
 import { createServiceContactLog, type ServiceContacts } from '../../src/agents/flows/service-contact-log.js';
 import type { TwinEvent } from '../../src/domain/events.js';
 import { memoryDocuments } from '../../src/store/document-store.js';
@@ -50,7 +50,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Pick<ServiceOpsDeps, 'contactAllowedAt' | 'faultBack'> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Partial<Pick<ServiceOpsDeps, 'contactAllowedAt' | 'alarmsOnPlace'>> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -318,10 +318,11 @@ describe('service operations flow (sandbox)', () => {
       const raised = credits().slice(affected.length);
       expect(raised.map((c) => c.cost)).toEqual(affected.map(() => 5));
       expect(raised.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
-      // Its approver reads that the payment it adds to was carried out.
-      for (const r of raised as unknown as { why: { summary: string; evidence: Record<string, unknown> } }[]) {
+      // It names the payment it adds to (version 10): carried out only with it, its approver reading it live.
+      for (const r of raised as unknown as { customerId: string; params: { addsTo: string[] }; why: { summary: string; evidence: Record<string, unknown> } }[]) {
+        expect(r.params.addsTo).toEqual([`${alarm.id}:compensation:${r.customerId}`]);
         expect(r.why.evidence).toMatchObject({ paidBefore: 5, paidBeforeState: 'executed' });
-        expect(r.why.summary).toMatch(/: 5 on top of the 5 paid at its earlier severity$/);
+        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked at its earlier severity, owed only with it$/);
       }
       // A second "critical" (sent again after a drop back) is no news: nothing more is paid.
       await signalAlarmSeverity(h.engine, alarm.id, { escalatedTo: 'critical', escalatedTime: new Date(clock.now()).toISOString() });
@@ -844,26 +845,35 @@ describe('service operations flow (sandbox)', () => {
       const ups = credits().slice(affected.length);
       expect(ups.map((c) => c.id).sort()).toEqual(affected.map((c) => `${alarm.id}:compensation-uplift-critical:${c}`).sort());
       expect(ups.map((c) => c.cost)).toEqual(affected.map(() => 5));
-      // Whoever approves a top-up reads that the payment it adds to is still waiting for a person too.
-      for (const r of ups as unknown as { why: { summary: string; evidence: Record<string, unknown> } }[]) {
+      // Whoever approves a top-up reads the payment it adds to as it stands when they look (GET /approvals' addsTo), not in its words.
+      for (const r of ups as unknown as { customerId: string; params: { addsTo: string[] }; why: { summary: string; evidence: Record<string, unknown> } }[]) {
+        expect(r.params.addsTo).toEqual([`${alarm.id}:compensation:${r.customerId}`]);
         expect(r.why.evidence).toMatchObject({ paidBefore: 5, paidBeforeState: 'pending' });
-        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked, waiting for a person when this run asked it, at its earlier severity$/);
+        expect(r.why.summary).toMatch(/: 5 on top of the 5 asked at its earlier severity, owed only with it$/);
       }
       // Each customer's two asks wait for the person, the page says both.
       const steps = (await h.journal.loadHistory(alarm.id)).steps;
       const received = { ...alarm, sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: alarm.raisedTime };
       const settings = serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR });
       expect(incidentCustomers(received, { status: 'waiting', steps }, settings)[0].compensation).toMatchObject({ state: 'waiting', why: expect.stringMatching(/^waiting for a person: .*; the difference for critical: waiting for a person: /) });
-      // A supervisor approves them all: everyone is credited critical's 10 in all, as one paid at once would be.
-      for (const item of await h.queue.listPending(1000)) expect((await h.guarded.approve(item.id, { kind: 'human', id: 'supervisor-1' }, 'outage of the cell')).status).toBe('executed');
-      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(2 * affected.length);
-      // The incidents view reads what the person decided since the run asked: each paid 10 in all, topped up, sent.
+      // A top-up is decided after its payment: approved first, it is refused (it would stand if the payment were then rejected).
+      const [unpaid, ...others] = affected;
+      const approvalOf = async (requestId: string) => (await h.queue.listPending(1000)).find((i) => i.request.id === requestId)!;
+      await expect(h.guarded.approve((await approvalOf(`${alarm.id}:compensation-uplift-critical:${unpaid}`)).id, { kind: 'human', id: 'supervisor-1' }, 'ok')).rejects.toMatchObject({ code: 'CONFLICT' });
+      // One customer's payment is rejected (not on the cell): their top-up pays nothing, whoever approves it (decision 0093).
+      await h.guarded.reject((await approvalOf(`${alarm.id}:compensation:${unpaid}`)).id, { kind: 'human', id: 'supervisor-1' }, 'not on the cell');
+      // A supervisor approves the rest: everyone else is credited critical's 10 in all, as one paid at once would be.
+      const payments = (await h.queue.listPending(1000)).sort((a, b) => Number(a.request.id.includes('uplift')) - Number(b.request.id.includes('uplift')));
+      for (const item of payments) expect((await h.guarded.approve(item.id, { kind: 'human', id: 'supervisor-2' }, 'outage of the cell')).status).toBe(item.request.customerId === unpaid ? 'refused' : 'executed');
+      expect(world.backends.stats().billingAdjustments.ok - before.billingAdjustments.ok).toBe(2 * others.length);
+      // The incidents view reads what the person decided since the run asked: each paid 10 in all, topped up, sent; the rejected one nothing.
       const view = serviceOperationsView({ alarms: { all: () => [received] }, run: async () => ({ status: 'waiting', steps: (await h.journal.loadHistory(alarm.id)).steps, input: { alarm } }), suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings, standingOf: (id) => h.guarded.standingOf(id) });
       const now = await view.incident(alarm.id);
-      expect(now.incident).toMatchObject({ compensationPaid: 10 * affected.length });
-      expect(new Set(now.incident.compensatedCustomers)).toEqual(new Set(affected));
-      expect(new Set(now.incident.compensationRaisedCustomers)).toEqual(new Set(affected));
-      expect(new Set(now.customers.map((c) => c.compensation.state))).toEqual(new Set(['sent']));
+      expect(now.incident).toMatchObject({ compensationPaid: 10 * others.length, compensationApproved: 0 });
+      expect(new Set(now.incident.compensatedCustomers)).toEqual(new Set(others));
+      expect(new Set(now.incident.compensationRaisedCustomers)).toEqual(new Set(others));
+      expect(now.customers.find((c) => c.customerId === unpaid)!.compensation).toMatchObject({ state: 'not-sent', why: expect.stringMatching(/rejected by supervisor-1: not on the cell/) });
+      expect(new Set(now.customers.filter((c) => c.customerId !== unpaid).map((c) => c.compensation.state))).toEqual(new Set(['sent']));
       await signalAlarmCleared(h.engine, alarm.id, { clearedTime: new Date(clock.now()).toISOString() });
       await h.engine.runOnce();
       expect((await h.engine.get(alarm.id))?.output).toMatchObject({ escalatedTo: 'critical', compensationPending: affected.length });
@@ -882,7 +892,7 @@ describe('service operations flow (sandbox)', () => {
       const clock = tomorrowAt(19);
       const at19 = clock.now();
       const others = later(at19);
-      const h = await harness(clock, undefined, new Set(), { ...contactHours, faultBack: (alarm, sinceMs, atMs) => faultBackOn(alarm, sinceMs, atMs, others, (site) => twins.engine.cells.cellsOfSite(site)) });
+      const h = await harness(clock, undefined, new Set(), { ...contactHours, alarmsOnPlace: (alarm) => alarmsOnPlace(alarm, others, (site) => twins.engine.cells.cellsOfSite(site)) });
       const before = world.backends.stats();
       try {
         const alarm = received(id, at19);
@@ -910,12 +920,68 @@ describe('service operations flow (sandbox)', () => {
     expect(back.resolvedSent + back.out.resolutionWithheld!).toBe(back.told);
     const withheld = back.customers.filter((c) => c.resolution.state === 'not-sent');
     expect(withheld).toHaveLength(back.out.resolutionWithheld!);
-    expect(withheld[0].resolution.why).toMatch(/^the fault was back when their notice was due in the morning \(ALM-BACK-2 open on the place\)/);
+    expect(withheld[0].resolution.why).toMatch(/^the fault was back when their notice was due \(ALM-BACK-2 open on the place\)/);
     // Back at 02:00 and cleared again at 05:00, or back on another cell: it is over by the morning there, everyone is told.
     const over = await run('ALM-BACK-3', (at19) => [received('ALM-BACK-4', at19 + 7 * HOUR, at19 + 10 * HOUR), { ...received('ALM-BACK-5', at19 + 7 * HOUR), alarmedObject: { id: 'cell-none', '@referredType': 'Cell' } }]);
     expect(over.out).toMatchObject({ notified: over.told, resolutionNotices: over.told });
     expect(over.out.resolutionWithheld).toBeUndefined();
   }, 90_000);
+
+  it('tells a customer of a fault back once: an outage notice not yet resolved stands for the new alarm\'s, a resolution due at once waits out a fault back, and each hears one "outage" and one "resolved" (version 10)', async () => {
+    const cell = busiestCell();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const received = (id: string, raisedMs: number, clearedMs?: number): ReceivedAlarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: 'major', probableCause: 'equipmentMalfunction', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: iso(raisedMs), state: clearedMs === undefined ? 'raised' : 'cleared', ...(clearedMs === undefined ? {} : { clearedTime: iso(clearedMs) }), sourceSystemId: 'nms', reportingTime: iso(raisedMs), changedTime: iso(raisedMs) });
+    /** Runs A (raised at `aAt`, cleared at `aClear`) and B (raised at `bAt` on the same cell, cleared at `bClear`), stepping through `stops`; what each customer was sent, in order. */
+    const scenario = async (ids: [string, string], start: number, aClear: number, bAt: number, bClear: number) => {
+      const clock = tomorrowAt(start);
+      const t0 = clock.now();
+      const inbox: ReceivedAlarm[] = [];
+      const h = await harness(clock, undefined, new Set(), { ...contactHours, alarmsOnPlace: (alarm) => alarmsOnPlace(alarm, inbox, (site) => twins.engine.cells.cellsOfSite(site)) });
+      const [a, b] = [received(ids[0], t0), received(ids[1], t0 + (bAt - start) * HOUR)];
+      const at = (hour: number) => clock.advance(t0 + (hour - start) * HOUR - clock.now());
+      try {
+        inbox.push(a);
+        await h.engine.start('service-operations', { alarm: a }, { workflowId: a.id });
+        await h.engine.runOnce();
+        at(aClear);
+        inbox[0] = received(a.id, t0, clock.now());
+        await signalAlarmCleared(h.engine, a.id, { clearedTime: iso(clock.now()) });
+        // The fault is back before A's run hears its clear (at once: minutes; at night: the resolution waits for 08:00).
+        at(bAt);
+        inbox.push(b);
+        await h.engine.runOnce();
+        await h.engine.start('service-operations', { alarm: b }, { workflowId: b.id });
+        await h.engine.runOnce();
+        if (bAt < 8 + 24 && start > bAt - 24) at(8 + 24);
+        await h.engine.runOnce();
+        at(bClear);
+        inbox[1] = received(b.id, b.raisedTime ? Date.parse(b.raisedTime) : 0, clock.now());
+        await signalAlarmCleared(h.engine, b.id, { clearedTime: iso(clock.now()) });
+        await h.engine.runOnce();
+        at(bClear + 14);
+        await h.engine.runOnce();
+        const toldByA = (await h.journal.loadHistory(a.id)).steps.filter((st) => /^notice(-first)?-\d+$/.test(st.key)).flatMap((st) => (JSON.parse(st.output!) as BatchOutcome).executed);
+        const sent = new Map<string, string[]>();
+        for (const r of noticesAsked(h, 0)) if ((await h.guarded.statusOf(r.id)) === 'executed') sent.set(r.customerId, [...(sent.get(r.customerId) ?? []), r.params.templateId]);
+        return { toldByA, sent, a: (await h.engine.get(a.id))!.output as ServiceOpsResult, b: (await h.engine.get(b.id))!.output as ServiceOpsResult };
+      } finally {
+        await h.close();
+      }
+    };
+    for (const [name, run] of [
+      // Cleared at 12:00, back at 12:05 before A's run told anyone it was over; B cleared at 14:00.
+      ['day', () => scenario(['ALM-ONCE-1', 'ALM-ONCE-2'], 10, 12, 12.1, 14)],
+      // Cleared at 22:00 (its end held to 08:00), back at 02:00, open at 08:00, cleared at 10:00.
+      ['night', () => scenario(['ALM-ONCE-3', 'ALM-ONCE-4'], 19, 22, 26, 34)],
+    ] as const) {
+      const r = await run();
+      expect(r.toldByA.length, name).toBeGreaterThan(3);
+      // Told "outage" by A, then "resolved" by B at its clear: never "outage" twice, never "resolved" while it was down.
+      for (const c of r.toldByA) expect(r.sent.get(c), `${name} ${c}`).toEqual(['network-incident-notice', 'network-incident-resolved']);
+      expect(r.a.resolutionWithheld, name).toBe(r.toldByA.length);
+      expect(r.b).toMatchObject({ cleared: true, resolutionNotices: r.b.notified });
+    }
+  }, 120_000);
 
   it('looks again every quarter hour while the alarm is young and tells the customers showing the incident whom the records did not place there, each once', async () => {
     const clock = new ManualClock(world.clock.now());

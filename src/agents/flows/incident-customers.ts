@@ -147,7 +147,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   const raised = readBatches(steps, UPLIFT_BATCH_KEY);
   const resolution = readBatches(steps, /^resolution-\d+$/);
   const over = overBeforeNotice(steps);
-  // Version 8: the fault back on the place when a resolution held to the morning was due, and whom it touched.
+  // Version 8: the fault back on the place when a resolution held to the morning was due (version 10: any resolution), and whom it touched.
   const backStep = steps.find((s) => s.stepId === FAULT_BACK_STEP_ID && s.status === 'succeeded' && s.output);
   const back = backStep ? (JSON.parse(backStep.output!) as FaultBack | null) : null;
   const downAgain = new Set(back?.customers);
@@ -194,8 +194,11 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     if (resolution.done.has(c)) return SENT;
     const w = resolution.why.get(c);
     if (w) return answered(w);
+    // Before the notice's state: one an earlier alarm told of the outage (version 10) is owed the end as if told here.
+    if (downAgain.has(c)) return notSent(`the fault was back when their notice was due (${back!.alarmIds.join(', ')} open on the place): not told it is resolved while it is down; that alarm's run tells them`);
+    const by = back?.resolvedBy?.[c];
+    if (by !== undefined) return notSent(`told it is resolved already by ${by}'s run (the fault came back and went): one notice a fault`);
     if (notice.state !== 'sent') return notSent('not told of the outage, so not told of its end');
-    if (downAgain.has(c)) return notSent(`the fault was back when their notice was due in the morning (${back!.alarmIds.join(', ')} open on the place): not told it is resolved while it is down; that alarm's run tells them`);
     if (a.state !== 'cleared') return finished ? notSent(`the alarm did not clear within the flow's wait (${hours(settings.maxOpenMs)}): left to people`) : notYet('sent when the alarm clears');
     if (resolution.unnamed.refused + resolution.unnamed.failed > 0) return notSent(unnamedWhy(resolution.unnamed));
     return finished ? notSent('not asked') : notYet('not asked yet');

@@ -21,6 +21,16 @@ import { DAY_MS } from '../../domain/time.js';
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 10: one notice a customer a fault, and a top-up owed with its payment (decision 0093,
+ * amended). A fault back on the place is not told as an outage to a customer an earlier alarm there
+ * told of the outage and not yet that it was over (their resolution held to the morning, or kept from
+ * them as the fault was back): they heard "outage" and nothing since, so this run owes them only its
+ * resolution (`toldBefore`). A resolution is checked against the place whenever it goes, at once too,
+ * not only when held to the morning: not told while an alarm raised there since the clear is open, nor
+ * when a later alarm's run told them it is resolved already. A top-up names the payments it adds to
+ * (`params.addsTo`), and the policy judges it with them as they stand then (one rejected: nothing);
+ * its summary no longer says how the earlier payment stood when the run asked (its approver reads it
+ * live).
  * Version 9 says in a top-up's summary whether the payment it adds to was carried out or was waiting
  * for a person when the run asked it (version 8 said "asked" for both); the evidence says it in every
  * version (`paidBeforeState`), as the approver of a top-up decides on it. Both are what the run heard,
@@ -47,7 +57,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 9;
+export const SERVICE_OPS_WORKFLOW_VERSION = 10;
 /** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
 export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
@@ -122,11 +132,26 @@ export const SEVERITY_STEP_ID = 'severity';
  * (`ServiceOpsDeps.faultBack`) and whom of those to be told they touch; key `fault-back`.
  */
 export const FAULT_BACK_STEP_ID = 'fault-back';
+/**
+ * Version 10: the earlier alarms on the place that may have told this alarm's customers of the outage
+ * and not yet that it was over (cleared at most `FAULT_REACH_MS` before its raise); key `fault-before`.
+ */
+export const FAULT_BEFORE_STEP_ID = 'fault-before';
+/**
+ * How far before a raise an earlier alarm's clear is looked at (version 10): a resolution waits at
+ * most for the contact policy's quiet hours (11 h by default), so a day finds every one still owed.
+ */
+export const FAULT_REACH_MS = DAY_MS;
 
-/** What the fault-back look found (version 8): the alarms open on the place again, and the customers they touch, who are not told it is resolved. */
+/**
+ * What the fault-back look found (version 8): the alarms open on the place again, and the customers
+ * they touch, who are not told it is resolved; version 10, also those a later alarm's run told it
+ * is resolved already (`resolvedBy`, with that alarm).
+ */
 export interface FaultBack {
   alarmIds: string[];
   customers: string[];
+  resolvedBy?: Record<string, string>;
 }
 
 /** A judgement of the severity (version 6): the severity acted on, since when, and when the outage counts from for compensation. */
@@ -245,12 +270,13 @@ export interface ServiceOpsDeps {
    */
   contactAllowedAt?: (now: number) => number;
   /**
-   * The alarms that say the fault is back on the alarm's place after its clear (version 8): raised
-   * there (the same cell or site, a cell of its site, the site of its cell) at or after `sinceMs`,
-   * serving customers, open at `atMs` (`faultBackOn` in suspected-incidents.ts over the inbox).
-   * Without it a resolution held to the morning goes to everyone told of the outage.
+   * The other alarms on the alarm's place (the same cell or site, a cell of its site, the site of its
+   * cell) that serve customers, raised or cleared (`alarmsOnPlace` in suspected-incidents.ts over the
+   * inbox): whether the fault is back after the clear when a resolution is due (version 8), and
+   * which earlier alarm there told a customer of the outage and not yet of its end (version 10).
+   * Without it every resolution goes to everyone told, and every outage notice is sent.
    */
-  faultBack?: (alarm: Alarm, sinceMs: number, atMs: number) => Alarm[];
+  alarmsOnPlace?: (alarm: Alarm) => Alarm[];
 }
 
 /** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
@@ -365,6 +391,12 @@ export interface BatchOutcome {
    */
   amount?: number;
   /**
+   * Version 10, an outage notice batch: its customers not told, as an earlier alarm on the place told
+   * them of the outage and not yet that it was over (in `why` as asked-before, naming it); the run
+   * owes them its resolution, as if told. Each with the alarm that told them.
+   */
+  toldBefore?: Record<string, string>;
+  /**
    * A batch of an alarm that goes on an incident (asked under the incident's request ids): its
    * customers asked under this alarm's own id instead, the incident's being held by a failed ask
    * of another of its alarms (empty when none was). Where the incidents view asks what became of a
@@ -372,6 +404,20 @@ export interface BatchOutcome {
    * was kept (the view then looks under both ids).
    */
   underAlarm?: string[];
+}
+
+/** What a batch step is asked (journaled with it). */
+interface BatchInput {
+  alarm: Alarm;
+  customers: string[];
+  incident?: string;
+  toldOf?: readonly string[];
+  paidBefore?: number;
+  waitingBefore?: string[];
+  /** Version 10, outage notices: the earlier alarms on the place whose outage notice, unresolved, stands for this one's. */
+  earlier?: readonly string[];
+  /** Version 10, a top-up: the requests each customer's top-up adds to (their payment, and an earlier top-up). */
+  addsTo?: Record<string, string[]>;
 }
 
 /** The signal's payload. */
@@ -425,7 +471,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
  * Builds the service-operations workflow over its dependencies: the current version, or an
  * earlier `version` for the runs started under it; register them all.
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -475,22 +521,43 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     },
   };
 
+  /**
+   * Version 10: the earlier alarm of `earlier` whose outage notice reached the customer and whose
+   * resolution notice has not (held to the morning, or kept from them as the fault was back): their
+   * last word from the operator is "outage". Undefined when none.
+   */
+  const outageStillTold = async (earlier: readonly string[], customerId: string): Promise<string | undefined> => {
+    for (const e of earlier) {
+      if ((await deps.guarded().statusOf(`${e}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) !== 'executed') continue;
+      if ((await deps.guarded().statusOf(`${e}:${RESOLUTION_NOTICE_STEP_ID}:${customerId}`)) !== 'executed') return e;
+    }
+    return undefined;
+  };
+
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
-    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean) => ActionRequestInput | Promise<ActionRequestInput>,
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean, addsTo?: readonly string[]) => ActionRequestInput | Promise<ActionRequestInput>,
     // What the request id names after the incident (default the step's id): one id per thing asked of a customer.
     purposeOf: (alarm: Alarm) => string = () => id,
-  ): StepDefinition<{ alarm: Alarm; customers: string[]; incident?: string; toldOf?: readonly string[]; paidBefore?: number; waitingBefore?: string[] }, BatchOutcome> => ({
+  ): StepDefinition<BatchInput, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
       const underAlarm = new Set<string>();
+      const toldBefore = new Map<string, string>();
       await inParallel(customers, policy.concurrency, async (customerId) => {
-        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true);
+        // Version 10: told of the outage by an earlier alarm on the place and not yet that it was over, a customer is not told it again.
+        const by = earlier ? await outageStillTold(earlier, customerId) : undefined;
+        if (by !== undefined) {
+          toldBefore.set(customerId, by);
+          statuses.set(customerId, { status: 'asked-before', reason: `told of the outage by ${by} and not yet that it was over: one notice a fault, its end told at this alarm's clear` });
+          return;
+        }
+        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true, addsTo?.[customerId]);
         if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
         const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
@@ -526,6 +593,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         else out.refused++;
       }
       if (goesOn) out.underAlarm = customers.filter((c) => underAlarm.has(c));
+      if (toldBefore.size > 0) out.toldBefore = Object.fromEntries(customers.flatMap((c) => (toldBefore.has(c) ? [[c, toldBefore.get(c)!]] : [])));
       // Only a batch where nothing got through is retried, a few times (the executor or back end
       // is down); single failures (e.g. a customer who has left) are reported, not retried.
       if (customers.length > 0 && out.failed === customers.length && ctx.attempt < BATCH_ATTEMPTS) return transient(`all ${customers.length} requests of the batch failed`);
@@ -563,13 +631,13 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
   // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
   // One request shape for the payment and the difference after an escalation (version 6).
-  const compensationAsk = (customerId: string, incident: string, amount: number, reason: string, why: ActionRequestInput['why']): ActionRequestInput => ({
+  const compensationAsk = (customerId: string, incident: string, amount: number, reason: string, why: ActionRequestInput['why'], addsTo?: readonly string[]): ActionRequestInput => ({
     actionClass: 'compensation',
     channel: 'app',
     customerId,
     domain: 'service_operations',
     cost: amount,
-    params: { amount, reason, alarmId: incident },
+    params: { amount, reason, alarmId: incident, ...(addsTo && addsTo.length > 0 ? { addsTo: [...addsTo] } : {}) },
     actor,
     why,
   });
@@ -584,8 +652,16 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
   // customer is owed, in all, the amount of the worst severity the outage reached.
   const uplift = batchStep(
     COMPENSATION_STEP_ID,
-    (alarm, customerId, incident, _toldOf, paidBefore = 0, waitingBefore = false) => {
+    (alarm, customerId, incident, _toldOf, paidBefore = 0, waitingBefore = false, addsTo) => {
       const amount = Math.max(0, (policy.compensation[alarm.perceivedSeverity] ?? 0) - paidBefore);
+      // Version 10: it names the payments it adds to, judged with them as they stand when it is carried
+      // out (one a person rejected: nothing), and its approver reads them live: no word of how they stood here.
+      if (version >= 10) {
+        return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
+          summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} asked at its earlier severity, owed only with it`,
+          evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore, paidBeforeState: waitingBefore ? 'pending' : 'executed', addsTo: [...(addsTo ?? [])] },
+        }, addsTo);
+      }
       // Version 8 asks it of those whose earlier payment waits for a person too: asked, not yet paid.
       // The approver is told which (version 9 in the summary; the summary is what a repeated request
       // id is compared on, so a run of version 8 keeps its words); the evidence says it always.
@@ -619,14 +695,23 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
 
   /**
    * Version 8: the alarms open again on the place after the clear, and whom of `customers` they
-   * touch (found as the alarm's own customers are: `rankAffected` on their cells), or null.
+   * touch (found as the alarm's own customers are: `rankAffected` on their cells), or null. Version
+   * 10 (`resolved`): also whom a later alarm's run told it is resolved already (one notice a fault).
    */
-  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[] }, FaultBack | null> = {
+  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[]; resolved?: boolean; toldBy?: Record<string, string> }, FaultBack | null> = {
     id: FAULT_BACK_STEP_ID,
     version: 1,
-    run: async ({ alarm, sinceMs, atMs, customers }) => {
-      const back = deps.faultBack?.(alarm, sinceMs, atMs).filter((a) => a.id !== alarm.id) ?? [];
-      if (back.length === 0) return ok(null);
+    run: async ({ alarm, sinceMs, atMs, customers, resolved, toldBy }) => {
+      const later = (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id && Date.parse(a.raisedTime) >= sinceMs && Date.parse(a.raisedTime) <= atMs);
+      const back = later.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) > atMs);
+      const resolvedBy: Record<string, string> = {};
+      if (resolved) {
+        for (const c of customers) {
+          // The earlier alarm whose outage notice stood for ours: its resolution, if it went since, was their last word too.
+          for (const a of [...later.map((x) => x.id), ...(toldBy?.[c] ? [toldBy[c]] : [])]) if (resolvedBy[c] === undefined && (await deps.guarded().statusOf(`${a}:${RESOLUTION_NOTICE_STEP_ID}:${c}`)) === 'executed') resolvedBy[c] = a;
+        }
+      }
+      if (back.length === 0 && Object.keys(resolvedBy).length === 0) return ok(null);
       const ours = new Set(customers);
       const touched = new Set<string>();
       for (const a of back) {
@@ -634,7 +719,17 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         const present = deps.cells.rankedOn(cells, { sinceMs: Date.parse(a.raisedTime) - policy.presenceHorizonMs });
         for (const r of rankAffected(present, deps.scores, policy.minPresenceShare)) if (ours.has(r.customerId)) touched.add(r.customerId);
       }
-      return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)) });
+      return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}) });
+    },
+  };
+  /** Version 10: the earlier alarms on the place cleared at most `FAULT_REACH_MS` before the raise, latest clear first. */
+  const faultBeforeStep: StepDefinition<{ alarm: Alarm }, string[]> = {
+    id: FAULT_BEFORE_STEP_ID,
+    version: 1,
+    run: async ({ alarm }) => {
+      const raisedMs = Date.parse(alarm.raisedTime);
+      const cleared = (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id && a.clearedTime !== undefined && Date.parse(a.clearedTime) <= raisedMs && raisedMs - Date.parse(a.clearedTime) <= FAULT_REACH_MS);
+      return ok(cleared.sort((a, b) => Date.parse(b.clearedTime!) - Date.parse(a.clearedTime!)).map((a) => a.id));
     },
   };
 
@@ -644,16 +739,24 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     version: 1,
     run: async ({ nowMs }) => ok(deps.contactAllowedAt ? deps.contactAllowedAt(nowMs) : nowMs),
   };
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number, waiting?: ReadonlySet<string>): Promise<BatchOutcome> => {
+  /**
+   * Runs `customers` through `step` in batches (`${prefix}-N`), totalled; `more` (version 10): the
+   * earlier alarms whose unresolved outage notice stands for this one's, and what each top-up adds to.
+   */
+  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number, waiting?: ReadonlySet<string>, more: { earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]> } = {}): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(customers, first, policy.batchSize);
+    const earlier = more.earlier && more.earlier.length > 0 ? { earlier: more.earlier } : {};
     for (let i = 0; i < batches.length; i++) {
       const waitingBefore = waiting ? batches[i].filter((c) => waiting.has(c)) : [];
-      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}) }, { key: `${prefix}-${i}` });
+      const addsTo = more.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (more.addsTo!.has(c) ? [[c, [...more.addsTo!.get(c)!]]] : []))) } : {};
+      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo }, { key: `${prefix}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
       total.failed += r.failed;
+      if (r.toldBefore) total.toldBefore = { ...total.toldBefore, ...r.toldBefore };
+      if (r.underAlarm) (total.underAlarm ??= []).push(...r.underAlarm);
     }
     return total;
   };
@@ -686,6 +789,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const look = { round: 0, fromMs: raisedMs - policy.showingLookbackMs, found: 0, pending: 0, refused: 0, failed: 0 };
       /** The alarm as the flow acts on it: as raised, or at the severity it escalated to (version 4). */
       let alarm = asRaised;
+      /** Version 10: the earlier alarms on the place whose outage notice, not yet resolved, stands for this one's (`fault-before`). */
+      let faultBefore: string[] | undefined;
+      /** Version 10: the customers counted told as such an alarm told them of the outage, each with it. */
+      const toldEarlier = new Map<string, string>();
+      const toldBy = (r: BatchOutcome): string[] => {
+        for (const [c, e] of Object.entries(r.toldBefore ?? {})) toldEarlier.set(c, e);
+        return Object.keys(r.toldBefore ?? {});
+      };
 
       /**
        * Waits for `signals` (one, or the first of several: version 6) at most `timeoutMs`; in
@@ -716,8 +827,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
               // `untold` (the wait for the contact hours, version 7): everyone showing it not told yet, found at the alarm or not.
               const toldSet = o.untold ? new Set(notified) : undefined;
               const toTell = toldSet ? [...new Set(seen)].filter((c) => !toldSet.has(c)) : fresh;
-              const out = await runBatches(ctx, outageNotices, alarm, toTell, `notice-showing-${look.round}`, policy.batchSize, told, toldOf);
-              notified.push(...out.executed);
+              const out = await runBatches(ctx, outageNotices, alarm, toTell, `notice-showing-${look.round}`, policy.batchSize, told, toldOf, undefined, undefined, { earlier: faultBefore });
+              notified.push(...out.executed, ...toldBy(out));
               look.pending += out.pending.length;
               look.refused += out.refused;
               look.failed += out.failed;
@@ -750,6 +861,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         alarm = { ...asRaised, perceivedSeverity: escalatedTo };
         outageFromMs = w.payload?.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now('escalated-at');
       }
+      // Version 10: whose outage notice, still unresolved, stands for this alarm's (one notice a fault).
+      if (version >= 10 && deps.alarmsOnPlace) faultBefore = await ctx.step(faultBeforeStep, { alarm: asRaised }, { key: FAULT_BEFORE_STEP_ID });
       const customers = [...known];
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
       /**
@@ -791,11 +904,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const toldBefore = new Set(notified);
       const toldAtNight = customers.filter((c) => toldBefore.has(c)).length;
       const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !toldBefore.has(c)) : some);
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf);
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf, undefined, undefined, { earlier: faultBefore });
       ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf);
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf, undefined, undefined, { earlier: faultBefore });
       const notToldCleared = clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0;
-      notified.push(...firstOut.executed, ...restOut.executed);
+      notified.push(...firstOut.executed, ...toldBy(firstOut), ...restOut.executed, ...toldBy(restOut));
 
       /** What the run reports at its end, from what it did. */
       const result = (comp: BatchOutcome, cleared: boolean, endMs: number | undefined, resolved: BatchOutcome | undefined): ServiceOpsResult => ({
@@ -867,6 +980,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         const paid = new Map<string, number>();
         // Of them, whose payment (or a top-up of it) the run left waiting for a person: a top-up's approver is told.
         const waiting = new Set<string>();
+        // Version 10: the request ids of each customer's payment and top-ups asked (under the incident, or
+        // the alarm's own where the incident's was held): what a later top-up names as what it adds to.
+        const askedUnder = new Map<string, string[]>();
+        const keep = (r: BatchOutcome, purpose: string) => {
+          for (const c of [...r.executed, ...r.pending]) askedUnder.set(c, [...(askedUnder.get(c) ?? []), `${r.underAlarm?.includes(c) ? alarm.id : (continues ?? alarm.id)}:${purpose}:${c}`]);
+        };
         const owes = (r: BatchOutcome) => {
           for (const c of r.pending) waiting.add(c);
           return version >= 8 ? [...r.executed, ...r.pending] : r.executed;
@@ -880,6 +999,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const who = [...known].filter((c) => !asked.has(c));
           for (const c of who) asked.add(c);
           const r = await runBatches(ctx, compensation, alarm, who, prefix, policy.batchSize, continues);
+          keep(r, COMPENSATION_STEP_ID);
           for (const c of owes(r)) paid.set(c, amount);
           comp.executed.push(...r.executed);
           comp.pending.push(...r.pending);
@@ -892,7 +1012,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const byPaid = new Map<number, string[]>();
           for (const [c, p] of paid) if (p < amount) byPaid.set(p, [...(byPaid.get(p) ?? []), c]);
           for (const [p, who] of [...byPaid].sort((x, y) => x[0] - y[0])) {
-            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p, waiting);
+            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p, waiting, version >= 10 ? { addsTo: askedUnder } : {});
+            keep(r, `${COMPENSATION_STEP_ID}-uplift-${alarm.perceivedSeverity}`);
             for (const c of owes(r)) paid.set(c, amount);
             raisedPay += r.executed.length;
           }
@@ -931,12 +1052,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         if (resolutionWait !== undefined) await ctx.sleep('resolution-hours', resolutionWait);
         // Version 8: a fault back overnight (an alarm raised on the place after the clear, open at
         // the morning) is down again for those it touches: they are not told it is resolved (the
-        // new alarm's run tells them of it, and of its end).
+        // new alarm's run tells them of it, and of its end). Version 10 looks whenever the resolution
+        // goes, at once too (a run slowed behind a busy engine, a fault back within minutes), and
+        // leaves out those a later alarm's run told it is resolved already: one notice a fault.
         let back: FaultBack | null = null;
-        if (version >= 8 && resolutionWait !== undefined && deps.faultBack && endMs !== undefined) {
-          back = await ctx.step(faultBackStep, { alarm, sinceMs: endMs, atMs: await ctx.now('fault-back-at'), customers: notified }, { key: FAULT_BACK_STEP_ID });
+        if (isCleared && notified.length > 0 && deps.alarmsOnPlace && endMs !== undefined && (version >= 10 || (version >= 8 && resolutionWait !== undefined))) {
+          back = await ctx.step(faultBackStep, { alarm, sinceMs: endMs, atMs: await ctx.now('fault-back-at'), customers: notified, ...(version >= 10 ? { resolved: true, ...(toldEarlier.size > 0 ? { toldBy: Object.fromEntries(toldEarlier) } : {}) } : {}) }, { key: FAULT_BACK_STEP_ID });
         }
-        const downAgain = new Set(back?.customers);
+        const downAgain = new Set([...(back?.customers ?? []), ...Object.keys(back?.resolvedBy ?? {})]);
         const toResolve = downAgain.size > 0 ? notified.filter((c) => !downAgain.has(c)) : notified;
         const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, toResolve, 'resolution', policy.batchSize, told) : undefined;
         return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(downAgain.size > 0 ? { resolutionWithheld: downAgain.size } : {}) };

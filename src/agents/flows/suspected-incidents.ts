@@ -92,13 +92,14 @@ export function continuedAlarm(place: Place, atMs: number, alarms: readonly Rece
 }
 
 /**
- * The alarms that say a fault is back on `alarm`'s place after its clear: raised on an overlapping
- * place (the same cell or site, a cell of its site, the site of its cell) at or after `sinceMs`, of a
- * severity that serves customers, open at `atMs`. The service-operations flow holds a resolution
- * notice to the morning and tells nobody it is resolved while one of these is open on them (version 8).
+ * The other alarms on `alarm`'s place (the same cell or site, a cell of its site, the site of its
+ * cell) of a severity that serves customers, whenever raised, cleared or not: the service-operations
+ * flow reads from them whether the fault is back after its clear (raised after it, open when a
+ * resolution is due: version 8) and which earlier alarm there told its customers of the outage and not
+ * yet that it was over (version 10).
  */
-export function faultBackOn(alarm: Alarm, sinceMs: number, atMs: number, alarms: readonly ReceivedAlarm[], cellsOfSite: (siteId: string) => string[]): ReceivedAlarm[] {
-  return alarms.filter((a) => a.id !== alarm.id && servesCustomers(a) && Date.parse(a.raisedTime) >= sinceMs && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), cellsOfSite));
+export function alarmsOnPlace(alarm: Alarm, alarms: readonly ReceivedAlarm[], cellsOfSite: (siteId: string) => string[]): ReceivedAlarm[] {
+  return alarms.filter((a) => a.id !== alarm.id && servesCustomers(a) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), cellsOfSite));
 }
 
 /** How far back from an alarm's raise a chain of one incident's alarms reaches by default (`linkConfirmedIncidents`' `maxChainMs`). */

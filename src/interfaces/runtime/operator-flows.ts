@@ -9,7 +9,7 @@ import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DE
 import { createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
 import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
-import { faultBackOn } from '../../agents/flows/suspected-incidents.js';
+import { alarmsOnPlace } from '../../agents/flows/suspected-incidents.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
@@ -439,11 +439,12 @@ export function operatorFlows(
       policy: s.serviceOpsPolicy,
       // Its notices wait for the contact policy's hours, as campaigns' contacts do (decision 0088).
       contactAllowedAt: contactHoursIn(s).contactAllowedAt,
-      // A resolution held to the morning is not told where the fault is back by then (version 8).
-      faultBack: (alarm: Alarm, sinceMs: number, atMs: number) => faultBackOn(alarm, sinceMs, atMs, s.alarms.all(), (siteId) => engine.cells.cellsOfSite(siteId)),
+      // A resolution is not told where the fault is back by then (version 8; version 10 at once too), nor
+      // an outage to whom an earlier alarm there told of one not yet over (version 10).
+      alarmsOnPlace: (alarm: Alarm) => alarmsOnPlace(alarm, s.alarms.all(), (siteId) => engine.cells.cellsOfSite(siteId)),
     };
-    // Versions 1 to 8 for the runs started before version 9 (they finish as they began).
-    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 8), serviceOperationsWorkflow(serviceOpsDeps, 7), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
+    // Versions 1 to 9 for the runs started before version 10 (they finish as they began).
+    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 9), serviceOperationsWorkflow(serviceOpsDeps, 8), serviceOperationsWorkflow(serviceOpsDeps, 7), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
       const b = bss.connectors;
