@@ -18,7 +18,8 @@ import { OFFER_SETTLEMENTS, type OfferSettlement } from '../../agents/governance
 import { offerSettlementBook } from '../../agents/governance/offer-settlement-book.js';
 import { cents, offeringPrice } from '../../decisioning/action-pricing.js';
 import { ManualClock } from '../../domain/clock.js';
-import { TwinloopError } from '../../domain/errors.js';
+import { isHeld, TwinloopError } from '../../domain/errors.js';
+import { NO_SCORES_TO_FILTER, SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { createBudgetLedger, DEFAULT_ACTION_POLICY, parseActionPolicy } from '../../decisioning/policy/index.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { createApprovalQueue, WITHDRAWN_DECIDER, type ApprovalQueue } from '../../agents/governance/approval-queue.js';
@@ -173,6 +174,43 @@ describe('campaign delivery', () => {
     expect(new Set(asked)).toEqual(new Set(['C0', 'C1', 'C2', 'C3', 'C4', 'C5']));
     const view = (await delivery.view('gone'))!;
     expect(view).toMatchObject({ leftOut: { 'refused-by-back-end': 1 }, audienceLeft: 0 });
+    await records.close();
+  });
+
+  it('waits for the first churn model when started before one serves: taken at the start, its open a hold the run waits out (no try spent), then drawn on the scores', async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 40; i++) customer(engine, `C${i}`);
+    let serving = false;
+    // The live scores as a segment reads them: none before a model serves (the one error every reader of them gives).
+    const scoreFields = {
+      names: SCORE_FIELDS,
+      read(customerId: string, out: Float64Array, offset: number) {
+        if (!serving) throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
+        out[offset] = Number(customerId.slice(1)) % 2 === 0 ? 0.3 : 0.01;
+        out[offset + 1] = 900;
+        out[offset + 2] = 0;
+      },
+      readable: () => serving,
+    };
+    const services = { ...servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' })), scoreFields } as OperatorServices;
+    const records = await freshRecords();
+    const reader = { atStake: () => undefined, profile: () => undefined, kindOf: () => 'discount' as const, serving: () => serving };
+    const delivery = campaignDelivery(() => services, records, () => 0.5, reader);
+    const input = { campaignId: 'early', variants: [{ id: 'v', offerId: 'data-bonus', channel: 'app' as const }], audience: [{ field: 'churn', op: '>=' as const, value: 0.05 }], budget: 50, controlShare: 0.1, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    // The start takes it (its audience cannot be counted yet); its open waits, saying for what.
+    expect(await delivery.refusalOf(input)).toBeUndefined();
+    const waiting = await delivery.open(input).catch((err: unknown) => err);
+    expect(waiting).toBeInstanceOf(TwinloopError);
+    expect(isHeld(waiting)).toBe(true);
+    expect((waiting as TwinloopError).message).toMatch(/^campaign early opens once a churn model serves: .*none serves yet \(a first start trains one once its history is in/);
+    expect(await delivery.view('early')).toBeNull();
+    // Once one serves, it opens on the scores: the customers of its segment only.
+    serving = true;
+    await delivery.open(input);
+    const opened = (await records.get<{ queue: string[]; control: string[] }>('campaigns', 'early'))!.body;
+    const drawn = [...opened.queue, ...opened.control];
+    expect(drawn.length).toBeGreaterThan(10);
+    expect(drawn.every((id) => Number(id.slice(1)) % 2 === 0)).toBe(true);
     await records.close();
   });
 

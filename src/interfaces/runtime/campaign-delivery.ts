@@ -1,4 +1,4 @@
-import { TwinloopError } from '../../domain/errors.js';
+import { heldError, TwinloopError } from '../../domain/errors.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import type { DecisionRecord } from '../../decisioning/decision-record.js';
 import { budgetLeft, campaignRefused, type CampaignAllocation, type CampaignClosing, type CampaignEnding, type CampaignInput, type CampaignStats } from '../../agents/flows/campaign-management-flow.js';
@@ -291,7 +291,12 @@ export interface AudienceReader {
   profile(customerId: string): AudienceCandidate['profile'];
   /** The offer kind a catalogue offering is answered as on the twins. */
   kindOf(offerId: string): OfferKind;
+  /** Whether a churn model serves now (absent: not known, a draw that cannot read the scores fails as it is). */
+  serving?(): boolean;
 }
+
+/** How long a campaign waiting for the first churn model waits between looks (its open step, not counted as a try). */
+export const MODEL_WAIT_MS = 30_000;
 
 /**
  * Builds the delivery side over the services and the record store; `across` on a partition
@@ -437,6 +442,8 @@ export function campaignDelivery(
    * Whom a campaign contacts and holds out, drawn now: the one draw its open keeps and an intent's
    * plan counts its control group by (`audienceOf`), so the plan says the control its campaign holds.
    */
+  /** Whether a draw failed for want of a churn model, which comes (UNAVAILABLE, no model serving): a campaign waits for it. */
+  const waitsForModel = (err: unknown) => err instanceof TwinloopError && err.code === 'UNAVAILABLE' && reader?.serving !== undefined && !reader.serving();
   const draw = async (input: AudienceInput) => {
     // The audience is the campaign's segment (an intent's, as resolved when planned), over every
     // partition on a worker; the control group is drawn from that audience, not from the whole base.
@@ -473,11 +480,24 @@ export function campaignDelivery(
       return { segment, mayContact: audience.length, control: control.length, left };
     },
     async refusalOf(input) {
-      return controlRefusal(input, await draw(input));
+      try {
+        return controlRefusal(input, await draw(input));
+      } catch (err) {
+        // No churn model serves yet: the audience cannot be counted now; the campaign is taken and
+        // opens (and is counted, refused there if it holds out nobody) once one serves.
+        if (waitsForModel(err)) return undefined;
+        throw err;
+      }
     },
     async open(input) {
       if (await load(input.campaignId)) return;
-      const drawn = await draw(input);
+      // A campaign started before the first churn model serves (a first start trains one once its
+      // history is in) waits for it: a hold, which its open step waits out without spending a try.
+      // Its open failed 5 times with NO_SCORES_TO_FILTER, the run then "retries are used up; check the back end".
+      const drawn = await draw(input).catch((err: unknown) => {
+        if (!waitsForModel(err)) throw err;
+        throw heldError(`campaign ${input.campaignId} opens once a churn model serves: its audience is drawn on the customers' churn scores, and none serves yet (a first start trains one once its history is in: the server log says when, GET /models lists it); it looks again every ${MODEL_WAIT_MS / 1000} s`, MODEL_WAIT_MS);
+      });
       const { now, self, audience, control, left, kindOf, acceptanceByKind } = drawn;
       // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind
       // (its start was refused for it already; the audience may have shrunk since).
