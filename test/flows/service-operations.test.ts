@@ -50,7 +50,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Partial<Pick<ServiceOpsDeps, 'contactAllowedAt' | 'alarmsOnPlace'>> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Partial<Pick<ServiceOpsDeps, 'contactAllowedAt' | 'alarmsOnPlace' | 'clearedOf'>> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -429,6 +429,34 @@ describe('service operations flow (sandbox)', () => {
       expect(after.notifications.ok - before.notifications.ok).toBe(0);
       expect(after.billingAdjustments.ok - before.billingAdjustments.ok).toBe(long.affected);
       expect(h.tickets).toHaveLength(2);
+    } finally {
+      await h.close();
+    }
+  }, 60_000);
+
+  it('tells nobody whose notice comes after the clear the operator heard of, though the run has not heard it yet (a batch slowed by load); they are not told its end either', async () => {
+    const clock = new ManualClock(world.clock.now());
+    const cell = busiestCell();
+    const clearedTime = new Date(clock.now() + 3 * 60_000).toISOString();
+    // The inbox hears the clear while the run is between its first batch and the rest (its ticket opened by then).
+    let tickets: string[] = [];
+    const h = await harness(clock, undefined, new Set(), { clearedOf: (id) => (id === 'ALM-OVER' && tickets.length > 0 ? clearedTime : undefined) });
+    tickets = h.tickets;
+    const before = world.backends.stats();
+    const alarm: Alarm = { id: 'ALM-OVER', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'performanceDegraded', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: new Date(clock.now()).toISOString(), state: 'raised' };
+    try {
+      const result = await raiseAndClear(h, clock, alarm, 87 * 60_000);
+      expect(result.affected).toBeGreaterThan(10);
+      // The first batch (3) went before the clear; nobody after it was told.
+      expect(result).toMatchObject({ notified: 3, resolutionNotices: 3, cleared: true, notToldCleared: result.affected - 3 });
+      const after = world.backends.stats();
+      expect(after.notifications.ok - before.notifications.ok).toBe(6);
+      const received = { ...alarm, state: 'cleared' as const, clearedTime, sourceSystemId: 'nms', reportingTime: alarm.raisedTime, changedTime: clearedTime };
+      const run = { status: 'succeeded', input: { alarm }, steps: (await h.journal.loadHistory(alarm.id)).steps };
+      const rows = incidentCustomers(received, run, serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR }));
+      const untold = rows.filter((r) => r.notice.state === 'not-sent');
+      expect(untold).toHaveLength(result.affected - 3);
+      expect(untold[0].notice.why).toMatch(/^the outage was over: the alarm cleared at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, before this notice went$/);
     } finally {
       await h.close();
     }

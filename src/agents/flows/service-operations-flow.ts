@@ -277,6 +277,13 @@ export interface ServiceOpsDeps {
    * Without it every resolution goes to everyone told, and every outage notice is sent.
    */
   alarmsOnPlace?: (alarm: Alarm) => Alarm[];
+  /**
+   * When the operator heard that the alarm cleared (ISO, the alarm inbox's), or undefined while it is
+   * raised: read just before each outage notice is asked (version 3 on), so a notice whose batch
+   * goes out after the clear is not sent, whether or not the run has heard the clear yet (at 3,600x
+   * a batch slowed by load went out an hour of the world's time after a 3-minute fault had cleared).
+   */
+  clearedOf?: (alarmId: string) => string | undefined;
 }
 
 /** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
@@ -376,6 +383,8 @@ export interface BatchOutcome {
   failed: number;
   /** Asked already under the incident by another of its alarms, otherwise (another place or severity): not asked again. */
   askedBefore?: number;
+  /** Outage notices not asked because the alarm had cleared when their turn came (`clearedOf`): nobody is told of an outage that is over. */
+  over?: number;
   /**
    * Each customer not carried out, with what became of their request and why (the policy's reason
    * for a refusal or an approval, the back end's for a failure): the page says it per customer.
@@ -383,7 +392,7 @@ export interface BatchOutcome {
    * reads a request the run left waiting that a person approved since and that is not carried out yet
    * so (`withDecisions`), committed and not paid.
    */
-  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved'; reason: string }>;
+  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved' | 'over'; reason: string }>;
   /**
    * A compensation batch's credit to each of its customers (the payment, or the difference after an
    * escalation): what the incidents view totals per incident. Absent in other batches, and in
@@ -540,12 +549,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean, addsTo?: readonly string[]) => ActionRequestInput | Promise<ActionRequestInput>,
     // What the request id names after the incident (default the step's id): one id per thing asked of a customer.
     purposeOf: (alarm: Alarm) => string = () => id,
+    // Notices of an outage: not asked once the alarm has cleared (`clearedOf`).
+    untilCleared = false,
   ): StepDefinition<BatchInput, BatchOutcome> => ({
     id,
     version: 1,
     async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const statuses = new Map<string, { status: GuardedStatus | 'asked-before'; reason: string }>();
+      const statuses = new Map<string, { status: GuardedStatus | 'asked-before' | 'over'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
       const underAlarm = new Set<string>();
       const toldBefore = new Map<string, string>();
@@ -578,6 +589,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
             return { status: r.status, reason: r.reason };
           }
         };
+        // The fault over by this customer's turn: not told of it (one asked before a crash is answered as it was).
+        const clearedAt = untilCleared && version >= 3 ? deps.clearedOf?.(alarm.id) : undefined;
+        if (clearedAt !== undefined && (await deps.guarded().statusOf(full.id)) === null) {
+          statuses.set(customerId, { status: 'over', reason: `the alarm cleared at ${clearedAt.slice(0, 16).replace('T', ' ')} UTC, before this notice went` });
+          return;
+        }
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await ask();
         if (r.status === 'failed') r = await ask();
@@ -587,6 +604,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         const { status: s, reason } = statuses.get(c) ?? { status: 'failed', reason: 'not asked' };
         if (s !== 'executed') (out.why ??= {})[c] = { status: s, reason };
         if (s === 'asked-before') out.askedBefore = (out.askedBefore ?? 0) + 1;
+        else if (s === 'over') out.over = (out.over ?? 0) + 1;
         else if (s === 'executed') out.executed.push(c);
         else if (s === 'pending-approval') out.pending.push(c);
         else if (s === 'failed') out.failed++;
@@ -619,7 +637,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, probableCause: alarm.probableCause },
     },
   });
-  const outageStep = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'));
+  const outageStep = batchStep(OUTAGE_NOTICE_STEP_ID, notice('outage'), undefined, true);
   // "Back" only to a customer an outage notice of the chain reached (`toldOf`: its earlier alarms):
   // one whose notices failed, or found only now, never heard of the outage, and is told of an
   // outage, under the same ids (review: "the fault is back" went to people never told).
@@ -627,7 +645,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     let told = toldOf === undefined;
     for (const earlier of toldOf ?? []) if (!told) told = (await deps.guarded().statusOf(`${earlier}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) === 'executed';
     return notice(told ? 'back' : 'outage')(alarm, customerId, incident);
-  });
+  }, undefined, true);
   const resolutionNotices = batchStep(RESOLUTION_NOTICE_STEP_ID, notice('resolved'));
   // Compensation is the incident's too, as its notices are: one an incident, whichever of its alarms pays it.
   // One request shape for the payment and the difference after an escalation (version 6).
@@ -757,6 +775,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       total.failed += r.failed;
       if (r.toldBefore) total.toldBefore = { ...total.toldBefore, ...r.toldBefore };
       if (r.underAlarm) (total.underAlarm ??= []).push(...r.underAlarm);
+      if (r.over) total.over = (total.over ?? 0) + r.over;
     }
     return total;
   };
@@ -907,7 +926,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf, undefined, undefined, { earlier: faultBefore });
       ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
       const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf, undefined, undefined, { earlier: faultBefore });
-      const notToldCleared = clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0;
+      // With those whose turn came after the clear (`over`: the run had not heard it yet).
+      const notToldCleared = (clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0) + (firstOut.over ?? 0) + (restOut.over ?? 0);
       notified.push(...firstOut.executed, ...toldBy(firstOut), ...restOut.executed, ...toldBy(restOut));
 
       /** What the run reports at its end, from what it did. */

@@ -443,6 +443,11 @@ export function operatorFlows(
       // A resolution is not told where the fault is back by then (version 8; version 10 at once too), nor
       // an outage to whom an earlier alarm there told of one not yet over (version 10).
       alarmsOnPlace: (alarm: Alarm) => alarmsOnPlace(alarm, s.alarms.all(), (siteId) => engine.cells.cellsOfSite(siteId)),
+      // No outage notice goes after the clear the inbox has heard of, whether or not the run has yet.
+      clearedOf: (alarmId: string) => {
+        const a = s.alarms.get(alarmId);
+        return a?.state === 'cleared' ? (a.clearedTime ?? a.changedTime) : undefined;
+      },
     };
     // Versions 1 to 9 for the runs started before version 10 (they finish as they began).
     const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 9), serviceOperationsWorkflow(serviceOpsDeps, 8), serviceOperationsWorkflow(serviceOpsDeps, 7), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
