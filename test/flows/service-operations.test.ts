@@ -982,6 +982,9 @@ describe('service operations flow (sandbox)', () => {
         await h.engine.runOnce();
         if (bAt < 8 + 24 && start > bAt - 24) at(8 + 24);
         await h.engine.runOnce();
+        // While B is open, the customers A told are owed B's end (the page said "not told of the outage").
+        const settings = serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR });
+        const whileOpen = incidentCustomers(b, { status: 'waiting', steps: (await h.journal.loadHistory(b.id)).steps }, settings);
         at(bClear);
         inbox[1] = received(b.id, b.raisedTime ? Date.parse(b.raisedTime) : 0, clock.now());
         await signalAlarmCleared(h.engine, b.id, { clearedTime: iso(clock.now()) });
@@ -991,7 +994,7 @@ describe('service operations flow (sandbox)', () => {
         const toldByA = (await h.journal.loadHistory(a.id)).steps.filter((st) => /^notice(-first)?-\d+$/.test(st.key)).flatMap((st) => (JSON.parse(st.output!) as BatchOutcome).executed);
         const sent = new Map<string, string[]>();
         for (const r of noticesAsked(h, 0)) if ((await h.guarded.statusOf(r.id)) === 'executed') sent.set(r.customerId, [...(sent.get(r.customerId) ?? []), r.params.templateId]);
-        return { toldByA, sent, a: (await h.engine.get(a.id))!.output as ServiceOpsResult, b: (await h.engine.get(b.id))!.output as ServiceOpsResult };
+        return { toldByA, whileOpen, sent, a: (await h.engine.get(a.id))!.output as ServiceOpsResult, b: (await h.engine.get(b.id))!.output as ServiceOpsResult };
       } finally {
         await h.close();
       }
@@ -1007,6 +1010,10 @@ describe('service operations flow (sandbox)', () => {
       // Told "outage" by A, then "resolved" by B at its clear: never "outage" twice, never "resolved" while it was down.
       for (const c of r.toldByA) expect(r.sent.get(c), `${name} ${c}`).toEqual(['network-incident-notice', 'network-incident-resolved']);
       expect(r.a.resolutionWithheld, name).toBe(r.toldByA.length);
+      for (const c of r.whileOpen.filter((x) => r.toldByA.includes(x.customerId))) {
+        expect(c.notice.why, name).toMatch(/^not asked again: told of the outage by ALM-ONCE-\d and not yet that it was over/);
+        expect(c.resolution, name).toEqual({ state: 'not-yet', why: 'sent when the alarm clears' });
+      }
       expect(r.b).toMatchObject({ cleared: true, resolutionNotices: r.b.notified });
     }
   }, 120_000);

@@ -146,6 +146,8 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   // Version 6: the difference asked of those paid a lower severity's amount before the alarm was made worse.
   const raised = readBatches(steps, UPLIFT_BATCH_KEY);
   const resolution = readBatches(steps, /^resolution-\d+$/);
+  // Version 10: customers an earlier alarm's unresolved outage notice stands for: owed the end as if told here.
+  const toldEarlier = new Set(steps.filter((s) => /^notice(-first|-showing-\d+)?-\d+$/.test(s.key) && s.status === 'succeeded' && s.output).flatMap((s) => Object.keys((JSON.parse(s.output!) as BatchOutcome).toldBefore ?? {})));
   const over = overBeforeNotice(steps);
   // Version 8: the fault back on the place when a resolution held to the morning was due (version 10: any resolution), and whom it touched.
   const backStep = steps.find((s) => s.stepId === FAULT_BACK_STEP_ID && s.status === 'succeeded' && s.output);
@@ -198,7 +200,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     if (downAgain.has(c)) return notSent(`the fault was back when their notice was due (${back!.alarmIds.join(', ')} open on the place): not told it is resolved while it is down; that alarm's run tells them`);
     const by = back?.resolvedBy?.[c];
     if (by !== undefined) return notSent(`told it is resolved already by ${by}'s run (the fault came back and went): one notice a fault`);
-    if (notice.state !== 'sent') return notSent('not told of the outage, so not told of its end');
+    if (notice.state !== 'sent' && !toldEarlier.has(c)) return notSent('not told of the outage, so not told of its end');
     if (a.state !== 'cleared') return finished ? notSent(`the alarm did not clear within the flow's wait (${hours(settings.maxOpenMs)}): left to people`) : notYet('sent when the alarm clears');
     if (resolution.unnamed.refused + resolution.unnamed.failed > 0) return notSent(unnamedWhy(resolution.unnamed));
     return finished ? notSent('not asked') : notYet('not asked yet');
