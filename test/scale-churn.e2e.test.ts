@@ -155,5 +155,15 @@ describe.skipIf(!CLUSTER_SERVICES)(clusterTestName('churn prevention over partit
     const ownerNow = ((await json(`${gateway.url}/partitions/owners`)).body as { owners: { partition: number; workerId: string }[] }).owners.find((o) => o.partition === partitionOf(first.request.customerId))!.workerId;
     expect([decided.status, decided.worker], decided.body).toEqual([200, ownerNow]);
     expect(((await json(`${gateway.url}/approvals`)).body as unknown as unknown[]).length).toBe(queued.length - 1);
+
+    // An intent is planned over the whole population, which the workers do not fan out yet: stated through the
+    // gateway or to a worker, it is refused saying so (not planned on a worker's third of the customers), nothing stored.
+    const words = { text: 'keep high-value customers at risk in the next 6 months, budget 5000', accept: true };
+    for (const base of [gateway.url!, elsewhere[1].url!]) {
+      const intent = await json(`${base}/intents`, 'POST', words);
+      expect([intent.status, intent.retryAfter], JSON.stringify(intent.body)).toEqual([503, null]);
+      expect(JSON.stringify(intent.body)).toMatch(/planned by simulation over the whole population, which is not fanned out over partition workers yet/);
+    }
+    expect((await json(`${elsewhere[1].url}/intents`)).body).toEqual([]);
   }, 900_000);
 });

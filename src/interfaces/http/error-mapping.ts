@@ -63,7 +63,8 @@ export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
   }
   const err = toTwinloopError(thrown);
   const status = HTTP_STATUS[err.code];
-  if (err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED') {
+  // No Retry-After for what asking again here never mends (context.retryable false: e.g. an intent on a partition worker).
+  if ((err.code === 'OVERLOADED' || err.code === 'UNAVAILABLE' || err.code === 'RATE_LIMITED') && err.context.retryable !== false) {
     reply.header('Retry-After', String(err.context.retryAfterSeconds ?? 1));
   }
   return reply.status(status).send(errorBody(reply.request.url, status, err.code, err.message));

@@ -18,6 +18,8 @@ import { mergePopulationRisks } from '../../intelligence/live/population-risk.js
 import { populationAnswer, WORKER_NOTE } from './population-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { createHttpApp } from './server.js';
+import { intentsNeedThePopulation } from '../../agents/intents/intents-over-a-share.js';
+import { TMF921_BASE } from './tmf/tmf921-mapping.js';
 
 const publishedAnswer = z.object({
   published: z.number().int().describe('Records the broker now holds, each on its customer\'s partition; each worker answers them in its intake (bad ones parked as its dead letters)'),
@@ -95,6 +97,11 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         const [method, url] = key.split(' ');
         app.route({ method: method as 'POST', url, handler: (req, reply) => forwardApprovalDecision(gateway, req, reply) });
       }
+      // Intents are planned over the whole population, not fanned out over the workers yet: said so, rather than 404.
+      for (const key of INTENT_PLANNING_ROUTES) {
+        const [method, url] = key.split(' ');
+        app.route({ method: method as 'POST', url, handler: async () => { throw intentsNeedThePopulation(); } });
+      }
       for (const key of ANY_WORKER_ROUTES) {
         const [method, url] = key.split(' ');
         app.route({ method: method as 'GET' | 'POST' | 'PUT', url, handler: (req, reply) => forwardToAnyWorker(gateway, req, reply) });
@@ -137,6 +144,9 @@ const ANY_WORKER_ROUTES = [
  * decision is carried out where the queue entry was found).
  */
 const APPROVAL_DECISIONS = ['POST /approvals/:id/approve', 'POST /approvals/:id/reject'] as const;
+
+/** Routes that state or plan an intent: refused over the workers with why (a worker refuses them too, `intentsOnAShare`). */
+const INTENT_PLANNING_ROUTES = ['POST /intents', 'POST /intents/:id/accept', 'POST /intents/:id/check', `POST ${TMF921_BASE}/intent`] as const;
 
 /** Passes a request about one customer to its partition's owner and its answer back. */
 async function forward(gateway: Gateway, how: { params: string } | { body: string }, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {

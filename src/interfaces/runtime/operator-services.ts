@@ -29,6 +29,7 @@ import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type 
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
 import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
+import { intentsOnAShare } from '../../agents/intents/intents-over-a-share.js';
 import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
@@ -419,7 +420,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   };
   // The flows are built on the finished services, and intents execute through them: bound late.
   const late: { flows?: ServiceFlows } = {};
-  const intents = createIntentService({
+  // A partition worker holds a share of the customers: it plans no intent (a plan read off its share would be wrong, decision 0099).
+  const intents = (o.answersFor ? intentsOnAShare : <T>(s: T) => s)(createIntentService({
     store: recordDocuments(records, 'intents'),
     clock: intentClock,
     // By when a plan awaiting approval must be approved, in people's time: the world's clock at its pace (3,600x in the sandbox).
@@ -463,7 +465,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     audit,
     // A planning finished after its caller's answer and could not be saved: the next start resumes it.
     onBackgroundError: (id, err) => o.log(`intent ${id}: planning in the background stopped (the next start resumes it): ${err.message}`),
-  });
+  }));
   // Intents stored in an older shape are rewritten in today's before anyone reads the store (a plan
   // chosen and waiting was stored `planning` before the status `planned` was: decision 0061).
   const upgradedIntents = await intents.upgradeStored();
