@@ -30,7 +30,7 @@ import { rejected } from '../../domain/connectors/connector-result.js';
 import { outcomeOf } from '../../agents/flows/connector-executor.js';
 import { CAMPAIGN_ANSWERS } from './campaign-answers.js';
 import { holdoutRegister } from '../../agents/governance/holdout-register.js';
-import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
+import { CAMPAIGN_HOLDS, type CampaignHold, type CampaignState } from './campaign-state.js';
 import { batchShare, campaignDelivery, CONTACTS_PER_BATCH, HOLD_READ_EVERY_CONTACTS, MAX_WAITING_FOR_A_PERSON } from './campaign-delivery.js';
 import { contactGate, resolveContactPolicy } from '../../decisioning/contact-policy.js';
 import type { OperatorServices } from './operator-services.js';
@@ -1054,6 +1054,46 @@ describe('campaign delivery', () => {
     const view = (await c.delivery.view('dear'))!;
     expect(view).toMatchObject({ leftOut: { 'over-budget': 2 }, audienceLeft: 0, awaitingBudget: 0, awaitingApproval: 0 });
     await c.close();
+  });
+
+  it(`keeps asking in batches while a variant waiting for a person asks nobody new (${MAX_WAITING_FOR_A_PERSON} waiting): the other variant is not held to one contact a batch`, async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 200; i++) customer(engine, `C${i}`);
+    // Variant a's offer goes to a person, b's is carried out; b's asks are counted by how many are in flight at once.
+    let inFlight = 0;
+    let mostAtOnce = 0;
+    const services = servicesOver(engine, async (r) => {
+      if ((r.params as { offerId?: string }).offerId === 'retain-10') return { status: 'pending-approval', requestId: r.id, approvalId: `appr:${r.id}`, cost: 0.5, reason: 'a person approves it' };
+      inFlight++;
+      mostAtOnce = Math.max(mostAtOnce, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return { status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' };
+    });
+    const records = await freshRecords();
+    const input = { campaignId: 'full', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' as const }, { id: 'b', offerId: 'data-bonus', channel: 'app' as const }], budget: 10_000, controlShare: 0, endAt: T0 + 60 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    await campaignDelivery(() => services, records, () => 0.5).open(input);
+    // The campaign as a run leaves it after many ticks: the most customers waiting for a person on a, known to wait.
+    const saved = (await records.get<CampaignState>('campaigns', 'full'))!.body;
+    const waiting = saved.queue.splice(0, MAX_WAITING_FOR_A_PERSON);
+    saved.waiting = Object.fromEntries(waiting.map((id) => [id, 'a']));
+    saved.variants.a.waitsForPerson = true;
+    saved.variants.b.waitsForPerson = false;
+    await records.put('campaigns', 'full', saved);
+    const delivery = campaignDelivery(() => services, records, () => 0.5);
+    await delivery.apply('full', { tick: 1, shares: { a: 0.5, b: 0.5 }, paused: [], remainingBudget: 10_000 });
+    // b's contacts went out in batches (one at a time before: a, skipped for the full queue, still "probed").
+    expect(mostAtOnce).toBe(CONTACTS_PER_BATCH);
+    expect((await delivery.view('full'))!.awaitingApproval).toBe(MAX_WAITING_FOR_A_PERSON);
+    await records.close();
+  });
+
+  it(`refuses a batch larger than the ${HOLD_READ_EVERY_CONTACTS} contacts after which a pause is read, rather than capping it in silence`, async () => {
+    const records = await freshRecords();
+    const services = servicesOver(new TwinEngine(), async () => ({ status: 'executed' }));
+    expect(() => campaignDelivery(() => services, records, () => 1, undefined, undefined, undefined, HOLD_READ_EVERY_CONTACTS + 1)).toThrow(/contactsPerBatch: 11 is more than the 10 contacts after which a campaign reads whether a person paused it/);
+    expect(() => campaignDelivery(() => services, records, () => 1, undefined, undefined, undefined, HOLD_READ_EVERY_CONTACTS)).not.toThrow();
+    await records.close();
   });
 
   it(`keeps at most ${MAX_WAITING_FOR_A_PERSON} customers waiting for a person at once, each with one approval`, async () => {

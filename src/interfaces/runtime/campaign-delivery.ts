@@ -315,6 +315,8 @@ export function campaignDelivery(
   contactsPerBatch: number = CONTACTS_PER_BATCH,
 ): CampaignDelivery {
   if (!Number.isInteger(contactsPerBatch) || contactsPerBatch < 1) throw new TwinloopError('BAD_INPUT', `contactsPerBatch: ${contactsPerBatch} is not a whole number of contacts of at least 1`);
+  // Said, not capped in silence: a batch ends where a person's pause is read next, so a larger batch asked for would never be one.
+  if (contactsPerBatch > HOLD_READ_EVERY_CONTACTS) throw new TwinloopError('BAD_INPUT', `contactsPerBatch: ${contactsPerBatch} is more than the ${HOLD_READ_EVERY_CONTACTS} contacts after which a campaign reads whether a person paused it (HOLD_READ_EVERY_CONTACTS): a batch is at most that many`);
   const states = new Map<string, CampaignState>();
   /** Each decision id's campaign, variant and customer: an answer is counted for the customer its decision was made for. */
   const byDecision = new Map<string, { campaignId: string; variantId: string; customerId: string }>();
@@ -681,7 +683,10 @@ export function campaignDelivery(
        */
       const formBatch = async (): Promise<{ contacts: Contact[]; last: boolean; changed: boolean }> => {
         const contacts: Contact[] = [];
-        const probe = lanes.some((l) => !l.done && state.variants[l.v.id].waitsForPerson !== false);
+        // A lane that asks nobody new while the campaign has its most waiting for a person (nextLane) probes
+        // nothing: counted, it held every batch of the tick to one contact a variant (batching lost).
+        const full = Object.keys(state.waiting ?? {}).length >= MAX_WAITING_FOR_A_PERSON;
+        const probe = lanes.some((l) => !l.done && state.variants[l.v.id].waitsForPerson !== false && !(full && state.variants[l.v.id].waitsForPerson));
         const probing = new Set<string>();
         let changed = false;
         const size = Math.min(contactsPerBatch, HOLD_READ_EVERY_CONTACTS - sinceRead);
@@ -744,10 +749,7 @@ export function campaignDelivery(
         }
         return { contacts, last: false, changed };
       };
-      /**
-       * Books one contact's answer as the contacts one at a time did, and says where its customer goes.
-       * `alone`: asked by itself (a batch of one), so a refusal by what the campaign has left is not the split's.
-       */
+      /** Books one contact's answer as the contacts one at a time did, and says where its customer goes. */
       const settle = (c: Contact, r: GuardedResult): Placement => {
         const { customerId, v, decisionId, lane } = c;
         const vs = state.variants[v.id];
