@@ -649,6 +649,34 @@ describe('guarded executor', () => {
     expect(await guarded.execute(req({ cost: 5, customerId: 'C8', params: { addsTo: [second.id!] } }))).toMatchObject({ status: 'refused', verdict: { guardrail: 'adds-to' } });
   });
 
+  it('holds a top-up on a payment a person approved and the back end has not carried out yet: a person decides it, and only once the payment is paid (decision 0093)', async () => {
+    let down = true;
+    const calls: string[] = [];
+    const { guarded } = setup(undefined, (request) => {
+      if (down) return Promise.resolve({ ok: false, error: 'billing back end unavailable' });
+      calls.push(request.id);
+      return Promise.resolve({ ok: true });
+    });
+    const person = { kind: 'human' as const, id: 'u:supervisor' };
+    // A move a person approves (the money window would send a top-up on a credit to a person anyway).
+    const payment = req({ actionClass: 'plan_change', channel: 'call', customerId: 'C7', params: { planId: 'P-50' } });
+    const asked = await guarded.execute(payment);
+    expect(asked).toMatchObject({ status: 'pending-approval' });
+    // Approved while the back end is down: committed, not carried out (it may yet fail for good or be withdrawn).
+    expect(await guarded.approve(asked.approvalId!, person, 'on the cell')).toMatchObject({ status: 'failed' });
+    // A top-up alone under every threshold is not paid on it (before: carried out at once, and stood alone had the payment never gone).
+    const up = req({ cost: 5, customerId: 'C7', params: { addsTo: [payment.id!] } });
+    const held = await guarded.execute(up);
+    expect(held).toMatchObject({ status: 'pending-approval', reason: `it adds to ${payment.id}, which a person approved and is not carried out yet: a human approves first` });
+    await expect(guarded.approve(held.approvalId!, { kind: 'human', id: 'u:other' }, 'ok')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(`adds to request ${payment.id}, which a person approved and is not carried out yet .*decide this one once it is`) });
+    expect(calls.filter((id) => id === up.id)).toEqual([]);
+    // The payment carried out, the top-up is decided and paid.
+    down = false;
+    expect(await guarded.settleDecided(asked.approvalId!)).toMatchObject({ status: 'executed' });
+    expect(await guarded.approve(held.approvalId!, { kind: 'human', id: 'u:other' }, 'ok')).toMatchObject({ status: 'executed' });
+    expect(calls.filter((id) => id === up.id)).toEqual([up.id]);
+  });
+
   it('applies the declared fallback on timeout, and a late approval is refused', async () => {
     const { guarded, calls, clock } = setup();
     const credit = await guarded.execute(req({ cost: 40 })); // 4 h, reject

@@ -826,6 +826,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       case 'rejected':
         return { status: 'refused', reason: `rejected by ${item.decidedBy}: ${item.reason}`, ...base };
       case 'expired':
+        if (item.decidedBy === WITHDRAWN_DECIDER) return { status: 'refused', reason: `approval ${item.id} withdrawn by the run that asked for it: ${item.reason ?? 'it stopped waiting'}; the action is dropped`, ...base };
         return item.onTimeout === 'advise-only'
           ? { status: 'advised', reason: `approval ${item.id} timed out; the action is only advised`, ...base }
           : { status: 'refused', reason: `approval ${item.id} timed out; the action is dropped`, ...base };
@@ -1001,9 +1002,13 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       const hold = options.actsHeld?.();
       if (hold) throw heldError(hold.reason, hold.retryAfterMs);
       // A top-up is decided after the payment it adds to: approved first, it would be paid even if that one were then rejected.
-      const first = pending.status === 'pending' ? (await addedTo(pending.request)).find((a) => a.standing === 'waiting') : undefined;
-      if (first) {
+      // Approved and not carried out yet, that one may still fail for good or be withdrawn: decided once it is carried out.
+      const first = pending.status === 'pending' ? (await addedTo(pending.request)).find((a) => a.standing === 'waiting' || a.standing === 'committed') : undefined;
+      if (first?.standing === 'waiting') {
         throw new TwinloopError('CONFLICT', `approval ${approvalId} adds to request ${first.requestId}, which waits for a person (approval ${approvalIdOf(first.requestId)}): decide that one first; nothing was decided here`);
+      }
+      if (first) {
+        throw new TwinloopError('CONFLICT', `approval ${approvalId} adds to request ${first.requestId}, which a person approved and is not carried out yet (${first.reason}): decide this one once it is; nothing was decided here`);
       }
       // The decision is the queue's, checked and set at once (a second click is CONFLICT there); the
       // act is carried out through the request's one door, as every other settle of it (a withdrawal,

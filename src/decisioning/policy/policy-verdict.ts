@@ -280,9 +280,10 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     } else if (g.approveAboveDiscountPct !== undefined && request.discountPct !== undefined && request.discountPct > g.approveAboveDiscountPct) {
       escalate(`discount ${request.discountPct}% is above ${g.approveAboveDiscountPct}%`);
     }
-    // On top of a payment still waiting for a person: paid alone now, it would stand if that one were rejected.
-    const waiting = context.addsTo?.find((a) => a.standing === 'waiting');
-    if (mode === 'autonomous' && waiting) escalate(`it adds to ${waiting.requestId}, which waits for a person`);
+    // On top of a payment still waiting for a person, or approved and not carried out yet: paid alone now,
+    // it would stand if that one were then rejected, or failed for good or was withdrawn (decision 0093).
+    const unpaid = context.addsTo?.find((a) => a.standing === 'waiting' || a.standing === 'committed');
+    if (mode === 'autonomous' && unpaid) escalate(`it adds to ${unpaid.requestId}, which ${unpaid.standing === 'waiting' ? 'waits for a person' : 'a person approved and is not carried out yet'}`);
     const asker = context.askerWindow;
     if (mode === 'autonomous' && asker) {
       // What one asker pays out over all customers in a day: split across customers, each under its own threshold, it still reaches a person.
