@@ -64,6 +64,21 @@ describe('held-out contact design plan', () => {
     expect(planHeldOutDesign([...cands('a', 40), ...cands('b', 40)], read, { ...options, monthsLeft: 2 }).contact).toEqual([]);
   });
 
+  it('sizes a pair batch on the agent\'s own units too: where they do not replicate the whole read\'s benefit it explores less', () => {
+    // The whole read leans to a benefit (a pilot's); the agent's own units lean the other way,
+    // or they confirm the benefit.
+    const read = readOf({ a: { mean: -0.3, sd: 0.35 }, b: { mean: -0.25, sd: 0.35 } });
+    const all = [...cands('a', 40), ...cands('b', 40)];
+    const alone = planHeldOutDesign(all, read, options);
+    const unreplicated = planHeldOutDesign(all, read, { ...options, ownRead: readOf({ a: { mean: 1, sd: 0.2 }, b: { mean: 1, sd: 0.2 } }) });
+    const confirmed = planHeldOutDesign(all, read, { ...options, ownRead: readOf({ a: { mean: -0.3, sd: 0.1 }, b: { mean: -0.3, sd: 0.1 } }) });
+    expect(alone.exploration.pairs).toBeGreaterThan(0);
+    expect(unreplicated.exploration.pairs).toBeLessThan(alone.exploration.pairs);
+    expect(confirmed.exploration.pairs).toBe(alone.exploration.pairs);
+    // What the batch may lose at the guard's level on the own read stays within its value of information.
+    expect(unreplicated.exploration.worstLossOwn).toBeLessThanOrEqual(unreplicated.exploration.valueOfInformation + 1e-9);
+  });
+
   it('explores nobody whose contact is not worth it on the read\'s mean', () => {
     const plan = planHeldOutDesign(cands('a', 40, 0.01, 100, 20), readOf({ a: { mean: -0.3, sd: 0.35 } }), options);
     expect(plan.contact).toEqual([]);

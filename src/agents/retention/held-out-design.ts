@@ -61,6 +61,15 @@ export interface DesignOptions {
   /** The guard's risk (default PLAN_RISK). */
   readonly risk?: number;
   readonly seed: number;
+  /**
+   * The read of the agent's own randomised units alone, without the campaigns it was told of (last
+   * quarter's pilot). A pair batch's loss must be bounded on it as well as on the whole read: a
+   * pilot that read a benefit by chance makes the whole read confident, and the batch's loss at the
+   * guard's level with it; the own read starts at the prior and narrows only as the agent's own pairs
+   * and holdouts replicate the pilot. So a stratum's first batch is the size the prior's pessimistic
+   * end still pays for, and later ones grow as its own evidence confirms (staged spend).
+   */
+  readonly ownRead?: HeldOutRead;
 }
 
 /** One customer the design chose. */
@@ -79,7 +88,7 @@ export interface DesignPlan {
   readonly holdout: readonly DesignChoice[];
   readonly counts: { readonly exploit: number; readonly explore: number; readonly holdout: number; readonly harms: number; readonly planRisk: number };
   /** The exploring batch: pairs, its value of information, its expected net value and its loss at the guard's level. */
-  readonly exploration: { readonly pairs: number; readonly valueOfInformation: number; readonly expectedValue: number; readonly worstLoss: number };
+  readonly exploration: { readonly pairs: number; readonly valueOfInformation: number; readonly expectedValue: number; readonly worstLoss: number; readonly worstLossOwn: number };
   /** The pooled level of ln ρ (mean, sd) and the spread the read holds. */
   readonly level: { readonly mean: number; readonly sd: number };
   /** Why each candidate not chosen was left: its stratum's harm, no positive expected value, the guard, or past the budget. */
@@ -184,16 +193,23 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     }
   }
   pairs.sort((a, b) => b.contact.ev + b.hold.ev - (a.contact.ev + a.hold.ev) || byId(a.contact.c, b.contact.c));
-  let best = { pairs: 0, valueOfInformation: 0, expectedValue: 0, worstLoss: 0, score: 0 };
+  let best = { pairs: 0, valueOfInformation: 0, expectedValue: 0, worstLoss: 0, worstLossOwn: 0, score: 0 };
+  const own = o.ownRead;
+  const ownR = own?.draws ?? 0;
   if (U > 0 && s2 > 0 && pairs.length > 0) {
     const now = F(m, Math.sqrt(s2));
     const batchNet = new Float64Array(R);
+    const batchOwn = new Float64Array(ownR);
     let ev = 0, ot = 0, oh = 0;
     const maxPairs = Math.min(pairs.length, o.budget - Math.ceil(exploited.length * (1 - holdoutShare)));
     for (let n = 1; n <= maxPairs; n++) {
       const p = pairs[n - 1];
       ev += p.contact.ev;
       for (let r = 0; r < R; r++) batchNet[r] += p.contact.kept[r] - p.contact.c.spend;
+      if (own) {
+        const x = own.drawsOf(p.contact.c.stratum);
+        for (let r = 0; r < ownR; r++) batchOwn[r] += p.contact.keptAt(x[r]) - p.contact.c.spend;
+      }
       ot += Math.min(1, p.contact.c.hazard * Math.exp(p.contact.meanX)) * H;
       oh += Math.min(1, p.hold.c.hazard) * H;
       const v = 1 / ot + 1 / oh;
@@ -204,10 +220,15 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
       for (let q = 0; q < Q_Z.length; q++) expected += Q_W[q] * F(m + spreadOfMean * Q_Z[q], sd2);
       const voi = U * Math.max(0, expected - now);
       // The loss the batch may make at the guard's level: its risk-quantile over the draws.
-      const sorted = Float64Array.from(batchNet).sort();
-      const atRisk = sorted[Math.min(R - 1, Math.floor(risk * R))];
+      const quantile = (a: Float64Array) => Float64Array.from(a).sort()[Math.min(a.length - 1, Math.floor(risk * a.length))];
+      const atRisk = quantile(batchNet);
       if (atRisk + voi / U < 0) continue;
-      if (voi + ev > best.score) best = { pairs: n, valueOfInformation: voi, expectedValue: ev, worstLoss: Math.max(0, -atRisk), score: voi + ev };
+      // On the own read a batch may risk its whole value of information (what it teaches over the
+      // months left), where the whole read allows one month's share: the own read starts at the prior,
+      // whose pessimistic end no data has narrowed, and narrows as the agent's own pairs come back.
+      const atRiskOwn = own ? quantile(batchOwn) : 0;
+      if (atRiskOwn + voi < 0) continue;
+      if (voi + ev > best.score) best = { pairs: n, valueOfInformation: voi, expectedValue: ev, worstLoss: Math.max(0, -atRisk), worstLossOwn: Math.max(0, -atRiskOwn), score: voi + ev };
     }
   }
   const choose = (w: Valued, reason: DesignChoice['reason']): DesignChoice => ({ customerId: w.c.customerId, reason, stratum: w.c.stratum, expectedValue: w.ev, harm: w.harm });
@@ -235,7 +256,7 @@ export function planHeldOutDesign(candidates: readonly DesignCandidate[], read: 
     contact,
     holdout,
     counts,
-    exploration: { pairs: best.pairs, valueOfInformation: best.valueOfInformation, expectedValue: best.expectedValue, worstLoss: best.worstLoss },
+    exploration: { pairs: best.pairs, valueOfInformation: best.valueOfInformation, expectedValue: best.expectedValue, worstLoss: best.worstLoss, worstLossOwn: best.worstLossOwn },
     level: read.level,
     left,
   };

@@ -1,4 +1,4 @@
-import { DAY_MS, MONTH_MS } from '../../domain/time.js';
+import { DAY_MS, DAYS_PER_MONTH, MONTH_MS } from '../../domain/time.js';
 import type { LiveScore } from '../../intelligence/live/live-scoring.js';
 import { periodSinceHoldout, periodsOfEndedEpisode, periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
 import {
@@ -12,7 +12,7 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
-import { readHeldOutDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
+import { readGroupedDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { ContactRecord, OfferKind } from '../../twin/twin-responses.js';
@@ -104,6 +104,8 @@ export interface DesignEntry {
   readonly stratum: string;
   /** Whether a contact's offer was accepted, fixed when a later entry of the same customer ends it (until then read from the twin). */
   accepted?: boolean;
+  /** A unit of a campaign the agent was told of (last quarter's pilot), not of its own plans. */
+  readonly external?: boolean;
 }
 
 /** What a customer had answered when chosen: the answers part of the design's stratum. */
@@ -152,11 +154,18 @@ export class LearningRetentionAgent {
   /** Entries told of before the risk bands are cut: their strata are read at the first month. */
   private readonly pendingDesign: { customerId: string; at: number; hazard: number; heldOut: boolean; features: Float64Array; answers: 'none' | 'accepted' | 'refused' }[] = [];
 
-  /** The design's stratum: the answers so far, the churn risk's band and the contract (month to month or not). */
+  /**
+   * The design's stratum: the answers so far, the churn risk's band and the contract: month to
+   * month, a contract ending inside the effect window, or one running past it. A contract's end
+   * inside the window is the customer's decision to stay or go, which a contact meets; past the
+   * window the lock-in holds whatever the contact does (on plain-effects' pilot the two read
+   * opposite ways, ρ ≈ 0.82 and a harm, and pooled they read as harm).
+   */
   stratumOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
     const [low, high] = this.bands ?? [Infinity, Infinity];
     const band = hazard < low ? 'low' : hazard < high ? 'mid' : 'high';
-    return `${answers}|${band}|${features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : 'contract'}`;
+    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : features[FEATURE_INDEX.contract_days_left] <= this.effectMonths * DAYS_PER_MONTH ? 'ends' : 'runs';
+    return `${answers}|${band}|${contract}`;
   }
 
   /** Cuts the risk bands once, at the tertiles of the hazards given, and files the entries waiting for them. */
@@ -166,7 +175,7 @@ export class LearningRetentionAgent {
       const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Infinity);
       this.bands = [at(1 / 3), at(2 / 3)];
     }
-    for (const p of this.pendingDesign) this.design.push({ customerId: p.customerId, at: p.at, hazard: p.hazard, heldOut: p.heldOut, stratum: this.stratumOf(p.features, p.answers, p.hazard) });
+    for (const p of this.pendingDesign) this.design.push({ customerId: p.customerId, at: p.at, hazard: p.hazard, heldOut: p.heldOut, stratum: this.stratumOf(p.features, p.answers, p.hazard), external: true });
     this.pendingDesign.length = 0;
   }
 
@@ -184,8 +193,9 @@ export class LearningRetentionAgent {
   /**
    * The design's episodes as of `now`: each watched from its start to the end of the effect window,
    * the customer's leaving, a later choice of the same customer or now, whichever comes first.
+   * `ownOnly`: the agent's own plans' units alone, without the campaigns it was told of.
    */
-  designEpisodes(engine: Pick<TwinEngine, 'contactRecord'>, now: number, windowMs: number): DesignEpisode[] {
+  designEpisodes(engine: Pick<TwinEngine, 'contactRecord'>, now: number, windowMs: number, ownOnly = false): DesignEpisode[] {
     const nextAt = new Map<DesignEntry, number>();
     const lastOf = new Map<string, DesignEntry>();
     for (const e of [...this.design].sort((a, b) => a.at - b.at)) {
@@ -195,6 +205,7 @@ export class LearningRetentionAgent {
     }
     const out: DesignEpisode[] = [];
     for (const e of this.design) {
+      if (ownOnly && e.external) continue;
       const record = engine.contactRecord(e.customerId);
       const leftAt = record && record.leftAt > 0 ? record.leftAt : Infinity;
       if (leftAt <= e.at) continue;
@@ -244,11 +255,14 @@ export class LearningRetentionAgent {
       const e = profileEvidence(f, record, periods);
       if (record.presented > 0 || periods.length > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
-      // Someone still inside an offer's window is not contacted again: the effect is still running,
-      // and a new acceptance would only prolong it (two days' slack past the window: a monthly
-      // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
-      // window, when a contact still finds the last one's effect in force).
-      if (entry && now - entry.at < windowMs + 2 * DAY_MS) continue;
+      // Someone whose accepted offer is still running is not contacted again: a new acceptance would
+      // only prolong it (two days' slack past the window: a monthly campaign's calendar drifts by a
+      // day or two, and three months of it fall a day short of the window, when a contact still finds
+      // the last one's effect in force). A customer held out or who refused may be chosen again:
+      // their episode ends there and stays evidence; kept waiting, the pilot's held-out and refusing
+      // customers sat out a month too many (plain-effects seed 2: 131 of the feature oracle's 404
+      // month-1 picks).
+      if (entry && !entry.heldOut && record.lastAcceptedAt >= entry.at && now - entry.at < windowMs + 2 * DAY_MS) continue;
       active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price], features: f, answers: answersSoFar(record) });
     }
     const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
@@ -285,7 +299,20 @@ export class LearningRetentionAgent {
     // calibration was applied twice to the agent's own contacts and holdouts).
     // The held-out design, on the candidates the class plan left with the budget it left.
     this.settleBands(this.pendingDesign.length > 0 ? this.pendingDesign.map((p) => p.hazard) : active.map((a) => a.modelHazard));
-    const read = readHeldOutDesign(this.designEpisodes(engine, now, windowMs), { seed });
+    // Each contract part pooled toward a level of its own: a contract ending in the window is the
+    // customer's decision to stay, which no other stratum's level speaks for.
+    const groupOf = (stratum: string) => stratum.slice(stratum.lastIndexOf('|') + 1);
+    const read = readGroupedDesign(this.designEpisodes(engine, now, windowMs), groupOf, { seed });
+    // The agent's own randomised units alone: a pair batch's loss is bounded on it too, so that a
+    // pilot's fluke does not make the bound confident (held-out-design.ts).
+    const ownRead = readGroupedDesign(this.designEpisodes(engine, now, windowMs, true), groupOf, { seed: seed + 1 });
+    // Each stratum's stake at its own held-out customers' churn against what the churn model
+    // expected of them, pooled toward the agent's calibration with CALIBRATION_PRIOR expected churns:
+    // the model's 30-day score misjudges a contract's end inside the window by several times.
+    const stratumCalibration = (stratum: string) => {
+      const h = read.strata.get(stratum)?.heldOut;
+      return h ? (h.churned + CALIBRATION_PRIOR * calibration) / (h.expected + CALIBRATION_PRIOR) : calibration;
+    };
     const taken = new Set([...plan.contact, ...plan.holdout].map((c) => c.customerId));
     const byId = new Map(active.map((a) => [a.id, a]));
     const acceptance = acceptanceOf(model, this.options.offer.kind);
@@ -295,10 +322,11 @@ export class LearningRetentionAgent {
         .map((c) => {
           const a = byId.get(c.customerId)!;
           const p = RESPONSE_CLASSES.map((k) => c.classes[k]);
-          return { customerId: c.customerId, stratum: this.stratumOf(a.features, a.answers, a.modelHazard), hazard: c.hazard, value: c.value, spend: contactSpend(c, p, { acceptance }, this.options.contactCost) };
+          const stratum = this.stratumOf(a.features, a.answers, a.modelHazard);
+          return { customerId: c.customerId, stratum, hazard: Math.min(1, a.modelHazard * stratumCalibration(stratum)), value: c.value, spend: contactSpend(c, p, { acceptance }, this.options.contactCost) };
         }),
       read,
-      { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed },
+      { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed, ownRead },
     );
     const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
     const stratumOf = (id: string) => {

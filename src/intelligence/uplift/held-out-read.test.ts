@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../domain/seeded-random.js';
-import { readHeldOutDesign, type DesignEpisode } from './held-out-read.js';
+import { readGroupedDesign, readHeldOutDesign, type DesignEpisode } from './held-out-read.js';
 
 /** Poisson draw by inversion (small means). */
 function poisson(mean: number, next: () => number): number {
@@ -85,5 +85,22 @@ describe('held-out contact design read', () => {
   it('says what is wrong with bad input', () => {
     expect(() => readHeldOutDesign([{ stratum: 's', heldOut: false, expected: -1, churned: false }])).toThrow(/expected churn/);
     expect(() => readHeldOutDesign([], { draws: 0 })).toThrow(/draws/);
+  });
+  it('reads a group of strata toward a level of its own: a few units of another kind do not take the many\'s level', () => {
+    const next = seededRandom(5);
+    // Four strata of month-to-month customers where a contact keeps many (ρ 0.6), and one thin stratum
+    // of contracts ending in the window where it hurts (ρ 1.5: 3 contacted churners against 1 held out).
+    const episodes = [...['a', 'b', 'c', 'd'].flatMap((s) => stratum(`${s}|m2m`, 1500, 0.6, next, 0.2)), ...stratum('a|ends', 16, 1.5, next, 0.2)];
+    const groupOf = (s: string) => s.slice(s.indexOf('|') + 1);
+    const pooled = readHeldOutDesign(episodes, { seed: 2 });
+    const grouped = readGroupedDesign(episodes, groupOf, { seed: 2 });
+    // Pooled with the others the thin stratum reads their benefit; in its own group it sits near no effect or above.
+    expect(pooled.strata.get('a|ends')!.mean).toBeLessThan(-0.2);
+    expect(grouped.strata.get('a|ends')!.mean).toBeGreaterThan(0);
+    // The many strata read the same either way, and a stratum never seen is drawn from its own group's level.
+    expect(grouped.strata.get('a|m2m')!.mean).toBeCloseTo(pooled.strata.get('a|m2m')!.mean, 1);
+    const mean = (x: Float64Array) => x.reduce((t, v) => t + v, 0) / x.length;
+    expect(mean(grouped.drawsOf('z|m2m'))).toBeLessThan(-0.3);
+    expect(mean(grouped.drawsOf('z|ends'))).toBeGreaterThan(mean(grouped.drawsOf('z|m2m')) + 0.2);
   });
 });

@@ -254,3 +254,32 @@ export function readHeldOutDesign(episodes: readonly DesignEpisode[], options: H
     drawsOf: (stratum) => byName.get(stratum) ?? unseen,
   };
 }
+
+/**
+ * Reads the design's strata in groups, each pooled toward a level of its own (`groupOf` names a
+ * stratum's group): a group's strata do not lean on the level the other groups' strata set. The
+ * groups' draws are independent; the read's level and spread are those of the group with the most
+ * units, and a stratum not in the read is drawn as an unseen stratum of its own group.
+ */
+export function readGroupedDesign(episodes: readonly DesignEpisode[], groupOf: (stratum: string) => string, options: HeldOutReadOptions = {}): HeldOutRead {
+  const byGroup = new Map<string, DesignEpisode[]>();
+  for (const e of episodes) {
+    const g = groupOf(e.stratum);
+    const list = byGroup.get(g) ?? [];
+    list.push(e);
+    byGroup.set(g, list);
+  }
+  const reads = new Map([...byGroup].map(([g, list], i) => [g, readHeldOutDesign(list, { ...options, seed: (options.seed ?? 1) + 7919 * i })]));
+  const empty = readHeldOutDesign([], options);
+  const largest = [...byGroup].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  const main = (largest !== undefined ? reads.get(largest) : undefined) ?? empty;
+  const strata = new Map<string, StratumRead>();
+  for (const r of reads.values()) for (const [s, x] of r.strata) strata.set(s, x);
+  return {
+    strata,
+    level: main.level,
+    spread: main.spread,
+    draws: main.draws,
+    drawsOf: (stratum) => (reads.get(groupOf(stratum)) ?? empty).drawsOf(stratum),
+  };
+}
