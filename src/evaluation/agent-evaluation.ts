@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ignoredOfferEvent } from '../agents/governance/outcome-watch.js';
-import { answersSoFar, LearningRetentionAgent, type AgentMonth } from '../agents/retention/learning-agent.js';
+import { answersSoFar, LearningRetentionAgent, type AgentMonth, type DesignVariant } from '../agents/retention/learning-agent.js';
 import { HARM_THRESHOLD } from '../agents/retention/learning-planner.js';
 import { ANSWER_WINDOW_MS } from '../decisioning/decision-record.js';
 import { defaultCatalogue } from '../decisioning/default-catalogue.js';
@@ -81,6 +81,8 @@ export interface AgentEvaluationOptions {
   readonly pilotShare?: number;
   /** Cost of one contact (default 2). */
   readonly contactCost?: number;
+  /** How the learning agent's held-out design reads and plans (default `pooled`; decision 0094). */
+  readonly design?: DesignVariant;
   /**
    * A directory to write each seed's first decision to (`<world>-seed<N>.json`, `FirstDecisionDump`):
    * the candidates as the agents see them with the truth beside, and last quarter's campaign, so
@@ -227,7 +229,7 @@ export interface SeedResult {
 }
 
 export interface AgentEvaluation {
-  readonly options: { readonly seeds: readonly number[]; readonly world: string; readonly dump?: string; readonly customers: number; readonly historyMonths: number; readonly months: number; readonly offerId: string; readonly budgetShare: number; readonly pilotShare: number; readonly contactCost: number };
+  readonly options: { readonly seeds: readonly number[]; readonly world: string; readonly dump?: string; readonly customers: number; readonly historyMonths: number; readonly months: number; readonly offerId: string; readonly budgetShare: number; readonly pilotShare: number; readonly contactCost: number; readonly design: DesignVariant };
   readonly seeds: readonly SeedResult[];
   /** First decision: net value per policy over seeds. */
   readonly firstDecision: Record<FirstDecisionPolicy, Interval>;
@@ -346,6 +348,7 @@ export async function evaluateRetentionAgent(options: AgentEvaluationOptions): P
     budgetShare: options.budgetShare ?? 0.1,
     pilotShare: options.pilotShare ?? 0.3,
     contactCost: options.contactCost ?? 2,
+    design: options.design ?? 'pooled',
     ...(options.dump ? { dump: options.dump } : {}),
     config,
   };
@@ -577,6 +580,7 @@ async function evaluateSeed(seed: number, o: Resolved, log: (line: string) => vo
         offer: { id: offer.id, kind: offer.kind as OfferKind, costFor: (price) => offerCostOf(offer, price) },
         contactCost: o.contactCost,
         effectMonths: HORIZON_MONTHS,
+        design: o.design,
       });
       // Scored with the model trained since (none existed then) on the features as they were: read
       // now, a customer who left in between would be scored on the twin of someone already gone.

@@ -111,21 +111,28 @@ describe('learning retention agent', () => {
     // Their untreated month is evidence too: 200 who answered, 100 still held out, 100 ended holdouts.
     expect(month.model.customers).toBe(400);
   });
-  it('chooses again a customer held out or who refused inside the window, not one whose accepted offer still runs', () => {
+  it('with contract-ends, chooses again a customer held out or who refused inside the window, not one whose accepted offer still runs', () => {
     // Offers at days 1, 11, 21 and 31: customers 0–99 accepted each, 100–199 declined each. At day 30
     // the agent contacted 0–199 and held out 200–299; the month is planned at day 120, inside that window.
     const engine = base(400, (i) => (i < 200 ? 4 : 0), (i) => (i < 100 ? 'accepted' : 'declined'));
-    const agent = new LearningRetentionAgent({ ...options, risk: 1 });
-    for (let i = 0; i < 300; i++) agent.remember(`C${i}`, { at: T0 + 30 * DAY_MS, hazard: 0.05, heldOut: i >= 200 }, engine);
-    const month = agent.planMonth(engine, scores(engine, 0.05, 4000), 40, 6, 1);
+    const planned = (design: 'pooled' | 'contract-ends') => {
+      const agent = new LearningRetentionAgent({ ...options, risk: 1, design });
+      for (let i = 0; i < 300; i++) agent.remember(`C${i}`, { at: T0 + 30 * DAY_MS, hazard: 0.05, heldOut: i >= 200 }, engine);
+      return agent.planMonth(engine, scores(engine, 0.05, 4000), 40, 6, 1);
+    };
+    const month = planned('contract-ends');
     expect(month.profiles.has('C0')).toBe(false);
     expect(month.profiles.has('C150')).toBe(true);
     expect(month.profiles.has('C250')).toBe(true);
     expect(month.profiles.has('C350')).toBe(true);
+    // Pooled (the default), everyone inside a window waits.
+    const pooled = planned('pooled');
+    expect(['C0', 'C150', 'C250'].map((id) => pooled.profiles.has(id))).toEqual([false, false, false]);
+    expect(pooled.profiles.has('C350')).toBe(true);
   });
 
-  it('puts a contract ending inside the effect window in a stratum of its own', () => {
-    const agent = new LearningRetentionAgent(options);
+  it('with contract-ends, puts a contract ending inside the effect window in a stratum of its own', () => {
+    const agent = new LearningRetentionAgent({ ...options, design: 'contract-ends' });
     const features = (months: number, daysLeft: number) => {
       const f = new Float64Array(FEATURE_NAMES.length);
       f[FEATURE_INDEX.contract_months] = months;
@@ -135,5 +142,6 @@ describe('learning retention agent', () => {
     expect(agent.stratumOf(features(0, 9999), 'none', 0.01)).toMatch(/\|m2m$/);
     expect(agent.stratumOf(features(12, 40), 'none', 0.01)).toMatch(/\|ends$/);
     expect(agent.stratumOf(features(12, 200), 'none', 0.01)).toMatch(/\|runs$/);
+    expect(new LearningRetentionAgent(options).stratumOf(features(12, 40), 'none', 0.01)).toMatch(/\|contract$/);
   });
 });

@@ -12,7 +12,7 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
-import { readGroupedDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
+import { readGroupedDesign, readHeldOutDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { ContactRecord, OfferKind } from '../../twin/twin-responses.js';
@@ -62,6 +62,22 @@ export interface EndedEntry extends LedgerEntry {
   readonly accepted: boolean;
 }
 
+/**
+ * How the held-out contact design reads and plans (decision 0094):
+ * - `pooled` (the default): a contract is one stratum part whatever its end, every stratum is pooled
+ *   toward one level, a candidate's stake is at the agent's calibration, anyone inside a contact's or
+ *   holdout's window waits, and a pair batch is bounded on the whole read;
+ * - `contract-ends`: a contract ending inside the effect window is a stratum part of its own, pooled
+ *   toward a level of its own; each stratum's stake is at its own held-out churn; only an accepted
+ *   offer still running holds a customer back; and a pair batch is bounded on the agent's own
+ *   randomised units as well. It lifts plain-effects at 6,000 customers and seed 3 at 1,000, and
+ *   loses most of seed 5's value at 1,000 (docs/learning.md, "A contract's end read apart").
+ */
+export type DesignVariant = 'pooled' | 'contract-ends';
+
+/** The design variants, for an edge to check a name against. */
+export const DESIGN_VARIANTS: readonly DesignVariant[] = ['pooled', 'contract-ends'];
+
 /** Settings of the agent. */
 export interface LearningAgentOptions {
   readonly offer: CampaignOffer;
@@ -74,6 +90,8 @@ export interface LearningAgentOptions {
   readonly harmThreshold?: number;
   /** Posterior probability the exploiting plan may have of driving away more than it keeps (default `PLAN_RISK`, 0.1; 1: the expected value alone, for comparison). */
   readonly risk?: number;
+  /** How the held-out design reads and plans (default `pooled`). */
+  readonly design?: DesignVariant;
 }
 
 /** What the agent reads of the live scores: each twin's churn hazard, lifetime value and whether it is active (LiveScoring, or a test's table). */
@@ -129,9 +147,11 @@ export class LearningRetentionAgent {
   /** The churn model's hazards that cut the strata into risk bands (tertiles of the first customers the design saw). */
   private bands: [number, number] | undefined;
   private readonly effectMonths: number;
+  private readonly ends: boolean;
 
   constructor(private readonly options: LearningAgentOptions) {
     this.effectMonths = options.effectMonths ?? 3;
+    this.ends = (options.design ?? 'pooled') === 'contract-ends';
   }
 
   /**
@@ -156,15 +176,15 @@ export class LearningRetentionAgent {
 
   /**
    * The design's stratum: the answers so far, the churn risk's band and the contract: month to
-   * month, a contract ending inside the effect window, or one running past it. A contract's end
-   * inside the window is the customer's decision to stay or go, which a contact meets; past the
-   * window the lock-in holds whatever the contact does (on plain-effects' pilot the two read
-   * opposite ways, ρ ≈ 0.82 and a harm, and pooled they read as harm).
+   * month or not, or (`contract-ends`) month to month, a contract ending inside the effect window, or
+   * one running past it. A contract's end inside the window is the customer's decision to stay or go,
+   * which a contact meets; past the window the lock-in holds whatever the contact does (on
+   * plain-effects' pilot the two read opposite ways, ρ ≈ 0.82 and a harm, and pooled they read as harm).
    */
   stratumOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
     const [low, high] = this.bands ?? [Infinity, Infinity];
     const band = hazard < low ? 'low' : hazard < high ? 'mid' : 'high';
-    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : features[FEATURE_INDEX.contract_days_left] <= this.effectMonths * DAYS_PER_MONTH ? 'ends' : 'runs';
+    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : !this.ends ? 'contract' : features[FEATURE_INDEX.contract_days_left] <= this.effectMonths * DAYS_PER_MONTH ? 'ends' : 'runs';
     return `${answers}|${band}|${contract}`;
   }
 
@@ -255,14 +275,15 @@ export class LearningRetentionAgent {
       const e = profileEvidence(f, record, periods);
       if (record.presented > 0 || periods.length > 0) evidence.push(e);
       if (!score?.active || f[FEATURE_INDEX.churned] !== 0) continue;
-      // Someone whose accepted offer is still running is not contacted again: a new acceptance would
-      // only prolong it (two days' slack past the window: a monthly campaign's calendar drifts by a
-      // day or two, and three months of it fall a day short of the window, when a contact still finds
-      // the last one's effect in force). A customer held out or who refused may be chosen again:
-      // their episode ends there and stays evidence; kept waiting, the pilot's held-out and refusing
-      // customers sat out a month too many (plain-effects seed 2: 131 of the feature oracle's 404
-      // month-1 picks).
-      if (entry && !entry.heldOut && record.lastAcceptedAt >= entry.at && now - entry.at < windowMs + 2 * DAY_MS) continue;
+      // Someone still inside an offer's window is not contacted again: the effect is still running,
+      // and a new acceptance would only prolong it (two days' slack past the window: a monthly
+      // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
+      // window, when a contact still finds the last one's effect in force). With `contract-ends` only
+      // an accepted offer holds a customer back: one held out or who refused may be chosen again (the
+      // episode ends there and stays evidence); kept waiting, the pilot's held-out and refusing
+      // customers sat out a month too many (plain-effects seed 2: 131 of the feature oracle's 404 month-1 picks).
+      const running = entry && now - entry.at < windowMs + 2 * DAY_MS;
+      if (running && (!this.ends || (!entry.heldOut && record.lastAcceptedAt >= entry.at))) continue;
       active.push({ id, evidence: e, modelHazard: score.churn, hazard: Math.min(1, score.churn * calibration), value: score.clv, price: f[FEATURE_INDEX.monthly_price], features: f, answers: answersSoFar(record) });
     }
     const priors = this.options.priors ?? DEFAULT_RESPONSE_PRIORS;
@@ -299,18 +320,19 @@ export class LearningRetentionAgent {
     // calibration was applied twice to the agent's own contacts and holdouts).
     // The held-out design, on the candidates the class plan left with the budget it left.
     this.settleBands(this.pendingDesign.length > 0 ? this.pendingDesign.map((p) => p.hazard) : active.map((a) => a.modelHazard));
-    // Each contract part pooled toward a level of its own: a contract ending in the window is the
-    // customer's decision to stay, which no other stratum's level speaks for.
-    const groupOf = (stratum: string) => stratum.slice(stratum.lastIndexOf('|') + 1);
-    const read = readGroupedDesign(this.designEpisodes(engine, now, windowMs), groupOf, { seed });
-    // The agent's own randomised units alone: a pair batch's loss is bounded on it too, so that a
-    // pilot's fluke does not make the bound confident (held-out-design.ts).
-    const ownRead = readGroupedDesign(this.designEpisodes(engine, now, windowMs, true), groupOf, { seed: seed + 1 });
-    // Each stratum's stake at its own held-out customers' churn against what the churn model
-    // expected of them, pooled toward the agent's calibration with CALIBRATION_PRIOR expected churns:
-    // the model's 30-day score misjudges a contract's end inside the window by several times.
+    // `contract-ends`: a contract ending in the window pooled toward a level of its own (it is the
+    // customer's decision to stay, which no other stratum's level speaks for; month to month and a
+    // contract running past the window share one), and the agent's own randomised units read alone,
+    // on which a pair batch's loss is bounded too, so that a pilot's fluke does not make the bound
+    // confident (held-out-design.ts).
+    const groupOf = (stratum: string) => (stratum.endsWith('|ends') ? 'ends' : 'rest');
+    const read = this.ends ? readGroupedDesign(this.designEpisodes(engine, now, windowMs), groupOf, { seed }) : readHeldOutDesign(this.designEpisodes(engine, now, windowMs), { seed });
+    const ownRead = this.ends ? readGroupedDesign(this.designEpisodes(engine, now, windowMs, true), groupOf, { seed: seed + 1 }) : undefined;
+    // `contract-ends`: each stratum's stake at its own held-out customers' churn against what the
+    // churn model expected of them, pooled toward the agent's calibration with CALIBRATION_PRIOR
+    // expected churns: the model's 30-day score misjudges a contract's end inside the window by several times.
     const stratumCalibration = (stratum: string) => {
-      const h = read.strata.get(stratum)?.heldOut;
+      const h = this.ends ? read.strata.get(stratum)?.heldOut : undefined;
       return h ? (h.churned + CALIBRATION_PRIOR * calibration) / (h.expected + CALIBRATION_PRIOR) : calibration;
     };
     const taken = new Set([...plan.contact, ...plan.holdout].map((c) => c.customerId));
@@ -326,7 +348,7 @@ export class LearningRetentionAgent {
           return { customerId: c.customerId, stratum, hazard: Math.min(1, a.modelHazard * stratumCalibration(stratum)), value: c.value, spend: contactSpend(c, p, { acceptance }, this.options.contactCost) };
         }),
       read,
-      { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed, ownRead },
+      { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed, ...(ownRead ? { ownRead } : {}) },
     );
     const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
     const stratumOf = (id: string) => {

@@ -1,8 +1,16 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DESIGN_VARIANTS, type DesignVariant } from '../../agents/retention/learning-agent.js';
 import { evaluateRetentionAgent, FIRST_DECISION_POLICIES, RETENTION_POLICIES, type AgentEvaluation, type Interval } from '../../evaluation/agent-evaluation.js';
 import { formatInterval, formatTable, intOption, nonNegativeOption } from './cli-numbers.js';
 import { RESPONSE_CLASSES } from '../../intelligence/profile/response-model.js';
 import { resolveWorld } from './sandbox-commands.js';
+
+/** `--design`: one of the learning agent's design variants. */
+function designOption(value: string): DesignVariant {
+  const v = DESIGN_VARIANTS.find((d) => d === value);
+  if (!v) throw new InvalidArgumentError(`--design must be one of ${DESIGN_VARIANTS.join(', ')}; got "${value}"`);
+  return v;
+}
 
 /** A class mix as whole percentages, RESPONSE_CLASSES order. */
 const pct = (mix: readonly number[]) => mix.map((x) => `${Math.round(x * 100)}`).join(' / ') + ' %';
@@ -74,9 +82,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--offer <id>', "offer of the world's catalogue (default retain-10, else the world's first)")
     .option('--pilot-share <x>', "share of the active customers in last quarter's randomised campaign, half offered and half held out (default 0.3; its true cost is reported per seed)", nonNegativeOption('--pilot-share'))
     .option('--dump <dir>', "writes each seed's first decision to DIR (candidates with the truth beside, last quarter's campaign) for scripts/agent-offline.mjs, and each month of the learning agent (every active customer: what it did and why, the feature oracle's value and the truth beside) for scripts/agent-months.mjs")
+    .option('--design <variant>', `how the learning agent's held-out design reads and plans: ${DESIGN_VARIANTS.join(' or ')} (default pooled; decision 0094)`, designOption)
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { seeds: number; seed: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; json?: boolean }) => {
+      async (opts: { seeds: number; seed: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; design?: DesignVariant; json?: boolean }) => {
         const r = await evaluateRetentionAgent({
           seeds: Array.from({ length: opts.seeds }, (_, i) => i + opts.seed),
           world: resolveWorld({ config: opts.config, world: opts.world }),
@@ -85,6 +94,7 @@ export function registerAgentCommands(program: Command): void {
           months: opts.months,
           offerId: opts.offer,
           pilotShare: opts.pilotShare,
+          design: opts.design,
           dump: opts.dump,
           log: (l) => process.stderr.write(`${l}\n`),
         });
