@@ -17,8 +17,15 @@ import { tmfSchema } from './tmf-spec.js';
 export function tmf642Routes(inbox: AlarmInbox): RouteModule {
   const root = (req: FastifyRequest) => apiRoot(req, TMF642_BASE);
   const alarmSchema = tmfSchema('TMF642', 'Alarm');
-  /** The inbox record of a path's id (`17` → `alarm-17`); anything but a positive integer names none. */
-  const recordId = (id: string) => (/^[1-9]\d{0,15}$/.test(id) ? alarmIdOf(Number(id)) : `none:${id}`);
+  /**
+   * The inbox record of a path's id: the specification's integer (`17` → `alarm-17`), or the name the
+   * console, the workflows and the audit give it (`alarm-17`), so the id a person reads works here;
+   * anything else names none. Answers keep the specification's integer `id` (TMF642 v4.0.0: integer).
+   */
+  const recordId = (id: string) => {
+    const n = /^(?:alarm-)?([1-9]\d{0,15})$/.exec(id)?.[1];
+    return n === undefined ? `none:${id}` : alarmIdOf(Number(n));
+  };
   const createSchema = tmfSchema('TMF642', 'Alarm_Create');
   /** The specification's problems with a body, every one, by field. */
   const specProblems = (r: { success: boolean; error?: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } }): FieldProblem[] =>
