@@ -58,11 +58,28 @@ describe("a churn-prevention run's scan over the workers", () => {
     expect(new Set(scanned.map((c) => c.churn))).toEqual(new Set([CHURN.m2]));
   });
 
-  it('says so when the workers never agree on a model (read again at most three times), rather than planning on two', async () => {
-    const { across, asked } = workers((w, n) => (w === 2 && n % 2 === 1 ? 'm2' : 'm1'));
-    await expect(across.scan([], ['retain-10'])).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/could not read every customer with one model: its pages read m1 and m2 .*4 times/) });
-    // Four whole reads: every worker's pages each time.
-    expect(asked[0]).toBe(4 * Math.ceil(ids.filter((id) => partitionOf(id) % 3 === 0).length / PAGE));
+  it('waits for a worker that takes the new model a minute after the others (its own model check), then reads every customer with it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const promoted = Date.now();
+    // Workers 0 and 1 serve m2 from the start; worker 2 a minute later (DEFAULT_CHECK_INTERVAL_MS).
+    const { across } = workers((w) => (w !== 2 || Date.now() >= promoted + 60_000 ? 'm2' : 'm1'));
+    const scanned = across.scan([], ['retain-10']).catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(62_000);
+    // It failed UNAVAILABLE (not a hold) after four reads at once, and the run's five tries were gone within seconds.
+    const got = await scanned;
+    expect(got).toBeInstanceOf(Array);
+    expect((got as { customerId: string }[]).map((c) => c.customerId).sort()).toEqual(ids);
+    expect(new Set((got as { churn: number }[]).map((c) => c.churn))).toEqual(new Set([CHURN.m2]));
+  });
+
+  it('says the workers serve different models when they never agree (two minutes of reads), rather than planning on two', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const { across, asked } = workers((w) => (w === 2 ? 'm2' : 'm1'));
+    const failed = across.scan([], ['retain-10']).catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(125_000);
+    expect(await failed).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/^the workers serve different churn models: the churn scan over them read m1 and m2 still after \d+ whole reads over two minutes/) });
+    // Read again about every second over the two minutes: every worker's pages each time.
+    expect(asked[0] / Math.ceil(ids.filter((id) => partitionOf(id) % 3 === 0).length / PAGE)).toBeGreaterThan(100);
   });
 
   it('fails with how far it got when a worker serves no model, where its empty answer dropped its customers from the run', async () => {

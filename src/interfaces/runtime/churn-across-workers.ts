@@ -1,6 +1,6 @@
 import type { ChurnPlanSummary, ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { SCAN_RESTARTS, type ChurnAcrossWorkers, type ChurnCheckPart, type ChurnScanPage } from './operator-flows.js';
+import { type ChurnAcrossWorkers, type ChurnCheckPart, type ChurnScanPage } from './operator-flows.js';
 import { askWorker, ownersExecutor, scanEveryPartitionPages, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
 
 /**
@@ -27,19 +27,25 @@ export function churnAcrossWorkers(o: WorkerCalls): ChurnAcrossWorkers {
   const executor = ownersExecutor(o);
   return {
     // Every customer read with one churn model, as one process's scan (operator-flows.ts scanHere): a
-    // worker serves a newly promoted model a moment before or after another, or between two of its
-    // pages, and a scan whose pages read two models is read again whole (at most SCAN_RESTARTS times,
-    // then said; the step tries again). A worker with no model refuses its pages (UNAVAILABLE, saying
-    // how far it got), where its empty answer dropped its customers from the run.
+    // worker serves a newly promoted model at its own model check (DEFAULT_CHECK_INTERVAL_MS, a
+    // minute), so the workers disagree for up to that long. A scan whose pages read two models is
+    // read again whole, as while partitions move (`whenSettled`: every second for two minutes, past
+    // the check interval), then fails naming the models (only then is it said: whenSettled gives the
+    // last). Four reads at once, no wait, gave up within the minute and the run ended "retries are
+    // used up; check the back end". A worker with no model refuses its pages
+    // (UNAVAILABLE, saying how far it got), where its empty answer dropped its customers from the run.
     scan: async (segment, offerIds) => {
-      for (let restarts = 0; ; restarts++) {
-        const pages = await scanEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE);
-        const models = [...new Set(pages.map((p) => p.model))];
-        if (models.length <= 1) return pages.flatMap((p) => p.items);
-        if (restarts >= SCAN_RESTARTS) {
-          throw new TwinloopError('UNAVAILABLE', `the churn scan over the workers could not read every customer with one model: its pages read ${models.join(' and ')} (a promotion reaching the workers), ${restarts + 1} times; the scan is tried again whole`);
+      let reads = 0;
+      const pages = await whenSettled(async () => {
+        reads++;
+        const read = await scanEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE);
+        const models = [...new Set(read.map((p) => p.model))];
+        if (models.length > 1) {
+          throw new TwinloopError('UNAVAILABLE', `the workers serve different churn models: the churn scan over them read ${models.join(' and ')} still after ${reads} whole reads over two minutes (a promotion reaches each worker at its own model check, a minute apart); the step tries again`);
         }
-      }
+        return read;
+      });
+      return pages.flatMap((p) => p.items);
     },
     check: (summary) =>
       whenSettled(async () => {

@@ -149,8 +149,9 @@ const RUNS_LOOKED_AT = 100;
 const SCAN_SLICE_MS = 10;
 /**
  * Times a whole churn scan starts again when a new model is served between two of its slices (one
- * process), or its pages over the workers read two (a promotion lands at most once a model check,
- * minutes apart): then it says so instead.
+ * process; a promotion lands at most once a model check, minutes apart): then it says so instead.
+ * Over the workers, whose pages read two models while a promotion reaches them one by one, the
+ * scan waits instead (churn-across-workers.ts).
  */
 export const SCAN_RESTARTS = 3;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
