@@ -97,7 +97,7 @@ export function Customers() {
           </span>
         </form>
         <p class="toolbar">
-          <a href={`/console/customers${atRiskToggle || sort ? '?' : ''}${atRiskToggle}${atRiskToggle && sort ? '&' : ''}${sort ? `sort=${encodeURIComponent(sort)}` : ''}`} data-testid="at-risk-toggle" aria-pressed={atRiskOnly}>
+          <a href={`/console/customers${atRiskToggle || sort ? '?' : ''}${atRiskToggle}${atRiskToggle && sort ? '&' : ''}${sort ? `sort=${encodeURIComponent(sort)}` : ''}`} data-testid="at-risk-toggle">
             {atRiskOnly ? 'All customers' : 'At risk only'}
           </a>
           <span class="muted">at risk: the riskiest tenth of the active customers by the served churn model (<code>{AT_RISK_FILTER}</code>)</span>
