@@ -204,6 +204,9 @@ describe('campaign delivery', () => {
     expect(isHeld(waiting)).toBe(true);
     expect((waiting as TwinloopError).message).toMatch(/^campaign early opens once a churn model serves: .*none serves yet \(a first start trains one once its history is in/);
     expect(await delivery.view('early')).toBeNull();
+    // Its window over with still no model, it fails saying so, rather than wait on and open after its end.
+    await expect(delivery.open({ ...input, campaignId: 'too-late', endAt: T0 })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^campaign too-late ended \(.*\) before a churn model served: .*nobody was contacted/) });
+    expect(await delivery.view('too-late')).toBeNull();
     // Once one serves, it opens on the scores: the customers of its segment only.
     serving = true;
     await delivery.open(input);

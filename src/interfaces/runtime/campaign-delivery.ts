@@ -498,6 +498,8 @@ export function campaignDelivery(
       // Its open failed 5 times with NO_SCORES_TO_FILTER, the run then "retries are used up; check the back end".
       const drawn = await draw(input).catch((err: unknown) => {
         if (!waitsForModel(err)) throw err;
+        // Its window over with no model served: opened now it would run after its end (review MINOR on 55671c5).
+        if (services().clock.now() >= input.endAt) throw campaignRefused(`campaign ${input.campaignId} ended (${new Date(input.endAt).toISOString()}) before a churn model served: its audience is drawn on the customers' churn scores and none was ever served (GET /models says why), so nobody was contacted and nothing was spent`);
         throw heldError(`campaign ${input.campaignId} opens once a churn model serves: its audience is drawn on the customers' churn scores, and none serves yet (a first start trains one once its history is in: the server log says when, GET /models lists it); it looks again every ${MODEL_WAIT_MS / 1000} s`, MODEL_WAIT_MS);
       });
       const { now, self, audience, control, left, kindOf, acceptanceByKind } = drawn;
