@@ -51,9 +51,11 @@ export interface TrainedPipeline {
   readonly eceUncalibrated: number;
   readonly eceCalibrated: number;
   /**
-   * The rows the calibrator was fitted on and the chosen learner's log-odds for them from fits that
-   * did not see them (every row's out-of-fold log-odds after selection; the early-stopping rows of a
-   * single fit): where a caller can read how the calibrated scores of unseen rows bend. Not saved.
+   * The rows the calibrator was fitted on and the chosen learner's log-odds for them: every row's
+   * out-of-fold log-odds after selection, from fits that did not see them; or, for a single fit (the
+   * first model), its early-stopping rows, which no tree was fitted on but which chose the tree count
+   * and fitted the calibrator, so a bend read on them may come out a little flatter than on unseen
+   * rows (review of 187beeb). Where a caller reads how the calibrated scores bend. Not saved.
    */
   readonly heldOut?: { readonly rows: ArrayLike<number>; readonly logOdds: Float64Array };
 }
