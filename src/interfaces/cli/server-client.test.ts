@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TwinloopError } from '../../domain/errors.js';
 import { Command } from 'commander';
-import { callServer, requireServer } from './server-client.js';
+import { callServer, requireServer, serverTarget } from './server-client.js';
+import { globalOptions } from './cli-context.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -103,5 +104,18 @@ describe("a subcommand's --url", () => {
     await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'intent', 'plans', 'i1', '--url', 'http://127.0.0.1:18809']);
     await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'intent', '--url', 'http://127.0.0.1:18808', 'plans', 'i1']);
     expect(seen).toEqual(['http://127.0.0.1:18809', 'http://127.0.0.1:18808']);
+  });
+
+  it('reaches it too for a command that finds its server itself and falls back to the store (`keys create --url U` under a `keys --url`)', async () => {
+    const seen: (string | undefined)[] = [];
+    const program = new Command().exitOverride().option('--data-dir <dir>');
+    const keys = program.command('keys').option('--url <url>');
+    keys
+      .command('create')
+      .option('--url <url>')
+      .action((opts: { url?: string }, command: Command) => void seen.push(serverTarget(globalOptions(command), opts.url)?.url));
+    await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'keys', 'create', '--url', 'http://127.0.0.1:18807']);
+    await program.parseAsync(['node', 'twinloop', '--data-dir', '/nonexistent/twinloop-test', 'keys', 'create']);
+    expect(seen).toEqual(['http://127.0.0.1:18807', undefined]);
   });
 });

@@ -26,7 +26,11 @@ export const DEFAULT_ANSWER_TIMEOUT_MS = 120_000;
 export function serverTarget(global: GlobalOptions, explicit?: string): ServerTarget | undefined {
   const store = resolveStoreOptions({ dataDir: global.dataDir, databaseUrl: global.databaseUrl }, process.env);
   const dataDir = store.kind === 'sqlite' ? store.dataDir : undefined;
-  const url = explicit ?? (dataDir === undefined ? undefined : runningServer(dataDir)?.url);
+  // A subcommand's --url is taken by its parent when the parent has one too (commander reads the
+  // parent's options anywhere on the line): `twinloop intent plans ID --url U` ignored U. Read here,
+  // every command that finds its server gets it, not only those through requireServer.
+  const given = (global as GlobalOptions & { url?: unknown }).url;
+  const url = explicit ?? (typeof given === 'string' ? given : undefined) ?? (dataDir === undefined ? undefined : runningServer(dataDir)?.url);
   if (!url) return undefined;
   const apiKey = localApiKey(dataDir, process.env);
   const timeout = process.env.TWINLOOP_TIMEOUT;
@@ -39,10 +43,7 @@ export function serverTarget(global: GlobalOptions, explicit?: string): ServerTa
  * server runs, for the refusal (e.g. "its tools are served at /mcp").
  */
 export function requireServer(command: Command, url?: string, runs?: string): ServerTarget {
-  // A subcommand's --url is taken by its parent when the parent has one too (commander reads the
-  // parent's options anywhere on the line): `twinloop intent plans ID --url U` ignored U.
-  const global = globalOptions(command) as GlobalOptions & { url?: unknown };
-  const target = serverTarget(global, url ?? (typeof global.url === 'string' ? global.url : undefined));
+  const target = serverTarget(globalOptions(command), url);
   if (!target) throw new TwinloopError('UNAVAILABLE', `no Twinloop server runs on this data dir; start one with \`npm start\`${runs ? ` (${runs})` : ''} or pass --url`);
   return target;
 }
