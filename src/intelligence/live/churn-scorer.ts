@@ -93,7 +93,8 @@ export function createChurnScorer(model: TabularModelDocument): ChurnScorer {
  * The scorer with its probabilities recalibrated against churn that came later (`recalibrate`,
  * the model's `outOfTime` fit); the scorer itself when there is none. Explanations move with the
  * log-odds (the map is a line on each side of its bend's knot, and the line at the twin's log-odds
- * keeps expected + Σ contributions = logOdds exact).
+ * keeps expected + Σ contributions = logOdds exact). Hence `expected` differs either side of the
+ * knot: twins in the top tenth are explained from the upper line's baseline (docs/models.md).
  */
 export function recalibratedScorer(scorer: ChurnScorer, r: Recalibration | undefined): ChurnScorer {
   if (!r) return scorer;
