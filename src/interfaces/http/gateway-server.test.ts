@@ -138,3 +138,23 @@ describe('the gateway\'s approvals', () => {
     }
   });
 });
+
+describe("the gateway's intent routes", () => {
+  it('refuses every route that states or plans an intent with why (503, not retried), TMF921\'s PATCH that accepts one included', async () => {
+    const gateway = { auth: local.auth, owners: async () => [], forgetOwners: () => undefined } as unknown as Gateway;
+    const app = createGatewayServer(gateway, { version: 'test' });
+    try {
+      const asked = [
+        ['POST', '/intents', { text: 'keep high-value customers' }],
+        ['POST', '/intents/I1/accept', {}],
+        ['PATCH', '/tmf-api/intentManagement/v5/intent/I1', { lifecycleStatus: 'accepted' }],
+      ] as const;
+      for (const [method, url, payload] of asked) {
+        const answer = await app.inject({ method, url, payload, headers: { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } });
+        expect([method, url, answer.statusCode, answer.headers['retry-after'], JSON.stringify(answer.json())]).toEqual([method, url, 503, undefined, expect.stringMatching(/planned by simulation over the whole population/)]);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});

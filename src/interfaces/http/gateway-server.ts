@@ -100,7 +100,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
       // Intents are planned over the whole population, not fanned out over the workers yet: said so, rather than 404.
       for (const key of INTENT_PLANNING_ROUTES) {
         const [method, url] = key.split(' ');
-        app.route({ method: method as 'POST', url, handler: async () => { throw intentsNeedThePopulation(); } });
+        app.route({ method: method as 'POST' | 'PATCH', url, handler: async () => { throw intentsNeedThePopulation(); } });
       }
       for (const key of ANY_WORKER_ROUTES) {
         const [method, url] = key.split(' ');
@@ -146,7 +146,8 @@ const ANY_WORKER_ROUTES = [
 const APPROVAL_DECISIONS = ['POST /approvals/:id/approve', 'POST /approvals/:id/reject'] as const;
 
 /** Routes that state or plan an intent: refused over the workers with why (a worker refuses them too, `intentsOnAShare`). */
-const INTENT_PLANNING_ROUTES = ['POST /intents', 'POST /intents/:id/accept', 'POST /intents/:id/check', `POST ${TMF921_BASE}/intent`] as const;
+// TMF921's PATCH accepts an intent (lifecycleStatus "accepted"), which plans it: refused like POST /intents/:id/accept.
+const INTENT_PLANNING_ROUTES = ['POST /intents', 'POST /intents/:id/accept', 'POST /intents/:id/check', `POST ${TMF921_BASE}/intent`, `PATCH ${TMF921_BASE}/intent/:id`] as const;
 
 /** Passes a request about one customer to its partition's owner and its answer back. */
 async function forward(gateway: Gateway, how: { params: string } | { body: string }, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
