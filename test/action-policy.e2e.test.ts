@@ -68,6 +68,10 @@ describe('the action policy over HTTP', () => {
     expect((await credit(60)).body).toMatchObject({ status: 'pending-approval' });
 
     expect((await call('PUT', '/policy', 'admin', { policy: creditsApprovedAbove(5), reason: 'stale edit', basedOn: 0 })).status).toBe(409);
+    // The same document saved again (keys in another order, another reason): no new version, said so.
+    const again = await call('PUT', '/policy', 'admin', { reason: 'saved twice', policy: Object.fromEntries(Object.entries(creditsApprovedAbove(50)).reverse()) });
+    expect([again.status, again.body]).toEqual([200, { ...set.body, unchanged: true }]);
+    expect(set.body.unchanged).toBe(false);
     const history = await call('GET', '/policy/history', 'viewer');
     expect((history.body as unknown as { version: number; reason: string }[]).map((v) => [v.version, v.reason])).toEqual([
       [1, 'goodwill up to 50 is routine'],
@@ -82,7 +86,7 @@ describe('the action policy over HTTP', () => {
     expect((read.body.document as { version: number }).version).toBe(read.body.version);
     const same = await call('PUT', '/policy', 'admin', read.body);
     expect(same.status).toBe(200);
-    expect(same.body).toEqual(read.body);
+    expect(same.body).toEqual({ ...read.body, unchanged: true });
     const edited = { ...read.body, document: { ...(read.body.document as object), fallbackMode: 'approve' } };
     const stale = await call('PUT', '/policy', 'admin', edited);
     expect(stale.status).toBe(400);

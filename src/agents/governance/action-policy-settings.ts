@@ -1,4 +1,5 @@
 import { TwinloopError } from '../../domain/errors.js';
+import { stableStringify } from '../../domain/event-canonical.js';
 import { parseActionPolicy, type ActionPolicy, type ActionPolicyDocument, type Actor } from '../../decisioning/policy/index.js';
 import { MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
 import type { AuditTrail } from './audit-trail.js';
@@ -32,6 +33,13 @@ export interface PolicyVersion {
   readonly changedAt: string | null;
 }
 
+/**
+ * What saving a document answers: the version in force after it, and whether the document was the
+ * one in force already (`unchanged`: no new version, no audit entry; the version answered is the
+ * one in force, whatever reason was given).
+ */
+export type PolicySaved = PolicyVersion & { readonly unchanged: boolean };
+
 /** A change as asked for: the whole new document, why, and optionally the version it was edited from. */
 export interface PolicyChange {
   readonly document: unknown;
@@ -52,8 +60,11 @@ export interface ActionPolicySettings {
   current(): ActionPolicy;
   /** The version in force (after a look for a newer one another process stored). */
   get(): Promise<PolicyVersion>;
-  /** Validates (BAD_INPUT naming the field) and stores a new version; it is in force when this returns. */
-  set(change: PolicyChange, actor: Actor): Promise<PolicyVersion>;
+  /**
+   * Validates (BAD_INPUT naming the field) and stores a new version; it is in force when this
+   * returns. The document in force already stores nothing: `unchanged`, with the version in force.
+   */
+  set(change: PolicyChange, actor: Actor): Promise<PolicySaved>;
   /**
    * Makes the document the policy in force unless it already is (the same document): how
    * `twinloop start --policy FILE` loads a file on every start without a new version each time.
@@ -93,8 +104,8 @@ const idOf = (version: number) => `v${String(version).padStart(9, '0')}`;
 
 /** The document as version `version`: its `version` field says which one it is. */
 const numbered = (document: ActionPolicyDocument, version: number): ActionPolicyDocument => ({ ...document, version });
-/** Two documents that say the same, whatever version number each carries. */
-const sameDocument = (a: unknown, b: unknown) => JSON.stringify(numbered(a as ActionPolicyDocument, 0)) === JSON.stringify(numbered(b as ActionPolicyDocument, 0));
+/** Two documents that say the same, whatever version number each carries and in whatever order their keys come. */
+const sameDocument = (a: unknown, b: unknown) => stableStringify(numbered(a as ActionPolicyDocument, 0)) === stableStringify(numbered(b as ActionPolicyDocument, 0));
 
 /** Opens the settings: reads the newest stored version (or takes the defaults) and parses it. */
 export async function openActionPolicySettings(o: ActionPolicySettingsOptions): Promise<ActionPolicySettings> {
@@ -127,7 +138,7 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
   const timer = refreshMs > 0 ? setInterval(() => void refresh().catch(() => {}), refreshMs) : undefined;
   timer?.unref();
 
-  const set = async (change: PolicyChange, actor: Actor): Promise<PolicyVersion> => {
+  const set = async (change: PolicyChange, actor: Actor): Promise<PolicySaved> => {
     if (typeof change.reason !== 'string' || change.reason.trim() === '' || change.reason.length > REASON_MAX) {
       throw new TwinloopError('BAD_INPUT', `reason: say why the policy changes (1 to ${REASON_MAX} characters); it is kept in the policy's history and the audit trail`);
     }
@@ -137,7 +148,9 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
     if (change.basedOn !== undefined && change.basedOn !== inForce.version) {
       throw new TwinloopError('CONFLICT', `the policy was edited from version ${change.basedOn}, but version ${inForce.version} (by ${inForce.changedBy?.id ?? 'default'}) is in force now; read it again (GET /policy) and reapply the change`);
     }
-    if (change.readBack && sameDocument(change.document, inForce.document)) return inForce;
+    // Saving the document in force again (a file set twice, an editor's save with no edit) is no change (an edit from a version no longer in force is refused above, even so):
+    // a new version of the same rules would only bury the history's real changes.
+    if (sameDocument(change.document, inForce.document)) return { ...inForce, unchanged: true };
     const reason = change.reason.trim();
     if (change.readBack && reason === inForce.reason) {
       throw new TwinloopError('BAD_INPUT', `reason: still version ${inForce.version}'s reason ("${reason}"); the document changed, so say why (it is kept in the policy's history and the audit trail)`);
@@ -161,7 +174,7 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
     }
     const answer = toVersion(stored);
     install(answer, parsed);
-    return answer;
+    return { ...answer, unchanged: false };
   };
 
   return {
@@ -171,11 +184,7 @@ export async function openActionPolicySettings(o: ActionPolicySettingsOptions): 
       return inForce;
     },
     set,
-    async adopt(document, actor, reason) {
-      await refresh();
-      if (sameDocument(document, inForce.document)) return inForce;
-      return set({ document, reason }, actor);
-    },
+    adopt: (document, actor, reason) => set({ document, reason }, actor),
     async history(limit = MAX_POLICY_HISTORY) {
       await refresh();
       const all: PolicyVersion[] = [];

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
-import { openActionPolicySettings, type PolicyVersion } from '../../agents/governance/action-policy-settings.js';
+import { openActionPolicySettings, type PolicySaved, type PolicyVersion } from '../../agents/governance/action-policy-settings.js';
 import { DEFAULT_ACTION_POLICY } from '../../decisioning/policy/index.js';
 import { systemClock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
@@ -32,7 +32,7 @@ export function readPolicyFile(file: string): unknown {
 /** What the policy commands act through: the running server's API, or the store itself. */
 interface PolicyAccess {
   get(): Promise<PolicyVersion>;
-  set(document: unknown, reason: string, basedOn?: number): Promise<PolicyVersion>;
+  set(document: unknown, reason: string, basedOn?: number): Promise<PolicySaved>;
   history(limit: number): Promise<PolicyVersion[]>;
   close(): Promise<void>;
 }
@@ -42,7 +42,7 @@ async function policyAccess(global: GlobalOptions, url: string | undefined): Pro
   if (server) {
     return {
       get: async () => (await callServer(server, 'GET', '/policy')) as PolicyVersion,
-      set: async (policy, reason, basedOn) => (await callServer(server, 'PUT', '/policy', { policy, reason, ...(basedOn === undefined ? {} : { basedOn }) })) as PolicyVersion,
+      set: async (policy, reason, basedOn) => (await callServer(server, 'PUT', '/policy', { policy, reason, ...(basedOn === undefined ? {} : { basedOn }) })) as PolicySaved,
       history: async (limit) => (await callServer(server, 'GET', `/policy/history?limit=${limit}`)) as PolicyVersion[],
       close: async () => {},
     };
@@ -66,6 +66,11 @@ async function policyAccess(global: GlobalOptions, url: string | undefined): Pro
 }
 
 const withPolicy = <T>(command: Command, url: string | undefined, use: (p: PolicyAccess) => Promise<T>): Promise<T> => usingAccess(() => policyAccess(globalOptions(command), url), use);
+
+/** What `policy set` prints: the version in force, and whether the file made it (or was that version already). */
+export function formatPolicySaved(v: PolicySaved): string {
+  return `${formatPolicyVersion(v)}\n${v.unchanged ? `unchanged: the file is version ${v.version}, in force already; no new version was made` : 'in force now'}`;
+}
 
 /** One version on one line: number, when, who, why. */
 export function formatPolicyVersion(v: PolicyVersion): string {
@@ -96,7 +101,7 @@ export function registerActionPolicyCommands(policy: Command): void {
     .action(async (file: string, opts: { reason: string; basedOn?: number; url?: string; json?: boolean }, command: Command) => {
       const document = readPolicyFile(file);
       const v = await withPolicy(command, opts.url, (p) => p.set(document, opts.reason, opts.basedOn));
-      process.stdout.write(opts.json ? `${JSON.stringify(v)}\n` : `${formatPolicyVersion(v)}\nin force now\n`);
+      process.stdout.write(`${opts.json ? JSON.stringify(v) : formatPolicySaved(v)}\n`);
     });
   policy
     .command('history')

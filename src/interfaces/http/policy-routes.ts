@@ -19,6 +19,9 @@ const policyVersion = z
     changedAt: isoTime.nullable(),
   })
   .meta({ id: 'ActionPolicyVersion' });
+const policySaved = policyVersion
+  .extend({ unchanged: z.boolean().describe('true when the document sent is the one in force already: no new version was made, and this is the version in force') })
+  .meta({ id: 'ActionPolicySaved' });
 // Two spellings of a change: `{policy, reason, basedOn}`, or what `GET /policy` answered put back
 // (edited or not) as it is: `{version, document, reason, …}`, its version the one it was edited from.
 const policyChange = z
@@ -54,9 +57,9 @@ export function policyRoutes(services: OperatorServices): RouteModule {
       '/policy',
       {
         schema: {
-          summary: "Put a new action policy in force (the whole document, with a reason); it judges the next request, no restart; 400 names the wrong field. GET /policy's answer may be put back as it is (nothing changes) or edited with a new reason",
+          summary: "Put a new action policy in force (the whole document, with a reason); it judges the next request, no restart; 400 names the wrong field. GET /policy's answer may be put back as it is or edited with a new reason. The document in force sent again makes no version: `unchanged` true, with the version in force",
           body: policyChange,
-          response: { 200: policyVersion, ...errors(400, 409) },
+          response: { 200: policySaved, ...errors(400, 409) },
         },
       },
       async (req) => services.actionPolicy.set(changeOf(req.body), actorFor(req)),
