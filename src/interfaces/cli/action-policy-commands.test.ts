@@ -1,21 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTION_POLICY } from '../../decisioning/policy/index.js';
-import { buildProgram } from './main.js';
-
-/** Runs `twinloop ARGS` in this process and returns what it printed. */
-async function twinloop(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
-  try {
-    await (await buildProgram()).exitOverride().parseAsync(['node', 'twinloop', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return out.join('');
-}
+import { twinloop } from './cli-fixtures.js';
 
 describe('twinloop policy set', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-policy-cli-'));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
@@ -10,19 +10,7 @@ import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic
 import { openEventStore } from '../../store/open-event-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openTwinService } from '../../twin/twin-service.js';
-import { buildProgram } from './main.js';
-
-/** Runs `twinloop ARGS` in this process and returns what it printed. */
-async function twinloop(args: string[]): Promise<string> {
-  const out: string[] = [];
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => out.push(String(chunk)) > 0);
-  try {
-    await (await buildProgram()).exitOverride().parseAsync(['node', 'twinloop', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return out.join('');
-}
+import { twinloop } from './cli-fixtures.js';
 
 describe('twinloop twin', () => {
   let dir: string;
