@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlarmInbox, forwardAlarms, type AlarmInbox } from '../src/agents/flows/alarm-inbox.js';
 import { watchAlarms, type AlarmWatcher } from '../src/agents/flows/alarm-watcher.js';
-import { ALARM_CLEARED_SIGNAL } from '../src/agents/flows/service-operations-flow.js';
+import { ALARM_CLEARED_SIGNAL } from '../src/agents/flows/service-ops-signals.js';
 import { ManualClock } from '../src/domain/clock.js';
 import type { EventSink } from '../src/domain/event-sink.js';
 import { openTestAuth, type TestAuth } from '../src/interfaces/auth/auth-fixtures.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import { ok } from '../../domain/connectors/connector-result.js';
-import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
+import { alarmOpenAt, type Alarm, type NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { DocumentStore } from '../../store/document-store.js';
 
@@ -182,7 +182,7 @@ export function createAlarmInbox(o: { store: DocumentStore<ReceivedAlarm>; clock
     covers(cellId, siteId, atMs) {
       for (const a of alarms.values()) {
         const on = a.alarmedObject['@referredType'] === 'Cell' ? a.alarmedObject.id === cellId : siteId !== null && a.alarmedObject.id === siteId;
-        if (on && Date.parse(a.raisedTime) <= atMs && (a.clearedTime === undefined || atMs < Date.parse(a.clearedTime))) return true;
+        if (on && alarmOpenAt(a, atMs)) return true;
       }
       return false;
     },

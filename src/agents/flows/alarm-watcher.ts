@@ -1,7 +1,8 @@
 import type { Alarm, NetworkAlarmsConnector } from '../../domain/connectors/network-alarms.js';
 import { toTwinloopError, type TwinloopError } from '../../domain/errors.js';
 import { severityHistory } from './alarm-inbox.js';
-import { servesCustomers, SERVICE_OPS_WORKFLOW_ID, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, type AlarmCleared } from './service-operations-flow.js';
+import { servesCustomers, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity, type AlarmCleared } from './service-ops-signals.js';
+import { SERVICE_OPS_WORKFLOW_ID } from './service-operations-flow.js';
 
 /**
  * Turns the network alarm feed into service-operations workflows: one workflow per alarm, its id

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import type { ReceivedAlarm } from './alarm-inbox.js';
 import { incidentCustomers } from './incident-customers.js';
-import { DEFAULT_SERVICE_OPS_POLICY } from './service-operations-flow.js';
+import { DEFAULT_SERVICE_OPS_POLICY } from './service-ops-policy.js';
 import { serviceOpsSettings } from './service-ops-settings.js';
 
 const T = Date.parse('2027-02-10T10:00:00Z');

@@ -1,7 +1,8 @@
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import { severityHistory, type ReceivedAlarm } from './alarm-inbox.js';
-import { affectedOfRun, FAULT_BACK_STEP_ID, servesCustomers, SEVERITY_STEP_ID, TROUBLE_TICKET_STEP_ID, type BatchOutcome, type FaultBack, type SeverityJudged } from './service-operations-flow.js';
+import { affectedOfRun, BATCH_KEYS, FAULT_BACK_STEP_ID, SEVERITY_STEP_ID, TROUBLE_TICKET_STEP_ID, type BatchOutcome, type FaultBack, type SeverityJudged } from './service-ops-journal.js';
+import { servesCustomers } from './service-ops-signals.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
 
 /**
@@ -36,11 +37,6 @@ export interface RunReading {
   input?: unknown;
 }
 
-/**
- * A top-up's batch key (version 6: `compensation-uplift-{severity}-{paid before}-{n}`): the difference
- * paid after an escalation, with the severity and what its customers were paid before (a decimal too).
- */
-export const UPLIFT_BATCH_KEY = /^compensation-uplift-([a-z]+)-(\d+(?:\.\d+)?)-\d+$/;
 
 const SENT: Treatment = { state: 'sent', why: null };
 const notSent = (why: string): Treatment => ({ state: 'not-sent', why });
@@ -129,7 +125,7 @@ export function runSeverity(a: ReceivedAlarm, run: RunReading): RunSeverity {
   if (escalated) return { raised, acting: escalated.to as Alarm['perceivedSeverity'], outageFromMs: escalated.atMs ?? raisedMs };
   if (servesCustomers({ perceivedSeverity: raised })) return { raised, acting: raised, outageFromMs: raisedMs };
   // A run that ticketed or told someone acted (its escalation's wait, not kept past compaction, is gone): on today's severity, the best known.
-  const acted = run.steps.some((s) => s.stepId === TROUBLE_TICKET_STEP_ID || /^notice(-first)?-\d+$/.test(s.key));
+  const acted = run.steps.some((s) => s.stepId === TROUBLE_TICKET_STEP_ID || BATCH_KEYS.noticeAtAlarm.test(s.key));
   return { raised, acting: acted ? a.perceivedSeverity : null, outageFromMs: raisedMs };
 }
 
@@ -141,13 +137,13 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
   const judged = runSeverity(a, run);
   const watching = judged.acting === null;
   const severity = judged.acting ?? judged.raised;
-  const notices = readBatches(steps, /^notice(-first|-showing-\d+)?-\d+$/);
-  const comp = readBatches(steps, /^compensation(-later)?-\d+$/);
+  const notices = readBatches(steps, BATCH_KEYS.notice);
+  const comp = readBatches(steps, BATCH_KEYS.compensation);
   // Version 6: the difference asked of those paid a lower severity's amount before the alarm was made worse.
-  const raised = readBatches(steps, UPLIFT_BATCH_KEY);
-  const resolution = readBatches(steps, /^resolution-\d+$/);
+  const raised = readBatches(steps, BATCH_KEYS.uplift);
+  const resolution = readBatches(steps, BATCH_KEYS.resolution);
   // Version 10: customers an earlier alarm's unresolved outage notice stands for: owed the end as if told here.
-  const toldEarlier = new Set(steps.filter((s) => /^notice(-first|-showing-\d+)?-\d+$/.test(s.key) && s.status === 'succeeded' && s.output).flatMap((s) => Object.keys((JSON.parse(s.output!) as BatchOutcome).toldBefore ?? {})));
+  const toldEarlier = new Set(steps.filter((s) => BATCH_KEYS.notice.test(s.key) && s.status === 'succeeded' && s.output).flatMap((s) => Object.keys((JSON.parse(s.output!) as BatchOutcome).toldBefore ?? {})));
   const over = overBeforeNotice(steps);
   // Version 8: the fault back on the place when a resolution held to the morning was due (version 10: any resolution), and whom it touched.
   const backStep = steps.find((s) => s.stepId === FAULT_BACK_STEP_ID && s.status === 'succeeded' && s.output);

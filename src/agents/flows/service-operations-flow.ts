@@ -1,13 +1,29 @@
 import { z } from 'zod';
 import { ok, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
-import type { NotificationChannel } from '../../domain/connectors/notifications.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
-import { DAY_MS } from '../../domain/time.js';
+import { rankAffected, type CellLookup, type IncidentEvidence, type ScoreLookup } from './affected-customers.js';
+import { DEFAULT_SERVICE_OPS_POLICY, type ServiceOpsPolicy } from './service-ops-policy.js';
+import { ACTING_ORDER, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, alarmSeveritySignal, servesCustomers, type AlarmCleared, type AlarmEscalated } from './service-ops-signals.js';
+import {
+  AFFECTED_STEP_ID,
+  COMPENSATION_STEP_ID,
+  FAULT_BACK_STEP_ID,
+  FAULT_BEFORE_STEP_ID,
+  FAULT_REACH_MS,
+  OUTAGE_NOTICE_STEP_ID,
+  RESOLUTION_NOTICE_STEP_ID,
+  SEVERITY_STEP_ID,
+  SHOWING_STEP_ID,
+  TROUBLE_TICKET_STEP_ID,
+  type BatchOutcome,
+  type FaultBack,
+  type SeverityJudged,
+} from './service-ops-journal.js';
 
 /**
  * Service operations: a network alarm → the customers it touches (from the twins' cells, active
@@ -58,202 +74,8 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm), 2 to 4 stay registered for runs started before them.
  */
 export const SERVICE_OPS_WORKFLOW_VERSION = 10;
-/** Signal the alarm watcher sends when the alarm clears; payload `{ clearedTime? }`. */
-export const ALARM_CLEARED_SIGNAL = 'alarm-cleared';
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
 export const NOTICE_TEMPLATES = { outage: 'network-incident-notice', back: 'network-incident-back', resolved: 'network-incident-resolved' } as const;
-/**
- * The same clear, for the second wait (after compensation): the engine journals a wait by its
- * signal name, so a second wait needs a second name. `signalAlarmCleared` sends both.
- */
-export const ALARM_CLEARED_LATE_SIGNAL = 'alarm-cleared-late';
-
-/** Tells an alarm's workflow that the alarm cleared (whichever wait it is in: a watch's too); false when no such run is waiting. */
-export async function signalAlarmCleared(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmCleared): Promise<boolean> {
-  const first = await engine.signal(alarmId, ALARM_CLEARED_SIGNAL, payload);
-  const late = await engine.signal(alarmId, ALARM_CLEARED_LATE_SIGNAL, payload);
-  const watch = await engine.signal(alarmId, ALARM_WATCH_ENDED_SIGNAL, payload);
-  return first || late || watch;
-}
-
-/** Tells a watching run that its alarm escalated to `escalatedTo` (a severity that serves customers); false when no such run is waiting. */
-export function signalAlarmEscalated(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmEscalated): Promise<boolean> {
-  return engine.signal(alarmId, ALARM_WATCH_ENDED_SIGNAL, payload);
-}
-
-/**
- * The signal telling a run that acts (version 6) that its alarm was raised to `severity`: one name
- * per severity, as the engine keeps the first signal of a name, so minor → major → critical is two
- * signals the run hears one after the other, and a second "major" (after a drop back) is no news.
- */
-export const alarmSeveritySignal = (severity: Alarm['perceivedSeverity']): string => `alarm-severity-${severity}`;
-
-/** Tells an acting run (version 6) that its alarm now has `escalatedTo`, from `escalatedTime`; false when no such run is waiting. */
-export function signalAlarmSeverity(engine: { signal(workflowId: string, name: string, payload: unknown): Promise<boolean> }, alarmId: string, payload: AlarmEscalated): Promise<boolean> {
-  return engine.signal(alarmId, alarmSeveritySignal(payload.escalatedTo), payload);
-}
-
-/**
- * Severities that take service away from nobody (TMF642's warning, and indeterminate: not known to):
- * their flow watches (version 4): it lists the affected customers and keeps looking for those showing
- * it, tells and pays nobody, and acts only if the alarm escalates (decision 0072).
- */
-export const QUIET_SEVERITIES: readonly Alarm['perceivedSeverity'][] = ['warning', 'indeterminate'];
-const QUIET = new Set(QUIET_SEVERITIES);
-
-/** Alarms that touch a service: everything but the quiet severities; their flow tells the affected customers. */
-export const servesCustomers = (a: Pick<Alarm, 'perceivedSeverity'>): boolean => !QUIET.has(a.perceivedSeverity);
-
-/** The severities that serve customers, least first: a change to a later one is an escalation (version 6). */
-const ACTING_ORDER: readonly Alarm['perceivedSeverity'][] = ['minor', 'major', 'critical'];
-
-/**
- * Signal ending a watch (version 4): the alarm escalated to a severity that serves customers
- * (`{ escalatedTo, escalatedTime? }`, sent by the watcher on the update) or cleared (`{ clearedTime? }`,
- * sent by `signalAlarmCleared`); the first sent is the one the watch reads.
- */
-export const ALARM_WATCH_ENDED_SIGNAL = 'alarm-watch-ended';
-
-export const AFFECTED_STEP_ID = 'affected-customers';
-/** A later look for customers showing the incident (bad sessions on the alarmed cells, service calls from customers seen there); keys `showing-N`. */
-export const SHOWING_STEP_ID = 'showing-customers';
-export const OUTAGE_NOTICE_STEP_ID = 'outage-notices';
-export const TROUBLE_TICKET_STEP_ID = 'trouble-ticket';
-export const COMPENSATION_STEP_ID = 'compensation';
-export const RESOLUTION_NOTICE_STEP_ID = 'resolution-notices';
-/**
- * Version 6: the severity the run acts on, journaled at each judgement (when it starts to act, and
- * at each escalation it hears), keys `severity-N`: the incidents view reads what the run owed from
- * it, not from the alarm's severity today.
- */
-export const SEVERITY_STEP_ID = 'severity';
-/**
- * Version 8: before a resolution notice held to the morning, the alarms that say the fault is back
- * (`ServiceOpsDeps.faultBack`) and whom of those to be told they touch; key `fault-back`.
- */
-export const FAULT_BACK_STEP_ID = 'fault-back';
-/**
- * Version 10: the earlier alarms on the place that may have told this alarm's customers of the outage
- * and not yet that it was over (cleared at most `FAULT_REACH_MS` before its raise); key `fault-before`.
- */
-export const FAULT_BEFORE_STEP_ID = 'fault-before';
-/**
- * How far before a raise an earlier alarm's clear is looked at (version 10): a resolution waits at
- * most for the contact policy's quiet hours (11 h by default), so a day finds every one still owed.
- */
-export const FAULT_REACH_MS = DAY_MS;
-
-/**
- * What the fault-back look found (version 8): the alarms open on the place again, and the customers
- * they touch, who are not told it is resolved; version 10, also those a later alarm's run told it
- * is resolved already (`resolvedBy`, with that alarm).
- */
-export interface FaultBack {
-  alarmIds: string[];
-  customers: string[];
-  resolvedBy?: Record<string, string>;
-}
-
-/** A judgement of the severity (version 6): the severity acted on, since when, and when the outage counts from for compensation. */
-export interface SeverityJudged {
-  severity: Alarm['perceivedSeverity'];
-  fromMs: number;
-  outageFromMs: number;
-}
-
-/** What the flow asks of the twins' cells (`TwinCells` in src/twin/twin-cells.ts fits). */
-export interface CellLookup {
-  /** Customers whose usage records come from any of the cells, with their records there and everywhere, most first. */
-  rankedOn(cellIds: readonly string[], options?: { sinceMs?: number }): readonly CellPresenceShare[];
-  cellsOfSite(siteId: string): string[];
-}
-
-/**
- * Evidence of who is living through an incident now: bad sessions on a cell (`BadSessionLog`,
- * src/agents/flows/bad-session-log.ts, fits) and customers' calls or complaints about their
- * service (`ServiceContactLog` fits).
- */
-export interface IncidentEvidence {
-  /** Customers with a bad session on any of the cells in [fromMs, toMs]. */
-  customersOn(cellIds: readonly string[], fromMs: number, toMs: number): string[];
-  /** The customer's first service contact in [fromMs, toMs], or null. */
-  firstContact(customerId: string, fromMs: number, toMs: number): number | null;
-}
-
-/** A customer's usage records on the alarmed cells, and on all their cells. */
-export interface CellPresenceShare {
-  customerId: string;
-  records: number;
-  totalRecords: number;
-  /** The most records on any one of the customer's other cells. */
-  topOtherRecords: number;
-}
-
-/** The live numbers the ranking needs (`LiveScoring.scoreOf` fits); undefined for an unknown twin. */
-export type ScoreLookup = (customerId: string) => { clv: number; active: boolean } | undefined;
-
-/** How the flow treats an alarm; every field has a documented default (DEFAULT_SERVICE_OPS_POLICY). */
-export interface ServiceOpsPolicy {
-  /** Customers in the first notice batch: the highest-value ones, out before the rest is processed. */
-  firstBatch: number;
-  /** Customers per later batch (one journaled step each). */
-  batchSize: number;
-  /** Parallel guarded requests inside a batch. */
-  concurrency: number;
-  /** Customers not seen on the cell for this long before the alarm are left out (customers move). */
-  presenceHorizonMs: number;
-  /**
-   * A customer counts as affected where they are most (the alarmed cells carry at least as many of
-   * their usage records as any other cell of theirs: their home), or where they are at least this
-   * share of the time (the chance they are there when it fails). Lower finds more of the
-   * passers-by (who are mostly elsewhere when it fails) and tells more people who were not touched.
-   */
-  minPresenceShare: number;
-  /** Compensation only once an alarm has lasted longer than this. */
-  compensateAfterMs: number;
-  /** Credit per customer by alarm severity; a severity absent here is never compensated. */
-  compensation: Partial<Record<Alarm['perceivedSeverity'], number>>;
-  /** How long to wait for the clear before closing the flow without a resolution notice. */
-  maxOpenMs: number;
-  /** The channel of the notices. */
-  notificationChannel: NotificationChannel;
-  /**
-   * While the alarm is younger than `showingForMs`, every `showingEveryMs` the flow looks for
-   * customers showing the incident whom the twins' records did not place there (a bad session on
-   * the alarmed cells, or a service call from someone seen on them), from `showingLookbackMs`
-   * before the raise (a degradation hurts before its thresholds raise the alarm), and tells them
-   * too. Only with evidence in the flow's dependencies.
-   */
-  showingEveryMs: number;
-  showingLookbackMs: number;
-  showingForMs: number;
-}
-
-/**
- * Defaults: a first batch of 5 gets the first notice out in one guarded round trip; batches of 50
- * keep the journal at ~1 step per 50 customers; compensation after 4 h (a half working day
- * without service), 10 for critical and 5 for major alarms (within the default policy's
- * autonomous limit of 10 per compensation); a week before an unresolved alarm is left to humans.
- */
-export const DEFAULT_SERVICE_OPS_POLICY: ServiceOpsPolicy = {
-  firstBatch: 5,
-  batchSize: 50,
-  concurrency: 16,
-  presenceHorizonMs: 30 * DAY_MS,
-  // Home customers in (wherever else they go), and anyone there more often than not; occasional visitors out.
-  minPresenceShare: 0.5,
-  compensateAfterMs: 4 * 3_600_000,
-  compensation: { critical: 10, major: 5 },
-  maxOpenMs: 7 * DAY_MS,
-  notificationChannel: 'sms',
-  // A quarter of an hour: customers call about an incident within the hour (docs/sandbox.md's
-  // call-in delay is about half an hour), so a look every 15 minutes tells most of them first.
-  showingEveryMs: 15 * 60_000,
-  // An hour: alarms of degradations come about 45 minutes after customers start to feel them.
-  showingLookbackMs: 3_600_000,
-  // A day: most incidents clear within hours; a day of looks is at most 96 journaled looks.
-  showingForMs: DAY_MS,
-};
 
 /** The flow's dependencies, passed explicitly. */
 export interface ServiceOpsDeps {
@@ -362,58 +184,6 @@ export interface ServiceOpsResult {
   escalatedTo?: Alarm['perceivedSeverity'];
 }
 
-/**
- * The customers a run found affected, from its journaled steps: those found at the alarm, then
- * those found showing the incident while it lasted, each once, in the order found.
- */
-export function affectedOfRun(steps: readonly { key: string; status: string; output?: string | null }[]): string[] {
-  const out = new Set<string>();
-  const read = (s: { output?: string | null } | undefined) => (s?.output ? (JSON.parse(s.output) as string[]) : []);
-  for (const c of read(steps.find((s) => s.key === AFFECTED_STEP_ID && s.status === 'succeeded'))) out.add(c);
-  const looks = steps.filter((s) => /^showing-\d+$/.test(s.key) && s.status === 'succeeded').sort((a, b) => Number(a.key.slice(8)) - Number(b.key.slice(8)));
-  for (const l of looks) for (const c of read(l)) out.add(c);
-  return [...out];
-}
-
-/** One batch of guarded requests: who went through, who is waiting for approval, who not. */
-export interface BatchOutcome {
-  executed: string[];
-  pending: string[];
-  refused: number;
-  failed: number;
-  /** Asked already under the incident by another of its alarms, otherwise (another place or severity): not asked again. */
-  askedBefore?: number;
-  /** Outage notices not asked because the alarm had cleared when their turn came (`clearedOf`): nobody is told of an outage that is over. */
-  over?: number;
-  /**
-   * Each customer not carried out, with what became of their request and why (the policy's reason
-   * for a refusal or an approval, the back end's for a failure): the page says it per customer.
-   * Absent in batches journaled before it was kept. `approved` is never journaled: the incidents view
-   * reads a request the run left waiting that a person approved since and that is not carried out yet
-   * so (`withDecisions`), committed and not paid.
-   */
-  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved' | 'over'; reason: string }>;
-  /**
-   * A compensation batch's credit to each of its customers (the payment, or the difference after an
-   * escalation): what the incidents view totals per incident. Absent in other batches, and in
-   * compensation batches journaled before it was kept (the view reads the settings then).
-   */
-  amount?: number;
-  /**
-   * Version 10, an outage notice batch: its customers not told, as an earlier alarm on the place told
-   * them of the outage and not yet that it was over (in `why` as asked-before, naming it); the run
-   * owes them its resolution, as if told. Each with the alarm that told them.
-   */
-  toldBefore?: Record<string, string>;
-  /**
-   * A batch of an alarm that goes on an incident (asked under the incident's request ids): its
-   * customers asked under this alarm's own id instead, the incident's being held by a failed ask
-   * of another of its alarms (empty when none was). Where the incidents view asks what became of a
-   * request left waiting for a person. Absent in other batches, and in batches journaled before it
-   * was kept (the view then looks under both ids).
-   */
-  underAlarm?: string[];
-}
 
 /** What a batch step is asked (journaled with it). */
 interface BatchInput {
@@ -429,35 +199,7 @@ interface BatchInput {
   addsTo?: Record<string, string[]>;
 }
 
-/** The signal's payload. */
-export interface AlarmCleared {
-  clearedTime?: string;
-}
 
-/** The escalation's payload: the severity the alarm has now, and when it changed (the inbox's `changedTime`). */
-export interface AlarmEscalated {
-  escalatedTo: Alarm['perceivedSeverity'];
-  escalatedTime?: string;
-}
-
-/**
- * The customers an alarm affects, ranked by expected harm: each one's presence share on the
- * alarmed cells (their usage records there / all their usage records: the chance they are there
- * when it fails) × lifetime value, for those at home there (no other cell of theirs has more
- * records) or whose share reaches `minShare`; inactive or unknown
- * twins are left out. Pure: the same ranked presence and scores give the same list.
- */
-export function rankAffected(present: readonly CellPresenceShare[], scores: ScoreLookup, minShare = DEFAULT_SERVICE_OPS_POLICY.minPresenceShare): { customerId: string; weight: number }[] {
-  const out: { customerId: string; weight: number }[] = [];
-  for (const { customerId, records, totalRecords, topOtherRecords } of present) {
-    const share = records / Math.max(records, totalRecords);
-    if (share < minShare && records < topOtherRecords) continue;
-    const s = scores(customerId);
-    if (!s?.active) continue;
-    out.push({ customerId, weight: share * Math.max(0, s.clv) });
-  }
-  return out.sort((a, b) => b.weight - a.weight || (a.customerId < b.customerId ? -1 : 1));
-}
 
 /** Splits a ranked list into the first batch and fixed-size batches after it. */
 export function batchesOf<T>(items: readonly T[], first: number, size: number): T[][] {
@@ -476,11 +218,21 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Every version of the flow, newest first: each stays registered for the runs started under it (they finish as they began). */
+export const SERVICE_OPS_VERSIONS: readonly number[] = Array.from({ length: SERVICE_OPS_WORKFLOW_VERSION }, (_, i) => SERVICE_OPS_WORKFLOW_VERSION - i);
+
+/** The service-operations workflow at every version (SERVICE_OPS_VERSIONS), newest first: what a server registers. */
+export function serviceOperationsWorkflows(deps: ServiceOpsDeps): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult>[] {
+  return SERVICE_OPS_VERSIONS.map((v) => serviceOperationsWorkflow(deps, v));
+}
+
 /**
  * Builds the service-operations workflow over its dependencies: the current version, or an
- * earlier `version` for the runs started under it; register them all.
+ * earlier `version` (one of SERVICE_OPS_VERSIONS) for the runs started under it; register them all
+ * (serviceOperationsWorkflows).
  */
-export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number = SERVICE_OPS_WORKFLOW_VERSION): WorkflowDefinition<ServiceOpsInput, ServiceOpsResult> {
+  if (!SERVICE_OPS_VERSIONS.includes(version)) throw new TwinloopError('BAD_INPUT', `service operations: version ${version} does not exist; versions 1 to ${SERVICE_OPS_WORKFLOW_VERSION}`);
   const policy: ServiceOpsPolicy = { ...DEFAULT_SERVICE_OPS_POLICY, ...deps.policy };
   if (
     !(
@@ -724,10 +476,15 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const back = later.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) > atMs);
       const resolvedBy: Record<string, string> = {};
       if (resolved) {
-        for (const c of customers) {
+        // Read only: a bounded number at once, as a batch asks its requests.
+        const by = new Map<string, string>();
+        await inParallel(customers, policy.concurrency, async (c) => {
           // The earlier alarm whose outage notice stood for ours: its resolution, if it went since, was their last word too.
-          for (const a of [...later.map((x) => x.id), ...(toldBy?.[c] ? [toldBy[c]] : [])]) if (resolvedBy[c] === undefined && (await deps.guarded().statusOf(`${a}:${RESOLUTION_NOTICE_STEP_ID}:${c}`)) === 'executed') resolvedBy[c] = a;
-        }
+          for (const a of [...later.map((x) => x.id), ...(toldBy?.[c] ? [toldBy[c]] : [])]) {
+            if ((await deps.guarded().statusOf(`${a}:${RESOLUTION_NOTICE_STEP_ID}:${c}`)) === 'executed') return void by.set(c, a);
+          }
+        });
+        for (const c of customers) if (by.has(c)) resolvedBy[c] = by.get(c)!;
       }
       if (back.length === 0 && Object.keys(resolvedBy).length === 0) return ok(null);
       const ours = new Set(customers);
@@ -758,17 +515,23 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
     run: async ({ nowMs }) => ok(deps.contactAllowedAt ? deps.contactAllowedAt(nowMs) : nowMs),
   };
   /**
-   * Runs `customers` through `step` in batches (`${prefix}-N`), totalled; `more` (version 10): the
-   * earlier alarms whose unresolved outage notice stands for this one's, and what each top-up adds to.
+   * Runs `customers` through `step` in batches keyed `${key}-N` (BATCH_KEYS), the first of
+   * `firstSize` (default the policy's batch size), totalled. `under`: the incident whose request ids
+   * they are asked under (absent: the alarm's own); `toldOf`, `paidBefore`, `waiting`, `earlier` and
+   * `addsTo` as each step reads them (BatchInput), the last two version 10's.
    */
-  const runBatches = async (ctx: WorkflowContext, step: typeof outageStep, alarm: Alarm, customers: readonly string[], prefix: string, first: number, incident?: string, toldOf?: readonly string[], paidBefore?: number, waiting?: ReadonlySet<string>, more: { earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]> } = {}): Promise<BatchOutcome> => {
+  const runBatches = async (
+    ctx: WorkflowContext,
+    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]> },
+  ): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-    const batches = batchesOf(customers, first, policy.batchSize);
-    const earlier = more.earlier && more.earlier.length > 0 ? { earlier: more.earlier } : {};
+    const batches = batchesOf(o.customers, o.firstSize ?? policy.batchSize, policy.batchSize);
+    const earlier = o.earlier && o.earlier.length > 0 ? { earlier: o.earlier } : {};
     for (let i = 0; i < batches.length; i++) {
-      const waitingBefore = waiting ? batches[i].filter((c) => waiting.has(c)) : [];
-      const addsTo = more.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (more.addsTo!.has(c) ? [[c, [...more.addsTo!.get(c)!]]] : []))) } : {};
-      const r = await ctx.step(step, { alarm, customers: batches[i], ...(incident ? { incident } : {}), ...(toldOf ? { toldOf } : {}), ...(paidBefore !== undefined ? { paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo }, { key: `${prefix}-${i}` });
+      const waitingBefore = o.waiting ? batches[i].filter((c) => o.waiting!.has(c)) : [];
+      const addsTo = o.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (o.addsTo!.has(c) ? [[c, [...o.addsTo!.get(c)!]]] : []))) } : {};
+      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo };
+      const r = await ctx.step(o.step, input, { key: `${o.key}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
       total.refused += r.refused;
@@ -846,7 +609,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
               // `untold` (the wait for the contact hours, version 7): everyone showing it not told yet, found at the alarm or not.
               const toldSet = o.untold ? new Set(notified) : undefined;
               const toTell = toldSet ? [...new Set(seen)].filter((c) => !toldSet.has(c)) : fresh;
-              const out = await runBatches(ctx, outageNotices, alarm, toTell, `notice-showing-${look.round}`, policy.batchSize, told, toldOf, undefined, undefined, { earlier: faultBefore });
+              const out = await runBatches(ctx, { step: outageNotices, alarm, customers: toTell, key: `notice-showing-${look.round}`, under: told, toldOf, earlier: faultBefore });
               notified.push(...out.executed, ...toldBy(out));
               look.pending += out.pending.length;
               look.refused += out.refused;
@@ -923,9 +686,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       const toldBefore = new Set(notified);
       const toldAtNight = customers.filter((c) => toldBefore.has(c)).length;
       const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !toldBefore.has(c)) : some);
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, outageNotices, alarm, untold(head), 'notice-first', policy.firstBatch, told, toldOf, undefined, undefined, { earlier: faultBefore });
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(head), key: 'notice-first', firstSize: policy.firstBatch, under: told, toldOf, earlier: faultBefore });
       ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, outageNotices, alarm, untold(rest), 'notice', policy.batchSize, told, toldOf, undefined, undefined, { earlier: faultBefore });
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(rest), key: 'notice', under: told, toldOf, earlier: faultBefore });
       // With those whose turn came after the clear (`over`: the run had not heard it yet).
       const notToldCleared = (clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0) + (firstOut.over ?? 0) + (restOut.over ?? 0);
       notified.push(...firstOut.executed, ...toldBy(firstOut), ...restOut.executed, ...toldBy(restOut));
@@ -1018,7 +781,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const amount = amountOf(alarm.perceivedSeverity);
           const who = [...known].filter((c) => !asked.has(c));
           for (const c of who) asked.add(c);
-          const r = await runBatches(ctx, compensation, alarm, who, prefix, policy.batchSize, continues);
+          const r = await runBatches(ctx, { step: compensation, alarm, customers: who, key: prefix, under: continues });
           keep(r, COMPENSATION_STEP_ID);
           for (const c of owes(r)) paid.set(c, amount);
           comp.executed.push(...r.executed);
@@ -1032,7 +795,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
           const byPaid = new Map<number, string[]>();
           for (const [c, p] of paid) if (p < amount) byPaid.set(p, [...(byPaid.get(p) ?? []), c]);
           for (const [p, who] of [...byPaid].sort((x, y) => x[0] - y[0])) {
-            const r = await runBatches(ctx, uplift, alarm, who, `compensation-uplift-${alarm.perceivedSeverity}-${p}`, policy.batchSize, continues, undefined, p, waiting, version >= 10 ? { addsTo: askedUnder } : {});
+            const r = await runBatches(ctx, { step: uplift, alarm, customers: who, key: `compensation-uplift-${alarm.perceivedSeverity}-${p}`, under: continues, paidBefore: p, waiting, ...(version >= 10 ? { addsTo: askedUnder } : {}) });
             keep(r, `${COMPENSATION_STEP_ID}-uplift-${alarm.perceivedSeverity}`);
             for (const c of owes(r)) paid.set(c, amount);
             raisedPay += r.executed.length;
@@ -1081,7 +844,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
         }
         const downAgain = new Set([...(back?.customers ?? []), ...Object.keys(back?.resolvedBy ?? {})]);
         const toResolve = downAgain.size > 0 ? notified.filter((c) => !downAgain.has(c)) : notified;
-        const resolved = isCleared ? await runBatches(ctx, resolutionNotices, alarm, toResolve, 'resolution', policy.batchSize, told) : undefined;
+        const resolved = isCleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: toResolve, key: 'resolution', under: told }) : undefined;
         return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(downAgain.size > 0 ? { resolutionWithheld: downAgain.size } : {}) };
       }
 
@@ -1111,16 +874,16 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: 1 | 2 |
       // Before: those told, or everyone when the outage was over before anyone was told.
       const owedNow = (): readonly string[] => (version >= 5 ? [...known] : clearedEarly ? customers : notified);
       const owed = owedNow();
-      if (compensate) comp = await runBatches(ctx, compensation, alarm, [...owed], 'compensation', policy.batchSize, continues);
+      if (compensate) comp = await runBatches(ctx, { step: compensation, alarm, customers: owed, key: 'compensation', under: continues });
       if (!cleared && compensable) {
         const compensatedSoFar = owed.length;
         const w = await waitWatching<AlarmCleared>(ALARM_CLEARED_LATE_SIGNAL, policy.maxOpenMs);
         if (!w.timedOut) [cleared, clearedTime] = [true, w.payload?.clearedTime];
         // Those found (version 5; told, before) after the compensation ran are owed it as well.
-        const later = await runBatches(ctx, compensation, alarm, (version >= 5 ? owedNow() : notified).slice(compensatedSoFar), 'compensation-later', policy.batchSize, continues);
+        const later = await runBatches(ctx, { step: compensation, alarm, customers: (version >= 5 ? owedNow() : notified).slice(compensatedSoFar), key: 'compensation-later', under: continues });
         comp = { executed: [...comp.executed, ...later.executed], pending: [...comp.pending, ...later.pending], refused: comp.refused + later.refused, failed: comp.failed + later.failed };
       }
-      const resolved = cleared ? await runBatches(ctx, resolutionNotices, alarm, notified, 'resolution', policy.batchSize, told) : undefined;
+      const resolved = cleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: notified, key: 'resolution', under: told }) : undefined;
       const endMs = cleared ? (clearedTime ? Date.parse(clearedTime) : await ctx.now('resolved-at')) : undefined;
       return result(comp, cleared, endMs, resolved);
     },

@@ -3,7 +3,7 @@ import type { StepRecord } from '../../store/workflow-journal.js';
 import type { RequestStanding } from '../governance/guarded-executor.js';
 import type { ReceivedAlarm } from './alarm-inbox.js';
 import { serviceOperationsView } from './service-operations-view.js';
-import { DEFAULT_SERVICE_OPS_POLICY } from './service-operations-flow.js';
+import { DEFAULT_SERVICE_OPS_POLICY } from './service-ops-policy.js';
 import { serviceOpsSettings } from './service-ops-settings.js';
 
 const T = Date.parse('2026-11-10T10:00:00Z');

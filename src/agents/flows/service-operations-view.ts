@@ -1,9 +1,9 @@
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { StepRecord } from '../../store/workflow-journal.js';
 import { severityHistory, type AlarmInbox, type ReceivedAlarm, type SeverityChange } from './alarm-inbox.js';
-import { affectedOfRun, type BatchOutcome } from './service-operations-flow.js';
+import { affectedOfRun, BATCH_KEYS, type BatchOutcome } from './service-ops-journal.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
-import { incidentCustomers, runSeverity, UPLIFT_BATCH_KEY, type CustomerTreatment, type RunReading } from './incident-customers.js';
+import { incidentCustomers, runSeverity, type CustomerTreatment, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { RequestStanding } from '../governance/guarded-executor.js';
 
@@ -172,7 +172,7 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
   const amountOf = (severity: string | null) => settings.compensation.find((c) => c.severity === severity)?.amount ?? 0;
   const ok = steps.filter((s) => s.status === 'succeeded' && s.output);
   const uplifts = ok.flatMap((s) => {
-    const m = UPLIFT_BATCH_KEY.exec(s.key);
+    const m = BATCH_KEYS.uplift.exec(s.key);
     return m ? [{ batch: parsed<BatchOutcome>(s, NO_BATCH), severity: m[1], before: Number(m[2]) }] : [];
   });
   const hadBefore = new Map<string, number>();
@@ -181,7 +181,7 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
   let paid = 0;
   let approved = 0;
   for (const s of ok) {
-    if (!/^compensation(-later)?-\d+$/.test(s.key)) continue;
+    if (!BATCH_KEYS.compensation.test(s.key)) continue;
     const b = parsed<BatchOutcome>(s, NO_BATCH);
     const known = [...b.executed, ...b.pending].find((c) => hadBefore.has(c));
     const each = b.amount ?? (known !== undefined ? hadBefore.get(known)! : amountOf(acting));
@@ -211,8 +211,8 @@ export async function withDecisions(alarmId: string, run: RunReading, standingOf
   const under = typeof continues === 'string' ? continues : alarmId;
   const steps: StepRecord[] = [];
   for (const st of run.steps) {
-    const up = UPLIFT_BATCH_KEY.exec(st.key);
-    const purpose = up ? `compensation-uplift-${up[1]}` : /^compensation(-later)?-\d+$/.test(st.key) ? 'compensation' : undefined;
+    const up = BATCH_KEYS.uplift.exec(st.key);
+    const purpose = up ? `compensation-uplift-${up[1]}` : BATCH_KEYS.compensation.test(st.key) ? 'compensation' : undefined;
     const b = purpose && st.status === 'succeeded' ? parsed<BatchOutcome>(st, NO_BATCH) : undefined;
     if (!purpose || !b || b.pending.length === 0) {
       steps.push(st);
@@ -244,7 +244,7 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
   const steps = run?.steps ?? [];
   const batches = (prefix: RegExp) => steps.filter((s) => prefix.test(s.key) && s.status === 'succeeded');
   // At the alarm (notice-first-N, notice-N), and to those found showing it later (notice-showing-R-N).
-  const notices = batches(/^notice(-first|-showing-\d+)?-\d+$/);
+  const notices = batches(BATCH_KEYS.notice);
   // Each notified customer with when their batch was done (the notice was accepted by then).
   const noticeAt = new Map<string, number>();
   for (const s of notices) for (const c of parsed<BatchOutcome>(s, NO_BATCH).executed) if (!noticeAt.has(c)) noticeAt.set(c, s.updatedAt);
@@ -287,11 +287,11 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
     severities: [...(severityHistory(a) ?? [{ perceivedSeverity: a.perceivedSeverity, fromTime: a.raisedTime }])],
     affectedCustomers: affected,
     notifiedCustomers: notified,
-    compensatedCustomers: batches(/^compensation(-later)?-\d+$/).flatMap((s) => parsed<BatchOutcome>(s, NO_BATCH).executed),
+    compensatedCustomers: batches(BATCH_KEYS.compensation).flatMap((s) => parsed<BatchOutcome>(s, NO_BATCH).executed),
     compensationRaisedCustomers: money.raised,
     compensationPaid: money.paid,
     compensationApproved: money.approved,
-    resolutionNotices: batches(/^resolution-\d+$/).reduce((n, s) => n + parsed<BatchOutcome>(s, NO_BATCH).executed.length, 0),
+    resolutionNotices: batches(BATCH_KEYS.resolution).reduce((n, s) => n + parsed<BatchOutcome>(s, NO_BATCH).executed.length, 0),
     anomalyIds: linked.map((s) => s.id),
     anomalyLeadMs: linked.length ? raised - linked[0].openedMs : null,
     detectedTime: new Date(ahead ? linked[0].openedMs : reported).toISOString(),

@@ -4,7 +4,7 @@ import type { ActionRequest } from '../../decisioning/policy/index.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { ActionExecutor } from '../governance/guarded-executor.js';
-import type { ScoreLookup } from './service-operations-flow.js';
+import type { ScoreLookup } from './affected-customers.js';
 
 /**
  * The action executor for the service-operations classes over the connectors: `communication` →

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SERVICE_OPS_POLICY } from './service-operations-flow.js';
+import { DEFAULT_SERVICE_OPS_POLICY } from './service-ops-policy.js';
 import { serviceOpsSettings } from './service-ops-settings.js';
 
 const HOUR = 3_600_000;

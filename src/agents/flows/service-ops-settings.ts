@@ -1,6 +1,7 @@
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { NotificationChannel } from '../../domain/connectors/notifications.js';
-import { QUIET_SEVERITIES, type ServiceOpsPolicy } from './service-operations-flow.js';
+import { QUIET_SEVERITIES } from './service-ops-signals.js';
+import type { ServiceOpsPolicy } from './service-ops-policy.js';
 import { CONFIRM_SEVERITIES } from './suspected-incidents.js';
 
 /**

@@ -1,11 +1,11 @@
-import type { Alarm } from '../../domain/connectors/network-alarms.js';
+import { alarmOpenAt, type Alarm } from '../../domain/connectors/network-alarms.js';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Actor } from '../../decisioning/policy/index.js';
 import type { SuspectedIncident, SuspicionReview } from '../../intelligence/anomaly/cell-anomaly-detector.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import type { AlarmInbox, ReceivedAlarm } from './alarm-inbox.js';
-import { servesCustomers } from './service-operations-flow.js';
+import { servesCustomers } from './service-ops-signals.js';
 import { DAY_MS } from '../../domain/time.js';
 
 /**
@@ -63,8 +63,6 @@ export function overlaps(a: Place, b: Place, cellsOfSite: (siteId: string) => st
   return cellsOfSite(site.id).includes(cell.id);
 }
 
-const isOpenAt = (a: ReceivedAlarm, ms: number) => Date.parse(a.raisedTime) <= ms && (a.clearedTime === undefined || ms < Date.parse(a.clearedTime));
-
 /**
  * The alarm a suspicion belongs to: one that touches customers (not a warning), on its cell or
  * site, open at some moment of the suspicion's life (from its opening until `untilMs`: now, or
@@ -76,7 +74,7 @@ export function coveringAlarm(s: Pick<SuspectedIncident, 'scope' | 'objectId' | 
   const place: Place = { scope: s.scope, id: s.objectId };
   const endMs = Math.max(untilMs, s.lastSignalMs);
   const on = alarms.filter((a) => servesCustomers(a) && Date.parse(a.raisedTime) <= endMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= s.openedMs) && overlaps(placeOfAlarm(a), place, cellsOfSite));
-  return on.find((a) => isOpenAt(a, endMs)) ?? on.at(-1);
+  return on.find((a) => alarmOpenAt(a, endMs)) ?? on.at(-1);
 }
 
 /**
@@ -211,7 +209,7 @@ export interface IncidentLink {
 export function linkConfirmedIncidents(o: { alarms: Pick<AlarmInbox, 'all' | 'update' | 'subscribe' | 'get'>; cellsOfSite(siteId: string): string[]; sameIncidentMs: number; maxChainMs?: number; onError(err: Error): void }): { incidentOf(alarm: Alarm): IncidentLink | undefined; stop(): void } {
   const maxChainMs = o.maxChainMs ?? DEFAULT_CHAIN_REACH_MS;
   const confirmedOpenOn = (alarm: Alarm, atMs: number) =>
-    o.alarms.all().filter((a) => a.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID && a.id !== alarm.id && isOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), o.cellsOfSite));
+    o.alarms.all().filter((a) => a.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID && a.id !== alarm.id && alarmOpenAt(a, atMs) && overlaps(placeOfAlarm(a), placeOfAlarm(alarm), o.cellsOfSite));
   const stop = o.alarms.subscribe((alarm) => {
     const full = o.alarms.get(alarm.id);
     if (alarm.state !== 'cleared' || !full || full.sourceSystemId === ANOMALY_SOURCE_SYSTEM_ID || !alarm.clearedTime) return;

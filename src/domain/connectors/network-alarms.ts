@@ -18,3 +18,6 @@ export interface NetworkAlarmsConnector {
   /** Calls `listener` for every alarm raised or cleared from now on; returns the unsubscribe function. */
   subscribe(listener: (alarm: Alarm) => void): () => void;
 }
+
+/** Whether the alarm is open at `ms`: raised by then and not cleared yet (its clear's instant is no longer open). */
+export const alarmOpenAt = (a: Pick<Alarm, 'raisedTime' | 'clearedTime'>, ms: number): boolean => Date.parse(a.raisedTime) <= ms && (a.clearedTime === undefined || ms < Date.parse(a.clearedTime));

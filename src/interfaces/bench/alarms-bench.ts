@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { watchAlarms } from '../../agents/flows/alarm-watcher.js';
-import { servesCustomers, serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { servesCustomers } from '../../agents/flows/service-ops-signals.js';
+import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
 import { serviceOpsExecutor, twinScores } from '../../agents/flows/service-ops-executor.js';
 import { createApprovalQueue } from '../../agents/governance/approval-queue.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';

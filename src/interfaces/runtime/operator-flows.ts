@@ -8,7 +8,7 @@ import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
-import { serviceOperationsWorkflow } from '../../agents/flows/service-operations-flow.js';
+import { serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
 import { alarmsOnPlace } from '../../agents/flows/suspected-incidents.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
@@ -450,8 +450,8 @@ export function operatorFlows(
         return a?.state === 'cleared' ? (a.clearedTime ?? a.changedTime) : undefined;
       },
     };
-    // Versions 1 to 9 for the runs started before version 10 (they finish as they began).
-    const serviceOps = [serviceOperationsWorkflow(serviceOpsDeps), serviceOperationsWorkflow(serviceOpsDeps, 9), serviceOperationsWorkflow(serviceOpsDeps, 8), serviceOperationsWorkflow(serviceOpsDeps, 7), serviceOperationsWorkflow(serviceOpsDeps, 6), serviceOperationsWorkflow(serviceOpsDeps, 5), serviceOperationsWorkflow(serviceOpsDeps, 4), serviceOperationsWorkflow(serviceOpsDeps, 3), serviceOperationsWorkflow(serviceOpsDeps, 2), serviceOperationsWorkflow(serviceOpsDeps, 1)];
+    // Every version: a run started before the current one finishes as it began.
+    const serviceOps = serviceOperationsWorkflows(serviceOpsDeps);
     const definitions: AnyWorkflowDefinition[] = [churnPrevention as AnyWorkflowDefinition, campaign as AnyWorkflowDefinition, ...(serviceOps as AnyWorkflowDefinition[])];
     if (bss) {
       const b = bss.connectors;

@@ -4,7 +4,8 @@ import { createAlarmInbox, type AlarmInbox, type ReceivedAlarm } from '../../age
 import { serviceOperationsView, type ServiceOperationsView } from '../../agents/flows/service-operations-view.js';
 import { createServiceContactLog, type ServiceContacts } from '../../agents/flows/service-contact-log.js';
 import { createBadSessionLog, type CellBadSessions } from '../../agents/flows/bad-session-log.js';
-import { DEFAULT_SERVICE_OPS_POLICY, type IncidentEvidence, type ServiceOpsPolicy } from '../../agents/flows/service-operations-flow.js';
+import { DEFAULT_SERVICE_OPS_POLICY, type ServiceOpsPolicy } from '../../agents/flows/service-ops-policy.js';
+import type { IncidentEvidence } from '../../agents/flows/affected-customers.js';
 import { serviceOpsSettings } from '../../agents/flows/service-ops-settings.js';
 import { clearConfirmedWhenQuiet, closeCoveredSuspicions, DEFAULT_CHAIN_REACH_MS, reviewSuspicion, type ReviewOutcome, type ReviewRequest } from '../../agents/flows/suspected-incidents.js';
 import { DEFAULT_CELL_ANOMALY_OPTIONS, type CellAnomalyDetector, type SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
