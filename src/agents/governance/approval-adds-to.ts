@@ -1,4 +1,4 @@
-import { addsToOf } from '../../decisioning/policy/index.js';
+import { addsToOf, type ActionRequest, type AddedTo } from '../../decisioning/policy/index.js';
 import type { ApprovalItem } from './approval-queue.js';
 import type { RequestStanding } from './guarded-executor.js';
 
@@ -6,7 +6,7 @@ import type { RequestStanding } from './guarded-executor.js';
  * What an approver reads of the requests an approval's request adds to (a top-up on a payment,
  * `params.addsTo`): each as it stands when they look, not as its asker heard it when it asked (a
  * person may have approved or rejected it since). The policy judges the top-up on the same reading
- * when it is approved (guardrail `adds-to`, decision 0093).
+ * when it is approved (guardrail `adds-to`, decision 0093): `addedToOf`.
  */
 export interface AddsToNow {
   requestId: string;
@@ -17,14 +17,30 @@ export interface AddsToNow {
   approvedBy?: string;
 }
 
+/**
+ * THE reading of the requests `request` adds to, each as it stands now (`standingOf`, the guarded
+ * executor's): what its approver is shown and, through `addedToOf`, what the policy judges it with.
+ */
+export async function addsToNow(request: Pick<ActionRequest, 'params'>, standingOf: (requestId: string) => Promise<RequestStanding | null>): Promise<AddsToNow[]> {
+  const out: AddsToNow[] = [];
+  for (const requestId of addsToOf(request)) {
+    const now = await standingOf(requestId);
+    out.push(now ? { requestId, status: now.status, reason: now.reason, ...(now.approvedBy !== undefined ? { approvedBy: now.approvedBy } : {}) } : { requestId, status: null, reason: 'nothing was asked or kept under it' });
+  }
+  return out;
+}
+
+/**
+ * How the policy reads one request a top-up adds to: carried out; committed (a person approved it,
+ * not carried out yet); waiting for a person; anything else not carried out (decision 0093).
+ */
+export function addedToOf(now: AddsToNow): AddedTo {
+  const standing = now.status === 'executed' ? 'carried-out' : now.status === 'pending-approval' ? (now.approvedBy !== undefined ? 'committed' : 'waiting') : 'not-carried-out';
+  return { requestId: now.requestId, standing, reason: now.status === null ? now.reason : `${now.status}: ${now.reason}` };
+}
+
 /** The approval with `addsTo` read now, when its request adds to others; as it is otherwise. */
 export async function withAddsTo<T extends Pick<ApprovalItem, 'request'>>(item: T, standingOf: (requestId: string) => Promise<RequestStanding | null>): Promise<T & { addsTo?: AddsToNow[] }> {
-  const ids = addsToOf(item.request);
-  if (ids.length === 0) return item;
-  const addsTo: AddsToNow[] = [];
-  for (const requestId of ids) {
-    const now = await standingOf(requestId);
-    addsTo.push(now ? { requestId, status: now.status, reason: now.reason, ...(now.approvedBy !== undefined ? { approvedBy: now.approvedBy } : {}) } : { requestId, status: null, reason: 'nothing was asked or kept under it' });
-  }
-  return { ...item, addsTo };
+  if (addsToOf(item.request).length === 0) return item;
+  return { ...item, addsTo: await addsToNow(item.request, standingOf) };
 }

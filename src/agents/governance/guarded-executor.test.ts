@@ -16,6 +16,7 @@ import { DEFAULT_CATALOGUE_DOCUMENT } from '../../decisioning/default-catalogue.
 import { loadCatalogue } from '../../decisioning/offer-catalogue.js';
 import { memoryDocuments, type DocumentStore } from '../../store/document-store.js';
 import type { GovernanceStore } from '../../store/governance-store.js';
+import { withAddsTo } from './approval-adds-to.js';
 import { governanceStoreForTests } from './governance-fixtures.js';
 import { createApprovalQueue } from './approval-queue.js';
 import { createAuditTrail } from './audit-trail.js';
@@ -619,6 +620,43 @@ describe('guarded executor', () => {
     down = false;
     expect(await guarded.settleDecided(asked.approvalId!)).toMatchObject({ status: 'executed' });
     expect(await guarded.standingOf(paid.id!)).toMatchObject({ status: 'executed' });
+  });
+
+  it("reads a payment that failed and may be asked again from its kept ask, and a top-up on it says so (it read 'nothing was asked')", async () => {
+    const { guarded } = setup(undefined, () => Promise.resolve({ ok: false, error: 'billing back end unavailable' }));
+    const payment = req({ cost: 5, customerId: 'C-failed' });
+    expect(await guarded.execute(payment)).toMatchObject({ status: 'failed', retryable: true });
+    const asked = /^asked by agent:care and not carried out: it failed in a way asking again may mend/;
+    expect(await guarded.standingOf(payment.id!)).toMatchObject({ status: 'failed', reason: expect.stringMatching(asked) });
+    // Nothing was done under it and nothing waits: statusOf still reads it as an id asking again may fill.
+    expect(await guarded.statusOf(payment.id!)).toBeNull();
+    expect(await withAddsTo({ request: { params: { addsTo: [payment.id!] } } }, (id) => guarded.standingOf(id))).toMatchObject({ addsTo: [{ requestId: payment.id, status: 'failed', reason: expect.stringMatching(asked) }] });
+    const up = await guarded.execute(req({ cost: 5, customerId: 'C-failed', params: { addsTo: [payment.id!] } }));
+    expect(up).toMatchObject({ status: 'refused', verdict: { guardrail: 'adds-to' }, reason: expect.stringContaining(`it adds to ${payment.id}, which was not carried out (failed: asked by agent:care and not carried out`) });
+    // A request the policy refused is released: read as refused by the policy, not as never asked.
+    const capped = req({ cost: 5_000, customerId: 'C-failed' });
+    expect(await guarded.execute(capped)).toMatchObject({ status: 'refused' });
+    expect(await guarded.standingOf(capped.id!)).toMatchObject({ status: 'refused', reason: 'asked by agent:care and refused by the policy or only advised: nothing was done under it' });
+    expect(await guarded.statusOf(capped.id!)).toBeNull();
+  });
+
+  it('reads a payment carried out whose answer a crash lost as carried out, from its executed fact: a top-up on it is paid', async () => {
+    const kept = memoryDocuments<GuardedResult>();
+    const crashing: DocumentStore<GuardedResult> = { ...kept, put: () => Promise.reject(new Error('killed before the answer was kept')) };
+    const policy = parseActionPolicy(DEFAULT_ACTION_POLICY);
+    const clock = new ManualClock(T0);
+    const calls: string[] = [];
+    const executor: ActionExecutor = async (request) => (calls.push(request.id), { ok: true });
+    const build = (answers: DocumentStore<GuardedResult>) => createGuardedExecutor({ policy, ledger: createBudgetLedger(store), queue: createApprovalQueue(store, clock), audit: createAuditTrail(store, clock), executor, clock, answers });
+    const payment = req({ cost: 5, customerId: `C-crash-paid-${n}` });
+    await expect(build(crashing).execute(payment)).rejects.toThrow(/killed/);
+    // After the restart, before anyone asks the payment again.
+    const guarded = build(kept);
+    expect(await guarded.statusOf(payment.id!)).toBe('executed');
+    expect(await guarded.standingOf(payment.id!)).toMatchObject({ status: 'executed' });
+    const up = req({ cost: 5, customerId: payment.customerId, params: { addsTo: [payment.id!] } });
+    expect(await guarded.execute(up)).toMatchObject({ status: 'executed' });
+    expect(calls).toEqual([payment.id, up.id]);
   });
 
   it('carries a top-up out only with the payment it adds to: decided after it, refused when a person rejected it, sent to a person while it waits (decision 0093)', async () => {

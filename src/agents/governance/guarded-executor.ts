@@ -8,7 +8,6 @@ import type { ContactRefusal } from '../../decisioning/contact-policy.js';
 import { carriedChannelOf } from '../../decisioning/action-contact.js';
 import {
   actionRequestSchema,
-  addsToOf,
   ANY,
   ASKER_MONEY_WINDOW_MS,
   askerMoneyLimit,
@@ -26,6 +25,7 @@ import {
   type MoneyWindow,
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
+import { addedToOf, addsToNow } from './approval-adds-to.js';
 import { approvalEvidence } from './approval-evidence.js';
 import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
@@ -297,16 +297,19 @@ export interface GuardedExecutor {
    */
   approvalOutcome(approvalId: string): Promise<SettledApproval | null>;
   /**
-   * What a request id stands for now, read only: its kept answer's status, 'pending-approval'
-   * while a person has it (or it is approved and not carried out yet), or null (never asked,
-   * released, or failed in a way asking again may mend: nothing was done under it).
+   * What a request id stands for now, read only: its kept answer's status ('executed' too for one
+   * carried out whose answer a crash lost: its `executed:` fact), 'pending-approval' while a person
+   * has it (or it is approved and not carried out yet), or null (never asked, released, or failed in
+   * a way asking again may mend: nothing was done under it).
    */
   statusOf(requestId: string): Promise<GuardedStatus | null>;
   /**
    * What a request id stands for now, read only, in words: `statusOf`'s status with its reason (a
    * rejection and a timed-out approval read as refused, or advised, with who and why), and, for one
    * a person approved and not carried out yet (its back end failed, a crash, the customer's quiet
-   * hours), who approved it: committed, not paid. Null as `statusOf`.
+   * hours), who approved it: committed, not paid. Where `statusOf` says null for an id something was
+   * asked under, its kept ask says what: `refused` (refused by the policy or only advised, released)
+   * or `failed` (not carried out, asking again may mend it), with who asked. Null: nothing was asked.
    */
   standingOf(requestId: string): Promise<RequestStanding | null>;
   /**
@@ -893,34 +896,43 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
   }
 
   /**
-   * What a request id stands for now, read only: its kept answer; else its approval's: waiting for a
-   * person, decided without an act (a rejection, a timeout: what asking again would answer), or
-   * approved and not carried out yet; null when nothing holds the id.
+   * What a request id stands for now, read only: its kept answer; else, carried out and its answer
+   * lost to a crash, its `executed:` fact; else its approval's: waiting for a person, decided without
+   * an act (a rejection, a timeout: what asking again would answer), or approved and not carried out
+   * yet; else its kept ask's: asked and refused or only advised (released), or asked and not carried
+   * out (a failure asking again may mend, or a crash); null when nothing holds the id. `idle`: nothing
+   * was done under it and nothing waits (what `statusOf` reads as null).
    */
-  async function standingOf(requestId: string): Promise<RequestStanding | null> {
+  async function standingNow(requestId: string): Promise<{ standing: RequestStanding; idle?: true } | null> {
     const known = await answers.get(requestId);
-    if (known) return { status: known.status, reason: known.reason };
+    if (known) return { standing: { status: known.status, reason: known.reason } };
+    // Carried out, and a crash came before its answer was kept: its own fact says so (read only; keptAnswer keeps it when it is asked again).
+    const fact = await audit.ofFact(executedFact(requestId));
+    if (fact) return { standing: { status: 'executed', reason: executedAnswerOf(fact).reason } };
     const item = await queue.get(approvalIdOf(requestId));
-    if (!item) return null;
-    if (item.status === 'pending') return { status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()}` };
-    const decided = await outcomeOfDecided(item);
-    if (decided) return { status: decided.status, reason: decided.reason };
-    const by = item.decidedBy ?? 'a person';
-    const waiting = await deferrals.get(requestId);
-    const why = waiting && !waiting.done ? `the customer's quiet hours hold it until ${new Date(waiting.notBefore).toISOString()}` : 'the back end failed it, or a crash cut it short';
-    return { status: 'pending-approval', reason: `approved by ${by}${item.decidedAt ? ` at ${new Date(item.decidedAt).toISOString()}` : ''}, not carried out yet: ${why}`, approvedBy: by };
+    if (item) {
+      if (item.status === 'pending') return { standing: { status: 'pending-approval', reason: `waiting for a person since ${new Date(item.createdAt).toISOString()}` } };
+      const decided = await outcomeOfDecided(item);
+      if (decided) return { standing: { status: decided.status, reason: decided.reason } };
+      const by = item.decidedBy ?? 'a person';
+      const waiting = await deferrals.get(requestId);
+      const why = waiting && !waiting.done ? `the customer's quiet hours hold it until ${new Date(waiting.notBefore).toISOString()}` : 'the back end failed it, or a crash cut it short';
+      return { standing: { status: 'pending-approval', reason: `approved by ${by}${item.decidedAt ? ` at ${new Date(item.decidedAt).toISOString()}` : ''}, not carried out yet: ${why}`, approvedBy: by } };
+    }
+    // No answer, no approval: what was asked under it is kept from the moment it was received.
+    const ask = await asks.get(requestId);
+    if (!ask) return null;
+    if (ask.released) return { standing: { status: 'refused', reason: `asked by ${ask.actor} and refused by the policy or only advised: nothing was done under it` }, idle: true };
+    return { standing: { status: 'failed', reason: `asked by ${ask.actor} and not carried out: it failed in a way asking again may mend (its back end down), or a crash cut it short; asked again under its id, it is judged and carried out then` }, idle: true };
   }
 
-  /** The requests `request` adds to (`params.addsTo`), each as it stands now. */
-  async function addedTo(request: Pick<ActionRequest, 'params'>): Promise<AddedTo[]> {
-    const out: AddedTo[] = [];
-    for (const requestId of addsToOf(request)) {
-      const now = await standingOf(requestId);
-      const standing = now?.status === 'executed' ? 'carried-out' : now?.status === 'pending-approval' ? (now.approvedBy !== undefined ? 'committed' : 'waiting') : 'not-carried-out';
-      out.push({ requestId, standing, reason: now ? `${now.status}: ${now.reason}` : 'nothing was asked or kept under it' });
-    }
-    return out;
+  /** What a request id stands for now, read only (`GuardedExecutor.standingOf`). */
+  async function standingOf(requestId: string): Promise<RequestStanding | null> {
+    return (await standingNow(requestId))?.standing ?? null;
   }
+
+  /** The requests `request` adds to (`params.addsTo`), each as it stands now, as the policy reads them. */
+  const addedTo = async (request: Pick<ActionRequest, 'params'>): Promise<AddedTo[]> => (await addsToNow(request, standingOf)).map(addedToOf);
 
   async function expireDue(): Promise<GuardedResult[]> {
     const results: GuardedResult[] = [];
@@ -1066,7 +1078,8 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       }
     },
     async statusOf(requestId) {
-      return (await standingOf(requestId))?.status ?? null;
+      const now = await standingNow(requestId);
+      return now && !now.idle ? now.standing.status : null;
     },
     standingOf,
     async approvalOutcome(approvalId) {
