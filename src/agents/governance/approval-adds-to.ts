@@ -1,5 +1,4 @@
 import { addsToOf, type ActionRequest, type AddedTo } from '../../decisioning/policy/index.js';
-import type { ApprovalItem } from './approval-queue.js';
 import type { RequestStanding } from './guarded-executor.js';
 
 /**
@@ -40,7 +39,7 @@ export function addedToOf(now: AddsToNow): AddedTo {
 }
 
 /** The approval with `addsTo` read now, when its request adds to others; as it is otherwise. */
-export async function withAddsTo<T extends Pick<ApprovalItem, 'request'>>(item: T, standingOf: (requestId: string) => Promise<RequestStanding | null>): Promise<T & { addsTo?: AddsToNow[] }> {
+export async function withAddsTo<T extends { request: Pick<ActionRequest, 'params'> }>(item: T, standingOf: (requestId: string) => Promise<RequestStanding | null>): Promise<T & { addsTo?: AddsToNow[] }> {
   if (addsToOf(item.request).length === 0) return item;
   return { ...item, addsTo: await addsToNow(item.request, standingOf) };
 }
