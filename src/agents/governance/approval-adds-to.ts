@@ -1,5 +1,5 @@
 import { addsToOf, type ActionRequest, type AddedTo } from '../../decisioning/policy/index.js';
-import type { RequestStanding } from './guarded-executor.js';
+import type { RequestStanding } from './request-standing.js';
 
 /**
  * What an approver reads of the requests an approval's request adds to (a top-up on a payment,

@@ -26,6 +26,7 @@ import {
   type PolicyVerdict,
 } from '../../decisioning/policy/index.js';
 import { addedToOf, addsToNow } from './approval-adds-to.js';
+import type { GuardedStatus, RequestStanding } from './request-standing.js';
 import { approvalEvidence } from './approval-evidence.js';
 import { approvalIdOf, fourEyesRefusal, WITHDRAWN_DECIDER, type ApprovalItem, type ApprovalQueue } from './approval-queue.js';
 import type { ActionAuditEntry, AuditEntryType, AuditTrail } from './audit-trail.js';
@@ -37,6 +38,8 @@ import { moneyWindowBook, type MoneyWindowDocument } from './money-window.js';
 const ASKER_PAYOUTS = 'payouts';
 import { acceptanceBooking, isCost, onAcceptancePart, paidAtPresentation, presentsOffer, splitClaims, type OfferSettlement } from './offer-settlement.js';
 import { keptContentToday } from './kept-request.js';
+
+export type { GuardedStatus, RequestStanding } from './request-standing.js';
 
 /**
  * The one way an action on a customer executes. Every interface (HTTP, CLI, MCP, agents) hands
@@ -57,8 +60,6 @@ export type ExecutionOutcome =
 /** Carries the action out (e.g. a connector call). Called only with a verdict the policy issued. */
 export type ActionExecutor = (request: ActionRequest, verdict: ExecuteVerdict) => Promise<ExecutionOutcome>;
 
-/** executed: done; pending-approval: queued for a human; advised: shown only; refused: denied; failed: the executor failed. */
-export type GuardedStatus = 'executed' | 'pending-approval' | 'advised' | 'refused' | 'failed';
 
 /** What became of a request. */
 export interface GuardedResult {
@@ -319,14 +320,6 @@ export interface GuardedExecutor {
    * the asker hears what really became of it. Safe to repeat.
    */
   withdraw(approvalId: string, reason: string): Promise<SettledApproval & { withdrawn: boolean }>;
-}
-
-/** What a request id stands for now (`GuardedExecutor.standingOf`). */
-export interface RequestStanding {
-  status: GuardedStatus;
-  reason: string;
-  /** Who approved it, while it is approved and not carried out yet (status pending-approval). */
-  approvedBy?: string;
 }
 
 /** The outcome of a decided approval as its waiting workflow receives it. */
