@@ -1,6 +1,7 @@
 import type { HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 
-export { contractEndsWithin, DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, type DecayBand, type HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
+export { contractEndsWithin } from '../intelligence/contract-end.js';
+export { DECAY_BANDS, DECAY_PRIOR, DECAY_QUANTILES, type DecayBand, type HazardDecay } from '../intelligence/evaluation/hazard-decay-fit.js';
 
 /**
  * How the lab applies the churn model's fall after a pick (`ChurnModelMetadata.hazardDecay`, read

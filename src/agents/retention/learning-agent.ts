@@ -1,4 +1,5 @@
 import { DAY_MS, DAYS_PER_MONTH, MONTH_MS } from '../../domain/time.js';
+import { contractEndsWithin } from '../../intelligence/contract-end.js';
 import type { LiveScore } from '../../intelligence/live/live-scoring.js';
 import { periodSinceHoldout, periodsOfEndedEpisode, periodsSinceContact, profileEvidence } from '../../intelligence/profile/profile-evidence.js';
 import {
@@ -184,7 +185,7 @@ export class LearningRetentionAgent {
   stratumOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
     const [low, high] = this.bands ?? [Infinity, Infinity];
     const band = hazard < low ? 'low' : hazard < high ? 'mid' : 'high';
-    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : !this.ends ? 'contract' : features[FEATURE_INDEX.contract_days_left] <= this.effectMonths * DAYS_PER_MONTH ? 'ends' : 'runs';
+    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : !this.ends ? 'contract' : contractEndsWithin(features[FEATURE_INDEX.contract_days_left], this.effectMonths * DAYS_PER_MONTH) ? 'ends' : 'runs';
     return `${answers}|${band}|${contract}`;
   }
 

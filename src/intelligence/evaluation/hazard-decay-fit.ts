@@ -43,16 +43,6 @@ export const DECAY_BANDS = DECAY_QUANTILES.length + 1;
  */
 export const DECAY_PRIOR = { levelSd: 0.3, slopeSd: 0.1 } as const;
 
-/**
- * Whether a twin's contract ends within the model's horizon (`contract_days_left` ≤ the horizon's
- * days; a twin without a fixed term has the feature's never-value, far beyond it): the window its
- * score covers then holds the renewal decision, a risk met once, which the months after do not
- * repeat. The one test the fit and the lab read.
- */
-export function contractEndsWithin(contractDaysLeft: number, horizonDays: number): boolean {
-  return contractDaysLeft <= horizonDays;
-}
-
 /** One cell's churn after the pick (JSON-serialisable). */
 export interface DecayBand {
   /** Upper bound of the band's horizon probabilities at the pick (null for the last: no bound; JSON has no Infinity). */

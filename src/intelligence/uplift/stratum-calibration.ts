@@ -1,5 +1,6 @@
 import { TwinloopError } from '../../domain/errors.js';
-import { DAY_MS, MONTH_MS } from '../../domain/time.js';
+import { DAYS_PER_MONTH, DAYS_PER_YEAR } from '../../domain/time.js';
+import { contractEndsWithin } from '../contract-end.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 
 /**
@@ -28,9 +29,9 @@ export type ContractPhase = 'month-to-month' | 'ends-within-30-days' | 'ends-wit
 export function contractPhase(features: Float64Array, horizonMonths: number): ContractPhase {
   if (features[FEATURE_INDEX.contract_months] === 0) return 'month-to-month';
   const left = features[FEATURE_INDEX.contract_days_left];
-  if (left <= 30) return 'ends-within-30-days';
-  if (left < (horizonMonths * MONTH_MS) / DAY_MS) return 'ends-within-horizon';
-  return left <= 365 ? 'locked-within-year' : 'locked-beyond-year';
+  if (contractEndsWithin(left, 30)) return 'ends-within-30-days';
+  if (contractEndsWithin(left, horizonMonths * DAYS_PER_MONTH)) return 'ends-within-horizon';
+  return contractEndsWithin(left, DAYS_PER_YEAR) ? 'locked-within-year' : 'locked-beyond-year';
 }
 
 /** One randomly untouched customer: their row when the campaign started, the model's churn over the horizon then, and whether they left. */
