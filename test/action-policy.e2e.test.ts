@@ -54,7 +54,7 @@ describe('the action policy over HTTP', () => {
 
     const bad = await call('PUT', '/policy', 'admin', { policy: { ...DEFAULT_ACTION_POLICY, rules: [{ id: 'c', actionClass: 'credit', mode: 'whenever' }] }, reason: 'x' });
     expect(bad.status).toBe(400);
-    expect(bad.body.error?.message).toMatch(/rules\.0\.mode/);
+    expect(bad.body.error?.message).toMatch(/rules\[0\]\.mode/);
     expect((await call('PUT', '/policy', 'admin', { policy: creditsApprovedAbove(50) })).status).toBe(400);
     const viewer = await call('PUT', '/policy', 'viewer', { policy: creditsApprovedAbove(50), reason: 'me too' });
     expect(viewer.status).toBe(403);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
+import { describeInputIssues } from '../domain/input-issues.js';
 import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
 import { CONTACT_CHANNELS, type ContactChannel, type ContactLedger, type ContactSummary } from './contact-ledger.js';
 import { ANSWER_WINDOW_MS } from './decision-record.js';
@@ -56,7 +57,7 @@ export const DEFAULT_CONTACT_POLICY: ContactPolicy = contactPolicySchema.parse({
 export function resolveContactPolicy(input: ContactPolicyInput = {}): ContactPolicy {
   const r = contactPolicySchema.safeParse(input);
   if (!r.success) {
-    const what = r.error.issues.map((i) => `${i.path.join('.') || 'policy'}: ${i.message}`).join('; ');
+    const what = describeInputIssues(r.error.issues, input, { whole: 'policy' });
     throw new TwinloopError('BAD_INPUT', `invalid contact policy (${what}); fix the settings and retry`);
   }
   const q = r.data.quietHours;

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { fastEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 import { describeJsonError } from './json-syntax.js';
+import { describeInputIssues } from './input-issues.js';
 
 /** Why a record whose bytes are not UTF-8 is rejected (edges decode strictly rather than repair it, which would change its id or body). */
 export const NOT_UTF8_REASON = 'record: not valid UTF-8; send events as UTF-8 text';
@@ -15,15 +16,9 @@ export const MAX_EVENT_BYTES = 64 * 1024;
  */
 export type Validated = { ok: true; event: TwinEvent; exact: boolean } | { ok: false; reason: string };
 
-/** Turns a zod failure into one line naming each wrong field and what was expected. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.length ? issue.path.join('.') : '(record)';
-      return `${path}: ${issue.message}`;
-    })
-    .join('; ');
+/** Turns a zod failure on `input` into one line naming every wrong field, what was expected and what came. */
+export function describeIssues(error: z.ZodError, input: unknown): string {
+  return describeInputIssues(error.issues, input, { whole: '(record)' });
 }
 
 /**
@@ -64,7 +59,7 @@ export function validateEvent(raw: unknown): Validated {
     };
   }
   const parsed = twinEventSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error, raw) };
   return { ok: true, event: parsed.data, exact: false };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
+import { fieldPath, inputProblems, shownValue } from '../domain/input-issues.js';
 import type { ScoreField } from '../intelligence/live/score-fields.js';
 import { featureFilterSchema, filterFields, type FilterFields } from '../twin/feature-filter.js';
 
@@ -215,27 +216,29 @@ export interface ScenarioFile {
   readonly scenarios: readonly Scenario[];
 }
 
-const path = (p: readonly PropertyKey[]): string => p.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('').replace(/^\./, '');
-
-function parseOne(raw: unknown, at: string): Scenario {
+/** A scenario's field as its sender wrote it: `kind` in a lone scenario, `[1].kind` in a list, `scenarios[1].kind` under `scenarios`. */
+function parseOne(raw: unknown, at: readonly PropertyKey[]): Scenario {
   const kind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
   if (typeof kind !== 'string' || !(kind in byKind)) {
-    throw new TwinloopError('BAD_INPUT', `${at}.kind: expected one of ${Object.keys(byKind).join(', ')}; got ${JSON.stringify(kind)}`);
+    const kinds = Object.keys(byKind).join(', ');
+    throw new TwinloopError('BAD_INPUT', `${fieldPath([...at, 'kind'])}: ${kind === undefined ? `required: one of ${kinds}` : `expected one of ${kinds}, got ${shownValue(kind)}`}`);
   }
   const r = byKind[kind as keyof typeof byKind].safeParse(raw);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `${at}${i.path.length ? '.' + path(i.path) : ''}: ${i.message}`);
+  const issues = inputProblems(r.error.issues, raw, { prefix: at, whole: fieldPath(at) || 'the scenario' });
   throw new TwinloopError('BAD_INPUT', `invalid scenario: ${issues.join('; ')}`, { context: { issues } });
 }
 
 /**
- * Validates a scenario document (parsed JSON). Throws BAD_INPUT naming each wrong path, e.g.
- * `scenarios[1].offer.acceptance.mean: Too big: expected number to be <=1`.
+ * Validates a scenario document (parsed JSON). Throws BAD_INPUT naming each wrong field as the
+ * document writes it, e.g. `scenarios[1].offer.acceptance.mean: expected at most 1, got 2`.
  */
 export function parseScenarios(doc: unknown): ScenarioFile {
-  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null && 'scenarios' in doc ? (doc as { scenarios: unknown }).scenarios : [doc];
+  const wrapped = !Array.isArray(doc) && typeof doc === 'object' && doc !== null && 'scenarios' in doc;
+  const list = Array.isArray(doc) ? doc : wrapped ? (doc as { scenarios: unknown }).scenarios : [doc];
   if (!Array.isArray(list) || list.length === 0) throw new TwinloopError('BAD_INPUT', 'scenarios: expected a non-empty list of scenarios');
-  const scenarios = list.map((s, i) => parseOne(s, `scenarios[${i}]`));
+  const at = (i: number): PropertyKey[] => (Array.isArray(doc) ? [i] : wrapped ? ['scenarios', i] : []);
+  const scenarios = list.map((s, i) => parseOne(s, at(i)));
   const names = new Set<string>();
   for (const s of scenarios) {
     if (names.has(s.name)) throw new TwinloopError('BAD_INPUT', `scenarios: the name "${s.name}" is used twice; give each scenario its own name`);

@@ -58,8 +58,15 @@ describe('scenario validation', () => {
     expect(bad).toThrow(/scenarios\[1\]\.horizonMonths/);
     expect(bad).toThrow(/scenarios\[1\]\.offer\.acceptance\.mean/);
   });
+  it('names each wrong field as the sender wrote it (a lone scenario, a list, under scenarios), with what came', () => {
+    const k = { kind: 'retention_campaign', name: 'x', horizonMonths: 3, targeting: { rank: 'churn_value', k: 'lots' }, offer: { id: 'o' } };
+    expect(() => parseScenarios(k)).toThrow(/^invalid scenario: targeting\.k: expected a number, got "lots"$/);
+    expect(() => parseScenarios([retention(), k])).toThrow(/^invalid scenario: \[1\]\.targeting\.k: expected a number, got "lots"$/);
+    expect(() => parseScenarios({ scenarios: [k] })).toThrow(/^invalid scenario: scenarios\[0\]\.targeting\.k: expected a number, got "lots"$/);
+    expect(() => parseScenarios({ name: 'no kind' })).toThrow(/^kind: required: one of offer_launch, price_change, retention_campaign, network_improvement$/);
+  });
   it('refuses an unknown kind, k together with budget, and duplicate names', () => {
-    expect(() => parseScenarios({ kind: 'discount_all', name: 'a', horizonMonths: 1 })).toThrow(/scenarios\[0\]\.kind/);
+    expect(() => parseScenarios({ kind: 'discount_all', name: 'a', horizonMonths: 1 })).toThrow(/^kind: expected one of offer_launch, .*, got "discount_all"$/);
     expect(() => retention({ targeting: { rank: 'uplift', k: 5, budget: 100 } })).toThrow(/targeting: give exactly one of k and budget/);
     expect(() => parseScenarios([retention(), retention()])).toThrow(/used twice/);
   });
@@ -67,7 +74,7 @@ describe('scenario validation', () => {
     const s = parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'churn_probability', op: '>=', value: 0.1 }, { field: 'monthly_revenue', op: '>', value: 30 }] }).scenarios[0];
     expect(s.target).toEqual([{ field: 'churn', op: '>=', value: 0.1 }, { field: 'monthly_revenue', op: '>', value: 30 }]);
     expect(() => parseScenarios({ kind: 'price_change', name: 'p', horizonMonths: 3, pricePct: 5, response: { kind: 'estimated' }, target: [{ field: 'clv', op: '>', value: 1 }] })).toThrow(
-      /scenarios\[0\]\.target\[0\]\.field: unknown field "clv"; known fields: tenure_days, .*, churn, monthly_revenue/,
+      /: target\[0\]\.field: unknown field "clv"; known fields: tenure_days, .*, churn, monthly_revenue/,
     );
   });
 

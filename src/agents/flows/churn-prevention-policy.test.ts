@@ -28,12 +28,12 @@ describe('churn prevention policy', () => {
     expect(await churnPolicySettings(policyOf(withoutSection, 2), defaults).get()).toEqual(defaults);
     // The section is validated with the document, naming the field.
     expect(() => parseActionPolicy({ ...DEFAULT_ACTION_POLICY, churnPrevention: { ...set, floor: 1.5 } })).toThrow(/at churnPrevention\.floor: /);
-    expect(() => parseActionPolicy({ ...DEFAULT_ACTION_POLICY, churnPrevention: { ...set, cadence: 7 } })).toThrow(/at churnPrevention: /);
+    expect(() => parseActionPolicy({ ...DEFAULT_ACTION_POLICY, churnPrevention: { ...set, cadence: 7 } })).toThrow(/at churnPrevention\.cadence: not a field here/);
   });
 
   it('refuses offers the catalogue lacks, naming the place', () => {
     const policy = parseActionPolicy({ ...DEFAULT_ACTION_POLICY, churnPrevention: { ...set, offers: ['retain-10', 'free-phone'] } });
-    expect(() => checkChurnPreventionOffers(policy, ['retain-10', 'retain-25'])).toThrow(/^Invalid action policy at churnPrevention\.offers\.1: no offer "free-phone" in the catalogue; known: retain-10, retain-25$/);
+    expect(() => checkChurnPreventionOffers(policy, ['retain-10', 'retain-25'])).toThrow(/^Invalid action policy at churnPrevention\.offers\[1\]: no offer "free-phone" in the catalogue; known: retain-10, retain-25$/);
     expect(() => checkChurnPreventionOffers(parseActionPolicy(DEFAULT_ACTION_POLICY), ['retain-10', 'data-bonus'])).not.toThrow();
   });
 

@@ -71,5 +71,5 @@ export async function moveLegacyChurnPolicy(legacy: DocumentStore<unknown>, poli
 export function checkChurnPreventionOffers(policy: ActionPolicy, knownOffers: readonly string[]): void {
   const offers = policy.churnPrevention?.offers ?? [];
   const unknown = offers.findIndex((id) => !knownOffers.includes(id));
-  if (unknown >= 0) throw new TwinloopError('BAD_INPUT', `Invalid action policy at churnPrevention.offers.${unknown}: no offer "${offers[unknown]}" in the catalogue; known: ${knownOffers.join(', ')}`);
+  if (unknown >= 0) throw new TwinloopError('BAD_INPUT', `Invalid action policy at churnPrevention.offers[${unknown}]: no offer "${offers[unknown]}" in the catalogue; known: ${knownOffers.join(', ')}`);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ok, type ConnectorResult } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import type { CustomerScores } from '../../decisioning/arbitration.js';
 import { acceptedRequest, decisionActionRequest, type DecisionActionRequest } from '../../decisioning/decision-action.js';
 import { decideForTwin, type Decision, type DecisionFunnel, type TwinSource } from '../../decisioning/decision-funnel.js';
@@ -292,7 +293,7 @@ export function customerCareWorkflow(deps: CustomerCareDeps): WorkflowDefinition
     version: CUSTOMER_CARE_WORKFLOW_VERSION,
     parseInput(raw) {
       const parsed = inputSchema.safeParse(raw);
-      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `customer care input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; send { customerId, channel?, reason?, ticketId? }`);
+      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `customer care input is invalid: ${describeInputIssues(parsed.error.issues, raw)}; send { customerId, channel?, reason?, ticketId? }`);
       return parsed.data;
     },
     // Refused at the start (404), as POST /actions is, rather than a case that fails after its retries.

@@ -6,6 +6,7 @@ import type { NotificationsConnector } from '../../domain/connectors/notificatio
 import type { Order, OrderManagementConnector } from '../../domain/connectors/order-management.js';
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { channelSchema } from '../../domain/events.js';
 import type { StepDefinition, WorkflowDefinition } from '../workflows/index.js';
 import { PROVISIONING_POLL_RETRY, provisioningPollStep } from './provisioning-poll.js';
@@ -213,7 +214,7 @@ export function onboardingWorkflow(deps: OnboardingDependencies): WorkflowDefini
     version: ONBOARDING_WORKFLOW_VERSION,
     parseInput: (raw) => {
       const parsed = inputSchema.safeParse(raw);
-      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `onboarding input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `onboarding input is invalid: ${describeInputIssues(parsed.error.issues, raw)}`);
       return parsed.data;
     },
     async run(ctx, input) {

@@ -4,6 +4,7 @@ import type { Order, OrderManagementConnector, OrderRequest } from '../../domain
 import type { ProvisioningConnector, ProvisioningJob } from '../../domain/connectors/provisioning.js';
 import { channelSchema } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { actorSchema, type KnownActionClass } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor } from '../governance/guarded-executor.js';
 import { stepFailureOf, type StepDefinition, type WorkflowContext, type WorkflowDefinition } from '../workflows/index.js';
@@ -249,7 +250,7 @@ export function orderFulfilmentWorkflow(deps: OrderFulfilmentDeps): WorkflowDefi
     version: ORDER_FULFILMENT_WORKFLOW_VERSION,
     parseInput(raw) {
       const parsed = inputSchema.safeParse(raw);
-      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `order fulfilment input is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; send { customerId, kind?, planId? (change_plan), addonId? (add_addon), channel?, actor? }`);
+      if (!parsed.success) throw new TwinloopError('BAD_INPUT', `order fulfilment input is invalid: ${describeInputIssues(parsed.error.issues, raw)}; send { customerId, kind?, planId? (change_plan), addonId? (add_addon), channel?, actor? }`);
       return parsed.data;
     },
     async run(ctx, input) {

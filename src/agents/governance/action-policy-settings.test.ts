@@ -60,7 +60,7 @@ function describeSettings(name: string, fresh: () => Promise<{ store: Stores; re
       try {
         const settings = await open(store);
         const bad = { ...DEFAULT_ACTION_POLICY, rules: [{ id: 'x', actionClass: 'credit', mode: 'sometimes' }] };
-        await expect(settings.set({ document: bad, reason: 'try' }, admin)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/rules\.0\.mode/) });
+        await expect(settings.set({ document: bad, reason: 'try' }, admin)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/rules\[0\]\.mode/) });
         await expect(settings.set({ document: { ...DEFAULT_ACTION_POLICY, capz: 1 }, reason: 'try' }, admin)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/capz/) });
         await expect(settings.set({ document: withCreditApproval(20), reason: '  ' }, admin)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^reason/) });
         await settings.set({ document: withCreditApproval(20), reason: 'first' }, admin);

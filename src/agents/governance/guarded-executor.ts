@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { REFUSAL_SUBJECTS, type ActHold, type RefusalSubject } from '../../domain/connectors/connector-result.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { heldError, isHeld, isRetryable, TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { stableStringify, valueDifference } from '../../domain/event-canonical.js';
 import { priceActionRequest, repriceActionRequest, type PricingSource } from '../../decisioning/action-pricing.js';
 import type { ContactRefusal } from '../../decisioning/contact-policy.js';
@@ -356,8 +357,7 @@ export function requestHash(content: Record<string, unknown>): string {
 function parseAsked(input: unknown, pricing?: PricingSource): { request: ActionRequest; content: Record<string, unknown> } {
   const parsed = actionRequestSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TwinloopError('BAD_INPUT', `Invalid action request at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
+    throw new TwinloopError('BAD_INPUT', `Invalid action request at ${describeInputIssues(parsed.error.issues, input, { whole: '(root)' })}; see docs/policy.md`);
   }
   if (MONEY_MOVES.has(parsed.data.actionClass) && !parsed.data.why.summary?.trim()) {
     throw new TwinloopError('BAD_INPUT', `Invalid action request at why.summary: required for a ${parsed.data.actionClass}, which moves money: say why (e.g. "billing error on the May bill"); it goes to the approver, the audit trail and the bill; see docs/policy.md`);

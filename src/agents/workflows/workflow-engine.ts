@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { realMsUntil, systemClock, type Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues, type InputIssue } from '../../domain/input-issues.js';
 import { DAY_MS } from '../../domain/time.js';
 import { FINISHED_STATUSES, type CompactionResult, type RunFilter, type RunRecord, type RunStatus, type StepStatus, type WorkflowJournal } from '../../store/workflow-journal.js';
 import { RunExecution, type ExecutionEnd, type ExecutionHost, type WorkflowEvent } from './run-execution.js';
@@ -555,16 +556,14 @@ export function defineWorkflow<I, O>(definition: WorkflowDefinition<I, O>): Work
   return definition;
 }
 
-/** Issues a schema names, shown in an input refusal: the first few say what to fix. */
-const ISSUES_SHOWN = 3;
-
 /** The newest runs of a one-run-per-subject flow read for an unfinished one of the subject from before (a flow with one run per subject runs few). */
 const EARLIER_RUNS_READ = 200;
 const subjectRunOf = (r: RunRecord): SubjectRun => ({ workflowId: r.id, status: r.status, createdAt: r.createdAt });
 
 /**
  * A run's input as its definition parses it; a refusal (a zod schema's issues, or any throw) is a
- * BAD_INPUT naming the field at fault (`input.variants.0.channel: …`), never a fault of the server.
+ * BAD_INPUT naming every field at fault as the input writes it (`variants[0].channel: expected one of app, web, got "fax"`),
+ * never a fault of the server.
  */
 function parsedInput(def: AnyWorkflowDefinition, input: unknown): unknown {
   try {
@@ -573,8 +572,8 @@ function parsedInput(def: AnyWorkflowDefinition, input: unknown): unknown {
     if (err instanceof TwinloopError) throw err;
     const issues = (err as { issues?: unknown }).issues;
     if (Array.isArray(issues) && issues.length > 0) {
-      const lines = (issues as { path?: readonly PropertyKey[]; message?: string }[]).slice(0, ISSUES_SHOWN).map((i) => `${['input', ...(i.path ?? []).map(String)].join('.')}: ${i.message ?? 'invalid'}`);
-      throw new TwinloopError('BAD_INPUT', `workflow ${def.id} refused its input: ${lines.join('; ')}${issues.length > ISSUES_SHOWN ? ` (and ${issues.length - ISSUES_SHOWN} more)` : ''}`, { cause: err });
+      // Every problem, none hidden behind a count: a sender fixed one field a request.
+      throw new TwinloopError('BAD_INPUT', `workflow ${def.id} refused its input: ${describeInputIssues(issues as InputIssue[], input, { whole: 'the input' })}`, { cause: err });
     }
     throw new TwinloopError('BAD_INPUT', `workflow ${def.id} refused its input: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

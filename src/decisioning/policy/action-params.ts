@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 
 /**
  * The typed parameters of each known action class: what the connector reads for it. Fields the
@@ -88,8 +89,7 @@ export function parseActionParams(actionClass: string, params: unknown): { ok: t
   const schema = presented ? ACTION_PARAMS.offer : Object.hasOwn(ACTION_PARAMS, actionClass) ? ACTION_PARAMS[actionClass as keyof typeof ACTION_PARAMS] : unknownClass;
   const r = schema.safeParse(params ?? {});
   if (r.success) return { ok: true, params: r.data };
-  const issue = r.error.issues[0];
-  return { ok: false, problem: `params.${issue.path.join('.')}: ${issue.message} (for a ${actionClass})` };
+  return { ok: false, problem: `${describeInputIssues(r.error.issues, params ?? {}, { prefix: ['params'], whole: 'params' })} (for a ${actionClass})` };
 }
 
 /** The earlier requests a request adds to (`params.addsTo`, checked at the edge): none for most. */

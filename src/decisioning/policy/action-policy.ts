@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { channelSchema, type Channel } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema, recordPredicate } from '../../twin/feature-filter.js';
 import { contactPolicySchema, resolveContactPolicy, type ContactPolicy } from '../contact-policy.js';
@@ -178,8 +179,7 @@ export interface ActionPolicy {
 export function parseActionPolicy(document: unknown, options: { segments?: Readonly<Record<string, SegmentPredicate>> } = {}): ActionPolicy {
   const parsed = actionPolicySchema.safeParse(document);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TwinloopError('BAD_INPUT', `Invalid action policy at ${issue.path.join('.') || '(root)'}: ${issue.message}; see docs/policy.md`);
+    throw new TwinloopError('BAD_INPUT', `Invalid action policy at ${describeInputIssues(parsed.error.issues, document, { whole: 'the document' })}; see docs/policy.md`);
   }
   const doc = parsed.data;
   const segments = new Map<string, SegmentPredicate>();

@@ -162,14 +162,14 @@ describe('rule matching', () => {
     // A request without the score is not in the segment.
     expect(evaluate(scored, req({ features: { arpu_3m: 70 } }), { now: NOW }).rule).toBeNull();
     expect(() => parseActionPolicy({ version: 1, segments: { s: { all: [{ field: 'churn_risk', op: '>', value: 0.5 }] } } })).toThrow(
-      /segments\.s\.all\.0\.field: unknown field "churn_risk"; known fields: tenure_days, .*, churn, clv/,
+      /segments\.s\.all\[0\]\.field: unknown field "churn_risk"; known fields: tenure_days, .*, churn, clv/,
     );
   });
 
   it('refuses a policy naming an undefined segment, duplicate ids or unknown fields', () => {
     expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', segment: 'ghost', mode: 'advise' }] })).toThrow(/segment "ghost"/);
     expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', mode: 'advise' }, { id: 'r', mode: 'advise' }] })).toThrow(/used twice/);
-    expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', mode: 'yolo' }] })).toThrow(/rules\.0\.mode/);
+    expect(() => parseActionPolicy({ version: 1, rules: [{ id: 'r', mode: 'yolo' }] })).toThrow(/rules\[0\]\.mode/);
   });
 });
 

@@ -19,7 +19,7 @@ export type CsvMapping = z.infer<typeof csvMappingSchema>;
 
 export function parseCsvMapping(json: unknown): CsvMapping {
   const parsed = csvMappingSchema.safeParse(json);
-  if (!parsed.success) throw new TwinloopError('BAD_INPUT', `column mapping: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new TwinloopError('BAD_INPUT', `column mapping: ${describeIssues(parsed.error, json)}`);
   return parsed.data;
 }
 

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TwinloopError, toTwinloopError, type ErrorCode } from '../../domain/errors.js';
+import { describeInputIssues, type InputIssue, type InputIssueOptions } from '../../domain/input-issues.js';
 import { JSON_BODY_LIMIT } from './body-admission.js';
 import { isTmfPath, tmfErrorBody } from './tmf/tmf-common.js';
 
@@ -20,8 +21,15 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INTERNAL: 500,
 };
 
-/** The part of the request a validation error is about, as the message names it. */
-const PART: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'headers' };
+/** How the message names the fields of each part of the request: in the sender's words. */
+const PART: Record<string, InputIssueOptions> = {
+  body: { whole: 'the body' },
+  querystring: { label: 'query parameter ', whole: 'the query string' },
+  params: { label: 'path parameter ', whole: 'the path' },
+  headers: { label: 'header ', whole: 'the headers' },
+};
+/** The request's part as it was sent (before the schema's coercions), where the received values are read. */
+const SENT: Record<string, (req: FastifyRequest) => unknown> = { body: (r) => r.body, querystring: (r) => r.query, params: (r) => r.params, headers: (r) => r.headers };
 
 /** The example a route's schema for `part` carries (`.meta({ examples })`), as the message shows it. */
 function exampleOf(reply: FastifyReply, part: string): string | undefined {
@@ -32,16 +40,23 @@ function exampleOf(reply: FastifyReply, part: string): string | undefined {
   return JSON.stringify(example);
 }
 
+/** A zod issue back from fastify's validation entry (its path was joined into `instancePath`). */
+function issueOf(v: { keyword: string; instancePath: string; message?: string; params?: Record<string, unknown> }): InputIssue {
+  const path = v.instancePath.split('/').slice(1).filter((k) => k !== '').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  return { ...v.params, code: v.keyword, path, message: v.message ?? 'invalid' } as InputIssue;
+}
+
 /**
- * A request that fails its route's schema, as a BAD_INPUT naming the field: `channel: Invalid
- * option: expected one of …; e.g. /assist/stream?channel=call&agentId=agent-7`.
+ * A request that fails its route's schema, as a BAD_INPUT naming every field wrong in the sender's
+ * words, what was expected and what came (domain/input-issues.ts): `query parameter limit: expected
+ * a number, got "abc"; e.g. /twins?data_mb_30d.gt=1000&limit=20`.
  */
-function validationError(reply: FastifyReply, err: { validation: { instancePath: string; message?: string }[]; validationContext?: string }): TwinloopError {
+function validationError(reply: FastifyReply, err: { validation: { keyword: string; instancePath: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string }): TwinloopError {
   const part = err.validationContext ?? 'body';
-  // Every problem the schema found, each once: naming the first alone, a sender fixed one field a request.
-  const problems = [...new Set(err.validation.map((v) => `${v.instancePath.replace(/^\//, '').replace(/\//g, '.') || PART[part] || part}: ${v.message ?? 'invalid'}`))];
+  const sent = SENT[part]?.(reply.request);
+  const problems = describeInputIssues(err.validation.map(issueOf), sent, PART[part] ?? { label: `${part} ` });
   const example = exampleOf(reply, part);
-  return new TwinloopError('BAD_INPUT', `${problems.join('; ')}${example ? `; e.g. ${example}` : ''}`);
+  return new TwinloopError('BAD_INPUT', `${problems}${example ? `; e.g. ${example}` : ''}`);
 }
 
 /** The error body: `{"error": {code, message}}`, or under `/tmf-api/` the TMF `Error` (code, reason, message, status). */

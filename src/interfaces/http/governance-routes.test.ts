@@ -20,6 +20,19 @@ afterAll(async () => {
 });
 
 describe('POST /actions', () => {
+  it('answers an empty body 400 naming every field it needs in the sender\'s words, the customer included, and what came', async () => {
+    const services = { guarded: { execute: async () => ({ status: 'executed', requestId: 'r1', reason: 'ok' }) } } as unknown as OperatorServices;
+    const app = createHttpApp({ version: 'test', auth: auth.auth }, [governanceRoutes(services)]);
+    const headers = { ...(await auth.bearer('supervisor', 'sam')), 'content-type': 'application/json' };
+    const empty = await app.inject({ method: 'POST', url: '/actions', headers, payload: '{}' });
+    expect(empty.statusCode).toBe(400);
+    const message = empty.json().error.message as string;
+    expect(message).toMatch(/^actionClass: required: one of offer, credit, .*; channel: required: one of web, app, call, chat, store, retail_partner; customerId: required: text; e\.g\. \{/);
+    const wrong = await app.inject({ method: 'POST', url: '/actions', headers, payload: JSON.stringify({ actionClass: 'credit', channel: 'phone', customerId: 7, cost: -1 }) });
+    expect(wrong.json().error.message).toMatch(/^channel: expected one of web, .*, got "phone"; customerId: expected text, got 7; cost: expected at least 0, got -1; e\.g\./);
+    await app.close();
+  });
+
   it("refuses a body asserting the customer's yes (params.customerAccepted), naming the field and the way a person records it; nothing reaches the policy", async () => {
     const asked: unknown[] = [];
     const services = { guarded: { execute: async (r: unknown) => (asked.push(r), { status: 'executed', requestId: 'r1', reason: 'ok' }) } } as unknown as OperatorServices;

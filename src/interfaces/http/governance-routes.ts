@@ -14,6 +14,8 @@ import type { RouteModule } from './route-module.js';
 const NO_CUSTOMER_YES = "not a field a request may carry: the customer's yes on the line is recorded by the person serving them with POST /decisions/:id/accept (the assist desktop's Accept)";
 const actionBody = actionRequestSchema
   .extend({
+    // Every action asked over HTTP is for a customer: said at the edge, not found missing by the policy.
+    customerId: z.string().min(1).max(200).describe('The customer the action is for, e.g. C000001'),
     actor: actorSchema.optional().describe("Who asks: always the credential's holder; a body may name only the caller itself"),
     // The request's typed field is set only by the one builder of a decision's request, for the person who accepted it.
     customerAccepted: z.never({ error: NO_CUSTOMER_YES }).optional().describe('Never in a body: the customer’s yes is recorded with POST /decisions/:id/accept'),

@@ -43,6 +43,14 @@ describe('POST /events with odd input', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("answers a query parameter of the wrong type naming it as sent, what was expected and what came (not zod's NaN)", async () => {
+    const res = await app.inject({ method: 'GET', url: '/twins?limit=abc' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(/^query parameter limit: expected a number, got "abc"; e\.g\. \/twins\?/);
+    const two = await app.inject({ method: 'GET', url: '/twins?limit=0&offset=-1' });
+    expect(two.json().error.message).toMatch(/^query parameter limit: expected at least 1, got "0"; query parameter offset: expected at least 0, got "-1"; e\.g\./);
+  });
+
   it('refuses usage too large for the counters and bills of absurd amounts, naming the field, and parks them', async () => {
     const before = twins.engine.view('C1')!.features.data_mb_7d;
     const deadBefore = await twins.store.countDeadLetters();

@@ -82,7 +82,7 @@ describe('HTTP API', () => {
     expect((await app.inject('/twins/NOBODY')).statusCode).toBe(404);
     const res = await app.inject('/twins/C1?at=yesterday');
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.message).toMatch(/^at: "yesterday" is not an ISO-8601 time/);
+    expect(res.json().error.message).toMatch(/^query parameter at: "yesterday" is not an ISO-8601 time/);
   });
 
   it('waits for slow plugins longer than Fastify\'s 10 s (the first start loads them beside the backfill)', () => {

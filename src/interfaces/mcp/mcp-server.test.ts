@@ -154,3 +154,16 @@ describe('MCP server', () => {
     expect(wrong).toEqual([]);
   });
 });
+
+describe('MCP tool arguments', () => {
+  it("are refused naming each field in the caller's words, what was expected and what came, as BAD_INPUT", async () => {
+    const log: ActionRequestInput[] = [];
+    const client = await connect(fakeCapabilities(log));
+    const missing = await client.callTool({ name: 'get_twin', arguments: {} });
+    expect(missing.isError).toBe(true);
+    expect((missing.content as { text: string }[])[0].text).toBe("BAD_INPUT: get_twin's arguments: customerId: required: text");
+    const wrong = await client.callTool({ name: 'request_action', arguments: { customerId: 'C1', actionClass: 'credit', channel: 'fax', amount: 'ten' } });
+    expect((wrong.content as { text: string }[])[0].text).toMatch(/^BAD_INPUT: request_action's arguments: .*channel: expected one of web, app, call, chat, store, retail_partner, got "fax"/);
+    expect(log).toEqual([]);
+  });
+});

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import { MESSAGE_PURPOSES } from '../../decisioning/policy/index.js';
-import { toTwinloopError } from '../../domain/errors.js';
+import { toTwinloopError, TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { MCP_CUSTOMER_TOOLS, MCP_TOOL_ACCESS, type McpToolName } from '../auth/access-table.js';
 import { checkActionChannel, checkChannel, refuseCustomer, refuseSpanning, type CustomerReach } from '../auth/customer-reach.js';
 import { actorOf, authorize, can, signedActorOf, type Identity } from '../auth/identity.js';
@@ -24,6 +25,12 @@ const json = (value: unknown): CallToolResult => ({
 
 const failure = (message: string): CallToolResult => ({ content: [{ type: 'text', text: message }], isError: true });
 
+/** The one way a tool error says what went wrong: `CODE: message`. */
+const toolErrorText = (err: unknown): string => {
+  const e = toTwinloopError(err);
+  return `${e.code}: ${e.message}`;
+};
+
 /** Every tool answers through here: an exception becomes a tool error naming what went wrong. */
 const answer = async (work: () => Promise<unknown>, missing?: string): Promise<CallToolResult> => {
   try {
@@ -31,10 +38,36 @@ const answer = async (work: () => Promise<unknown>, missing?: string): Promise<C
     if (value === null && missing) return failure(missing);
     return json(value);
   } catch (err) {
-    const e = toTwinloopError(err);
-    return failure(`${e.code}: ${e.message}`);
+    return failure(toolErrorText(err));
   }
 };
+
+
+/** What the SDK keeps of a registered tool, for the check of its arguments. */
+interface RegisteredToolSchema {
+  /** A zod object (the SDK builds it from the shape a tool registers, with the zod it imports). */
+  readonly inputSchema?: { safeParseAsync?: (input: unknown) => Promise<{ success: true } | { success: false; error: z.ZodError }> };
+}
+
+/**
+ * The SDK's check of a tool's arguments, its refusal said as every edge says one: `BAD_INPUT:
+ * customerId: required: text` (domain/input-issues.ts), rather than zod's own words ("Invalid input:
+ * expected string, received undefined at customerId"). The SDK keeps the check private; it is
+ * replaced on this server alone, and falls back to the SDK's answer for anything but a schema's refusal.
+ */
+function sayArgumentProblems(server: McpServer): void {
+  const sdk = server as unknown as { validateToolInput(tool: RegisteredToolSchema, args: unknown, name: string): Promise<unknown> };
+  const check = sdk.validateToolInput.bind(server);
+  sdk.validateToolInput = async (tool, args, name) => {
+    const parse = tool.inputSchema?.safeParseAsync?.bind(tool.inputSchema);
+    if (parse) {
+      const parsed = await parse(args ?? {});
+      // The SDK answers what this throws as the tool error's text (its message alone).
+      if (!parsed.success) throw new Error(toolErrorText(new TwinloopError('BAD_INPUT', `${name}'s arguments: ${describeInputIssues(parsed.error.issues, args ?? {}, { whole: 'the arguments' })}`)));
+    }
+    return check(tool, args, name);
+  };
+}
 
 const customerId = z.string().min(1).max(128).describe('Customer id, e.g. C000001');
 const channel = z.enum(CHANNELS).describe('Channel of the contact');
@@ -63,6 +96,7 @@ export interface McpEdge {
  */
 export function createMcpServer(caps: McpCapabilities, version: string, caller: Identity, edge: McpEdge = {}): McpServer {
   const server = new McpServer({ name: 'twinloop', version });
+  sayArgumentProblems(server);
   const actor = actorOf(caller);
   const allow = (tool: McpToolName) => authorize(caller, MCP_TOOL_ACCESS[tool], `use the MCP tool ${tool}`);
   // A caller without personal:read gets answers with personal data masked, as over HTTP.

@@ -95,7 +95,7 @@ describe('TMF common rules over HTTP', () => {
     const bad = await app.inject({ url: `${base}/thing?limit=0` });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'BAD_INPUT', reason: 'Bad Request', status: '400' });
-    expect(bad.json().message).toMatch(/^limit:/);
+    expect(bad.json().message).toMatch(/^query parameter limit: expected at least 1, got "0"/);
     const noRoute = await app.inject({ url: `${base}/nothing` });
     expect(noRoute.json()).toMatchObject({ code: 'NOT_FOUND', status: '404' });
     const elsewhere = await app.inject({ url: '/nothing' });
