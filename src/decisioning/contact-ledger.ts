@@ -148,15 +148,16 @@ export class ContactLedger {
    * its delivery reached the timeline, before its answer was kept) is no earlier contact of itself.
    */
   summary(customerId: string, now: number, periodDays: number, ownRequest?: string): ContactSummary | undefined {
-    const all = this.byCustomer.get(customerId);
-    if (!all) return undefined;
-    const list = ownRequest === undefined ? all : all.filter((e) => e.requestId !== ownRequest);
+    const list = this.byCustomer.get(customerId);
+    if (!list) return undefined;
+    // The request's own entries are skipped where the list is read, not filtered into a copy at every check.
+    const counted = ownRequest === undefined ? undefined : (e: ContactEntry) => e.requestId !== ownRequest;
     const from = now - periodDays * DAY_MS;
     const perChannel = new Float64Array(CONTACT_CHANNELS.length);
     let contacts = 0;
     let lastDeclineAt = -Infinity;
     for (const e of list) {
-      if (e.at > now) continue;
+      if (e.at > now || (counted && !counted(e))) continue;
       if (e.response === 'declined' && e.at > lastDeclineAt) lastDeclineAt = e.at;
       if (e.contact && e.at > from) {
         contacts++;
@@ -165,26 +166,26 @@ export class ContactLedger {
     }
     const lastOf = (...responses: ContactResponse[]) => (offerId: string) => {
       let t = -Infinity;
-      for (const e of list) if (e.offerId === offerId && responses.includes(e.response) && e.at <= now && e.at > t) t = e.at;
+      for (const e of list) if (e.offerId === offerId && responses.includes(e.response) && e.at <= now && e.at > t && (!counted || counted(e))) t = e.at;
       return t;
     };
-    return { contacts, perChannel, lastDeclineAt, lastDeclineOf: lastOf('declined'), lastAcceptOf: lastOf('accepted'), lastDeliveredOf: lastOf('presented', 'sent'), source: 'ledger', ...pendingOfferOf(list, now) };
+    return { contacts, perChannel, lastDeclineAt, lastDeclineOf: lastOf('declined'), lastAcceptOf: lastOf('accepted'), lastDeliveredOf: lastOf('presented', 'sent'), source: 'ledger', ...pendingOfferOf(list, now, counted) };
   }
 }
 
 /**
  * The latest offer presented within its answer window (ANSWER_WINDOW_MS) and not answered since
  * (accepted, declined or ignored; a message `sent` is no answer): the customer has it in front of them. A message that names no
- * catalogue offering awaits no answer.
+ * catalogue offering awaits no answer. Entries `counted` refuses (a request's own) are read as absent.
  */
-function pendingOfferOf(list: readonly ContactEntry[], now: number): { pendingOffer: { offerId: string; at: number } } | undefined {
+function pendingOfferOf(list: readonly ContactEntry[], now: number, counted?: (e: ContactEntry) => boolean): { pendingOffer: { offerId: string; at: number } } | undefined {
   for (let i = list.length - 1; i >= 0; i--) {
     const e = list[i];
-    if (e.at > now) continue;
+    if (e.at > now || (counted && !counted(e))) continue;
     if (now - e.at >= ANSWER_WINDOW_MS) return undefined;
     if (e.response !== 'presented' || e.offerId === MESSAGE_OFFER_ID) continue;
     // A service message sent (`sent`: a check-in) is no answer: it asks nothing of the offer in front of the customer.
-    const answered = list.some((a) => a.offerId === e.offerId && a.response !== 'presented' && a.response !== 'sent' && a.at >= e.at && a.at <= now);
+    const answered = list.some((a) => a.offerId === e.offerId && a.response !== 'presented' && a.response !== 'sent' && a.at >= e.at && a.at <= now && (!counted || counted(a)));
     if (!answered) return { pendingOffer: { offerId: e.offerId, at: e.at } };
   }
   return undefined;
