@@ -6,6 +6,7 @@ import { validateEvent } from '../domain/event-validation.js';
 import { ArrayOutput } from './event-output.js';
 import { createSandboxWorld } from './sandbox-world.js';
 import { loadWorldDocument } from './world-catalog.js';
+import { internalsOf } from './world-internals.js';
 
 const cfg = loadWorldDocument({ extends: 'small', population: { customers: 600 } });
 
@@ -56,6 +57,12 @@ describe('the care example', () => {
     expect(staged.heldRealMs).toBe(15 * 60_000);
     const endsBy = Date.parse(staged.endsBy!);
     expect(endsBy - Date.parse(staged.at)).toBe(15 * 60_000 * 480);
+    const engine = internalsOf(world).engine;
+    await until(endsBy - 3_600_000);
+    expect(engine.linesHeld).toBe(1);
+    // Past its end the line holds nothing back: a long run keeps no staged line it has passed.
+    await until(endsBy + 3_600_000);
+    expect(engine.linesHeld).toBe(0);
     await until(endsBy + 20 * 86_400_000);
     await live.stop();
     const calls = taken.filter((e) => e.kind === 'interaction' && e.customerId === staged.customerId && Date.parse(e.time) >= Date.parse(staged.at));

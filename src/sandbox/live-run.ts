@@ -99,6 +99,8 @@ export function startLiveRun(engine: WorldEngine, o: LiveOptions, waiting: reado
       pos = 0;
     }
     engine.clock.set(simNow);
+    // Every event up to simNow is out, and no later day starts before it: the lines ended by now hold nothing back.
+    engine.forgetLinesBefore(simNow);
   };
 
   const tick = async (): Promise<void> => {

@@ -493,6 +493,24 @@ export class WorldEngine implements WorldState {
     else this.lines.set(id, [{ fromMs, toMs }]);
   }
 
+  /**
+   * Forgets the staged lines that ended by `atMs`: what a live run calls as its clock passes them (it
+   * has released every event up to `atMs`, and generates none earlier), so a long run keeps only the
+   * lines still ahead, and the world's events stop being checked against them once none is.
+   */
+  forgetLinesBefore(atMs: number): void {
+    for (const [id, held] of this.lines) {
+      const ahead = held.filter((l) => l.toMs > atMs);
+      if (ahead.length === 0) this.lines.delete(id);
+      else if (ahead.length < held.length) this.lines.set(id, ahead);
+    }
+  }
+
+  /** How many customers have a staged line held (ended or not, until `forgetLinesBefore`). */
+  get linesHeld(): number {
+    return this.lines.size;
+  }
+
   onTheLine(c: number, atMs: number): boolean {
     return this.lines.size > 0 && this.onLine(this.pop.customerIds[c], atMs);
   }
