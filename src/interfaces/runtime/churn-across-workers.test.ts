@@ -21,16 +21,20 @@ function workers(modelOf: (worker: number, asked: number, page: number) => strin
   const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: `w${partition % 3}`, url: urls[partition % 3], since: 0 }));
   const mine = urls.map((_, w) => ids.filter((id) => partitionOf(id) % 3 === w).map(partitionKey).sort(comparePartitionKeys));
   const asked = urls.map(() => 0);
+  /** The page sizes each worker was asked for, in order. */
+  const limits: number[][] = urls.map(() => []);
   vi.stubGlobal('fetch', async (url: URL, init: { body: string }) => {
     const w = urls.indexOf(url.origin);
-    const after = (JSON.parse(init.body) as { after: PartitionKey | null }).after;
+    const { after, limit } = JSON.parse(init.body) as { after: PartitionKey | null; limit: number };
+    limits[w].push(limit);
+    const size = Math.min(limit, PAGE);
     const from = after ? mine[w].findIndex((k) => k.customerId === after.customerId) + 1 : 0;
     const model = modelOf(w, asked[w]++, from / PAGE);
     if (model === null) {
       return new Response(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'no churn model is served here yet' } }), { status: 503, headers: { 'content-type': 'application/json' } });
     }
-    const keys = mine[w].slice(from, from + PAGE);
-    const next = from + PAGE < mine[w].length ? keys[keys.length - 1] : null;
+    const keys = mine[w].slice(from, from + size);
+    const next = from + size < mine[w].length ? keys[keys.length - 1] : null;
     const page: ChurnScanPage & { partitions: number[] } = {
       partitions: owners.filter((o) => o.url === urls[w]).map((o) => o.partition),
       items: keys.map((k) => ({ customerId: k.customerId, churn: CHURN[model], value: 500, acceptance: 0.2 })),
@@ -40,7 +44,7 @@ function workers(modelOf: (worker: number, asked: number, page: number) => strin
     return new Response(JSON.stringify(page), { status: 200, headers: { 'content-type': 'application/json' } });
   });
   const calls = { routing: { owners: async () => owners, forgetOwners: () => undefined }, headers: () => ({}) };
-  return { across: churnAcrossWorkers(calls), asked };
+  return { across: churnAcrossWorkers(calls), asked, limits };
 }
 
 afterEach(() => {
@@ -74,12 +78,17 @@ describe("a churn-prevention run's scan over the workers", () => {
 
   it('says the workers serve different models when they never agree (two minutes of reads), rather than planning on two', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
-    const { across, asked } = workers((w) => (w === 2 ? 'm2' : 'm1'));
+    const { across, limits } = workers((w) => (w === 2 ? 'm2' : 'm1'));
     const failed = across.scan([], ['retain-10']).catch((err: unknown) => err);
     await vi.advanceTimersByTimeAsync(125_000);
-    expect(await failed).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/^the workers serve different churn models: the churn scan over them read m1 and m2 still after \d+ whole reads over two minutes/) });
-    // Read again about every second over the two minutes: every worker's pages each time.
-    expect(asked[0] / Math.ceil(ids.filter((id) => partitionOf(id) % 3 === 0).length / PAGE)).toBeGreaterThan(100);
+    expect(await failed).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/^the workers serve different churn models: the churn scan over them read m1 and m2 still after \d+ reads over two minutes/) });
+    // Asked again about every second over the two minutes, a page of one customer each time (which
+    // model it serves): a worker's every page was read once, not once a second (1.5 MB a page of 5,000).
+    for (const [w, asked] of limits.entries()) {
+      const pages = Math.ceil(ids.filter((id) => partitionOf(id) % 3 === w).length / PAGE);
+      expect(asked.filter((n) => n > 1)).toHaveLength(pages);
+      expect(asked.filter((n) => n === 1).length).toBeGreaterThan(100);
+    }
   });
 
   it('fails with how far it got when a worker serves no model, where its empty answer dropped its customers from the run', async () => {

@@ -1,7 +1,7 @@
 import type { ChurnPlanSummary, ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { type ChurnAcrossWorkers, type ChurnCheckPart, type ChurnScanPage } from './operator-flows.js';
-import { askWorker, ownersExecutor, scanEveryPartitionPages, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
+import { askWorker, ownersExecutor, readEveryPartitionPages, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A churn-prevention run on a partition worker reaches the whole population through the other
@@ -16,6 +16,8 @@ import { askWorker, ownersExecutor, scanEveryPartitionPages, whenSettled, worker
 
 /** Candidates per page of a worker's answer: a page of ScannedCustomers is about 1.5 MB of JSON. */
 export const CANDIDATES_PAGE = 5_000;
+/** A worker's churn-scan candidates, a page at a time (partition-churn-routes.ts). */
+const CANDIDATES_PATH = '/partitions/churn/candidates';
 
 /** The customers a plan's check values, each once. */
 function planCustomers(summary: ChurnPlanSummary): Set<string> {
@@ -32,17 +34,24 @@ export function churnAcrossWorkers(o: WorkerCalls): ChurnAcrossWorkers {
     // read again whole, as while partitions move (`whenSettled`: every second for two minutes, past
     // the check interval), then fails naming the models (only then is it said: whenSettled gives the
     // last). Four reads at once, no wait, gave up within the minute and the run ended "retries are
-    // used up; check the back end". A worker with no model refuses its pages
+    // used up; check the back end". While they disagree, each second asks every worker a page of one
+    // customer (which model it serves), not its every page again. A worker with no model refuses its pages
     // (UNAVAILABLE, saying how far it got), where its empty answer dropped its customers from the run.
     scan: async (segment, offerIds) => {
       let reads = 0;
+      const modelsOf = (pages: readonly ChurnScanPage[]) => [...new Set(pages.map((p) => p.model))];
+      const disagree = (models: readonly string[]) =>
+        new TwinloopError('UNAVAILABLE', `the workers serve different churn models: the churn scan over them read ${models.join(' and ')} still after ${reads} reads over two minutes (a promotion reaches each worker at its own model check, a minute apart); the step tries again`);
       const pages = await whenSettled(async () => {
         reads++;
-        const read = await scanEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, '/partitions/churn/candidates', { segment, offerIds }, CANDIDATES_PAGE);
-        const models = [...new Set(read.map((p) => p.model))];
-        if (models.length > 1) {
-          throw new TwinloopError('UNAVAILABLE', `the workers serve different churn models: the churn scan over them read ${models.join(' and ')} still after ${reads} whole reads over two minutes (a promotion reaches each worker at its own model check, a minute apart); the step tries again`);
+        if (reads > 1) {
+          const first = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<ChurnScanPage>(o, url, CANDIDATES_PATH, { segment, offerIds, after: null, limit: 1 })));
+          const models = modelsOf(first);
+          if (models.length > 1) throw disagree(models);
         }
+        const read = await readEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, CANDIDATES_PATH, { segment, offerIds }, CANDIDATES_PAGE);
+        const models = modelsOf(read);
+        if (models.length > 1) throw disagree(models);
         return read;
       });
       return pages.flatMap((p) => p.items);

@@ -138,6 +138,14 @@ export async function scanEveryPartition<T>(calls: WorkerCalls, path: string, bo
  * each churn-scan page read). A worker's refusal of a page after others says how far it had got.
  */
 export function scanEveryPartitionPages<P extends PartitionPage<unknown>>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<P[]> {
+  return whenSettled(() => readEveryPartitionPages<P>(calls, path, body, limit));
+}
+
+/**
+ * One read of every page of a population scan over the workers: UNAVAILABLE when partitions moved
+ * meanwhile, for a caller that reads again under its own `whenSettled` (one wait, not one inside another).
+ */
+export async function readEveryPartitionPages<P extends PartitionPage<unknown>>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<P[]> {
   const pagesOf = async (url: string) => {
     const pages: P[] = [];
     let read = 0;
@@ -156,11 +164,9 @@ export function scanEveryPartitionPages<P extends PartitionPage<unknown>>(calls:
     } while (after !== null);
     return { partitions: partitions ?? [], pages };
   };
-  return whenSettled(async () => {
-    const parts = await Promise.all((await workerUrls(calls.routing)).map(pagesOf));
-    everyPartitionOnce(parts.map((p) => p.partitions));
-    return parts.flatMap((p) => p.pages);
-  });
+  const parts = await Promise.all((await workerUrls(calls.routing)).map(pagesOf));
+  everyPartitionOnce(parts.map((p) => p.partitions));
+  return parts.flatMap((p) => p.pages);
 }
 
 /**
