@@ -13,19 +13,11 @@ import {
   type PartitionKey,
   type PartitionPage,
 } from './partition-order.js';
-import { syntheticEvents } from './synthetic-events.js';
-import { TwinEngine } from './twin-engine.js';
+import { syntheticEngine } from './synthetic-events.js';
 import { FEATURE_INDEX } from './twin-features.js';
 import { queryFields } from './twin-query.js';
 
-function population(customers: number): TwinEngine {
-  const engine = new TwinEngine();
-  for (const e of syntheticEvents({ customers, days: 3, seed: 5 })) {
-    const time = Date.parse(e.time);
-    if (engine.check(e, time, engine.gate(e.customerId)).ok) engine.apply(e, time);
-  }
-  return engine;
-}
+const population = (customers: number) => syntheticEngine({ customers, days: 3, seed: 5 });
 
 /** Which "worker" holds each partition, moved by `shift` (a move between pages). */
 const ownerOf = (partition: number, workers: number, shift: number) => (partition * 7 + shift) % workers;

@@ -96,7 +96,10 @@ export function walkTwinsInPartitionOrder(
 ): { next: PartitionKey | null } {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && (readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
+  // Every walked twin's extra fields only when a filter reads them; else those of the twins that pass, handed to `take` (when a model serves).
+  const filterRead = extra !== undefined && readsExtraFields(filters, fields) ? extra.reader() : undefined;
+  const withExtra = extra !== undefined && (filterRead !== undefined || (extra.readable?.() ?? false));
+  const takeRead = filterRead === undefined && withExtra ? extra.reader() : undefined;
   const vec = new Float64Array(fields.names.length);
   const { slots, keys } = sortedSlots(engine);
   // The first position past the cursor (binary search: the keys are sorted).
@@ -114,8 +117,10 @@ export function walkTwinsInPartitionOrder(
     // A forgotten twin (its partition given back) keeps its slot but is no longer known here.
     if (!engine.has(id) || !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
-    if (test(vec) && take(id, vec, withExtra)) taken++;
+    if (filterRead) filterRead(id, vec, FEATURE_COUNT);
+    if (!test(vec)) continue;
+    if (takeRead) takeRead(id, vec, FEATURE_COUNT);
+    if (take(id, vec, withExtra)) taken++;
   }
   return { next: at < slots.length && at > 0 ? keys[at - 1] : null };
 }

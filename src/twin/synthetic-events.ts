@@ -2,6 +2,7 @@ import type { TwinEvent } from '../domain/events.js';
 import { CHANNELS } from '../domain/events.js';
 import { seededRandom } from '../domain/seeded-random.js';
 import { DAY_MS } from '../domain/time.js';
+import { TwinEngine } from './twin-engine.js';
 
 /**
  * A deterministic stream of realistic events for benchmarks and tests of the twin layer:
@@ -80,4 +81,14 @@ export function* syntheticEvents(options: SyntheticOptions): Generator<TwinEvent
       }
     }
   }
+}
+
+/** A twin engine in memory holding `syntheticEvents(options)`, each applied as the intake would (those its check refuses left out). */
+export function syntheticEngine(options: SyntheticOptions): TwinEngine {
+  const engine = new TwinEngine();
+  for (const e of syntheticEvents(options)) {
+    const time = Date.parse(e.time);
+    if (engine.check(e, time, engine.gate(e.customerId)).ok) engine.apply(e, time);
+  }
+  return engine;
 }

@@ -9,11 +9,18 @@ import { FEATURE_COUNT, FEATURE_NAMES, type FeatureName } from './twin-features.
  */
 export interface ExtraFields {
   readonly names: readonly string[];
-  /** Writes the twin's values of `names`, in order, into `out` from `offset` (NaN where there is none). */
-  read(customerId: string, out: Float64Array, offset: number): void;
+  /**
+   * The read of one pass over twins: it writes a twin's values of `names`, in order, into `out`
+   * from `offset` (NaN where there is none). What every twin's values share (the at-risk level the
+   * live scores are compared with) is read once, when the pass asks for its reader.
+   */
+  reader(): ExtraRead;
   /** Whether they can be read now (a model serves): a twin list then shows them for every twin, not only when a filter reads them. */
   readable?(): boolean;
 }
+
+/** Writes one twin's extra fields into `out` from `offset` (`ExtraFields.reader`). */
+export type ExtraRead = (customerId: string, out: Float64Array, offset: number) => void;
 
 /** A twin list's order: by one field of the vocabulary (a feature or an extra field), ascending or descending; twins without a value last. */
 export interface TwinSort {
@@ -52,7 +59,10 @@ export interface TwinPage {
 export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && (readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
+  // Read for every twin only when a filter names one; else only for the twins listed (when a model serves, every listed twin shows them).
+  const filterRead = extra !== undefined && readsExtraFields(filters, fields) ? extra.reader() : undefined;
+  const shown = extra !== undefined && (filterRead !== undefined || (extra.readable?.() ?? false));
+  const listRead = filterRead === undefined && shown ? extra.reader() : undefined;
   const vec = new Float64Array(fields.names.length);
   const items: TwinPage['items'] = [];
   let slot = offset;
@@ -60,9 +70,10 @@ export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[]
     const id = engine.table.idAt(slot);
     if (keep && !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (filterRead) filterRead(id, vec, FEATURE_COUNT);
     if (!test(vec)) continue;
-    items.push(twinItem(id, vec, withExtra ? extra : undefined));
+    if (listRead) listRead(id, vec, FEATURE_COUNT);
+    items.push(twinItem(id, vec, shown ? extra : undefined));
   }
   return { items, next: slot < engine.table.size ? slot : null };
 }
@@ -86,7 +97,9 @@ export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFi
   const test = compileFilters(filters, fields);
   const at = fields.indexOf(sort.field);
   if (at === undefined) throw new TwinloopError('BAD_INPUT', `sort: unknown field "${sort.field}"`);
-  const withExtra = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields) || (extra.readable?.() ?? false));
+  // Every twin's extra fields only when the order or a filter reads them; the page's twins' are read again below to show them.
+  const rankRead = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields)) ? extra.reader() : undefined;
+  const shown = extra !== undefined && (rankRead !== undefined || (extra.readable?.() ?? false));
   const vec = new Float64Array(fields.names.length);
   const slots: number[] = [];
   const keys: number[] = [];
@@ -94,7 +107,7 @@ export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFi
     const id = engine.table.idAt(slot);
     if (keep && !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (rankRead) rankRead(id, vec, FEATURE_COUNT);
     if (!test(vec)) continue;
     slots.push(slot);
     keys.push(vec[at]);
@@ -108,11 +121,13 @@ export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFi
     if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) === Number.isNaN(y) ? slots[a] - slots[b] : Number.isNaN(x) ? 1 : -1;
     return x === y ? slots[a] - slots[b] : sign * (x - y);
   });
-  const items = order.slice(offset, offset + limit).map((i) => {
+  const page = order.slice(offset, offset + limit);
+  const showRead = shown && page.length > 0 ? (rankRead ?? extra.reader()) : undefined;
+  const items = page.map((i) => {
     const id = engine.table.idAt(slots[i]);
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
-    return twinItem(id, vec, withExtra ? extra : undefined);
+    if (showRead) showRead(id, vec, FEATURE_COUNT);
+    return twinItem(id, vec, shown ? extra : undefined);
   });
   return { items, next: offset + limit < order.length ? offset + limit : null };
 }
@@ -134,12 +149,12 @@ export function countTwins(engine: TwinEngine, filterLists: readonly (readonly F
   const counts = filterLists.map(() => 0);
   const fields = queryFields(extra);
   const tests = filterLists.map((filters) => compileFilters(filters, fields));
-  const withExtra = extra !== undefined && filterLists.some((filters) => readsExtraFields(filters, fields));
+  const read = extra !== undefined && filterLists.some((filters) => readsExtraFields(filters, fields)) ? extra.reader() : undefined;
   const vec = new Float64Array(fields.names.length);
   for (let slot = 0; slot < engine.table.size; slot++) {
     const id = engine.table.idAt(slot);
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (read) read(id, vec, FEATURE_COUNT);
     for (let k = 0; k < tests.length; k++) if (tests[k](vec)) counts[k]++;
   }
   return counts;
@@ -156,7 +171,8 @@ export function twinMatcher(filters: readonly FeatureFilter[], extra?: ExtraFiel
   const vec = new Float64Array(fields.names.length);
   return (customerId, features) => {
     vec.set(features.subarray(0, FEATURE_COUNT));
-    if (withExtra) extra.read(customerId, vec, FEATURE_COUNT);
+    // One twin at a time (a walk's callback): a reader of its own each time, so the level it compares with is the current one.
+    if (withExtra) extra.reader()(customerId, vec, FEATURE_COUNT);
     return test(vec);
   };
 }
@@ -171,13 +187,13 @@ export function fieldValuesWhere(engine: TwinEngine, field: string, filters: rea
   const at = fields.names.indexOf(field);
   if (at < 0) throw new Error(`unknown field ${field}; the fields are ${fields.names.join(', ')}`);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields));
+  const read = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields)) ? extra.reader() : undefined;
   const vec = new Float64Array(fields.names.length);
   const out: number[] = [];
   for (let slot = 0; slot < engine.table.size; slot++) {
     const id = engine.table.idAt(slot);
     engine.features(id, engine.eventClock, vec);
-    if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+    if (read) read(id, vec, FEATURE_COUNT);
     if (test(vec)) out.push(vec[at]);
   }
   return out;
@@ -187,14 +203,14 @@ export function fieldValuesWhere(engine: TwinEngine, field: string, filters: rea
 export function twinIdsWhere(engine: TwinEngine, filters: readonly FeatureFilter[], extra?: ExtraFields): string[] {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
-  const withExtra = extra !== undefined && readsExtraFields(filters, fields);
+  const read = extra !== undefined && readsExtraFields(filters, fields) ? extra.reader() : undefined;
   const vec = new Float64Array(fields.names.length);
   const ids: string[] = [];
   for (let slot = 0; slot < engine.table.size; slot++) {
     const id = engine.table.idAt(slot);
     if (filters.length > 0) {
       engine.features(id, engine.eventClock, vec);
-      if (withExtra) extra.read(id, vec, FEATURE_COUNT);
+      if (read) read(id, vec, FEATURE_COUNT);
       if (!test(vec)) continue;
     }
     ids.push(id);

@@ -302,7 +302,11 @@ describe('live scoring', () => {
     for (const t of page.items) expect(t.scores).toEqual({ churn: live.scoreOf(t.customerId)!.churn, clv: live.scoreOf(t.customerId)!.clv, at_risk: live.scoreOf(t.customerId)!.atRisk ? 1 : 0 });
     // "At risk" is a field of the same vocabulary: the riskiest tenth, as the level says, churned twins never in it.
     const level = live.atRiskLevel()!;
+    // The level is read once for the list, not once a twin (every twin is tested against it).
+    const levelReads = vi.spyOn(live, 'atRiskLevel');
     const atRisk = queryTwinsWhere(twins.engine, { 'at_risk.eq': '1' }, 0, 10_000, scores);
+    expect(levelReads).toHaveBeenCalledTimes(1);
+    levelReads.mockRestore();
     expect(atRisk.items.map((t) => t.customerId)).toEqual(ids.filter((id) => live.scoreOf(id)!.active && live.scoreOf(id)!.churn >= level.churn));
     expect(atRisk.items.length).toBeGreaterThanOrEqual(Math.ceil(level.of / 10));
     expect(queryTwinsWhere(twins.engine, { 'at_risk.eq': '1', 'churned.eq': '1' }, 0, 10_000, scores).items).toEqual([]);

@@ -416,23 +416,26 @@ export class LiveScoring {
   }
 
   /**
-   * Writes a twin's `churn` (NaN outside the scored population), `clv` and `at_risk` (1 when its
-   * churn is at the at-risk level or above, `atRiskLevel`; 0 otherwise, a twin outside the scored
-   * population included; NaN while no level is known) from `out[offset]` (the order of
-   * SCORE_FIELDS); NaN for each for an unknown customer. Allocates nothing.
+   * The read of one pass over twins (a twin list, a segment's count): it writes a twin's `churn`
+   * (NaN outside the scored population), `clv` and `at_risk` (1 when its churn is at the at-risk
+   * level or above, `atRiskLevel`; 0 otherwise, a twin outside the scored population included; NaN
+   * while no level is known) from `out[offset]` (the order of SCORE_FIELDS); NaN for each for an
+   * unknown customer. The level is read once, here, not once a twin; a read allocates nothing.
    */
-  scoresInto(customerId: string, out: Float64Array, offset: number): void {
-    const slot = this.engine.table.slotOf(customerId);
-    if (slot === undefined) {
-      out[offset] = out[offset + 1] = out[offset + 2] = Number.NaN;
-      return;
-    }
-    const s = this.scoredAt(slot);
-    const active = s.active[slot] === 1;
-    out[offset] = active ? s.churn[slot] : Number.NaN;
-    out[offset + 1] = s.clvValue[slot];
-    const level = this.atRiskLevel();
-    out[offset + 2] = level === undefined ? Number.NaN : active && s.churn[slot] >= level.churn ? 1 : 0;
+  scoresReader(): (customerId: string, out: Float64Array, offset: number) => void {
+    const level = this.atRiskLevel()?.churn;
+    return (customerId, out, offset) => {
+      const slot = this.engine.table.slotOf(customerId);
+      if (slot === undefined) {
+        out[offset] = out[offset + 1] = out[offset + 2] = Number.NaN;
+        return;
+      }
+      const s = this.scoredAt(slot);
+      const active = s.active[slot] === 1;
+      out[offset] = active ? s.churn[slot] : Number.NaN;
+      out[offset + 1] = s.clvValue[slot];
+      out[offset + 2] = level === undefined ? Number.NaN : active && s.churn[slot] >= level ? 1 : 0;
+    };
   }
 
   /**

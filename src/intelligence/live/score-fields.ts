@@ -27,10 +27,10 @@ export const NO_SCORES_TO_FILTER = 'no churn model is serving yet, so there are 
 export function liveScoreFields(live: () => LiveScoring | null): ExtraFields {
   return {
     names: SCORE_FIELDS,
-    read(customerId, out, offset) {
+    reader() {
       const scoring = live();
       if (!scoring) throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
-      scoring.scoresInto(customerId, out, offset);
+      return scoring.scoresReader();
     },
     readable: () => live() !== null,
   };

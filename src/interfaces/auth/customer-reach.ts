@@ -121,7 +121,7 @@ export function twinFields(engine: TwinEngine, scores?: ExtraFields): CustomerRe
     if (scores) {
       out.fill(Number.NaN);
       try {
-        scores.read(customerId, out, 0);
+        scores.reader()(customerId, out, 0);
       } catch {
         // No model serves: the scores stay unknown.
       }

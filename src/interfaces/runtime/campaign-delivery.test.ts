@@ -184,11 +184,13 @@ describe('campaign delivery', () => {
     // The live scores as a segment reads them: none before a model serves (the one error every reader of them gives).
     const scoreFields = {
       names: SCORE_FIELDS,
-      read(customerId: string, out: Float64Array, offset: number) {
+      reader() {
         if (!serving) throw new TwinloopError('UNAVAILABLE', NO_SCORES_TO_FILTER);
-        out[offset] = Number(customerId.slice(1)) % 2 === 0 ? 0.3 : 0.01;
-        out[offset + 1] = 900;
-        out[offset + 2] = 0;
+        return (customerId: string, out: Float64Array, offset: number) => {
+          out[offset] = Number(customerId.slice(1)) % 2 === 0 ? 0.3 : 0.01;
+          out[offset + 1] = 900;
+          out[offset + 2] = 0;
+        };
       },
       readable: () => serving,
     };
@@ -500,10 +502,12 @@ describe('campaign delivery', () => {
     let serving = true;
     const scoreFields = {
       names: ['churn', 'clv'],
-      read(_id: string, out: Float64Array, offset: number) {
+      reader() {
         if (!serving) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet');
-        out[offset] = 0.5;
-        out[offset + 1] = 100;
+        return (_id: string, out: Float64Array, offset: number) => {
+          out[offset] = 0.5;
+          out[offset + 1] = 100;
+        };
       },
     };
     const asked: string[] = [];
