@@ -45,12 +45,26 @@ describe('populationRisk', () => {
     expect([risk.scored, risk.churned]).toEqual([1, 1]);
   });
 
+  /** Seven twins, the fifth churned (its 0.9 counts nowhere but among those who left). */
+  const seven = {
+    churn: Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.12]),
+    clvValue: Float64Array.from([1000, 500, 200, 100, 0, 400, 300]),
+    active: Uint8Array.from([1, 1, 1, 1, 0, 1, 1]),
+    churned: Uint8Array.from([0, 0, 0, 0, 1, 0, 0]),
+    model,
+  };
+
+  it('counts the customers at the at-risk level or above in the same pass, the churned and those outside `include` left out (GET /population reads the scores once)', () => {
+    expect(populationRisk(seven, undefined, 0.2).atRiskCustomers).toBe(2);
+    const asked: number[] = [];
+    const odd = populationRisk(seven, (slot) => (asked.push(slot), slot % 2 === 1), 0.2);
+    expect(odd).toMatchObject({ scored: 3, churned: 0, atRiskCustomers: 1 });
+    expect(asked).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(populationRisk(seven)).not.toHaveProperty('atRiskCustomers');
+  });
+
   it('adds up the parts of a population (each worker\'s partitions) to what the whole would answer, and refuses parts of different models', () => {
-    const churn = Float64Array.from([0.01, 0.03, 0.5, 0.2, 0.9, 0.05, 0.12]);
-    const clvValue = Float64Array.from([1000, 500, 200, 100, 0, 400, 300]);
-    const active = Uint8Array.from([1, 1, 1, 1, 0, 1, 1]);
-    const churned = Uint8Array.from([0, 0, 0, 0, 1, 0, 0]);
-    const scoring = { churn, clvValue, active, churned, model };
+    const scoring = seven;
     const whole = populationRisk(scoring);
     // Two workers holding the odd and even slots.
     const parts = [populationRisk(scoring, (slot) => slot % 2 === 0), populationRisk(scoring, (slot) => slot % 2 === 1)];

@@ -67,29 +67,22 @@ export function populationRoutes(twins: Pick<TwinService, 'engine'>, intelligenc
           const id = twins.engine.table.idAt(slot) as string | undefined;
           return id !== undefined && w.answersFor(id);
         };
-        return {
-          asOf,
-          twins: count,
-          risk: {
-            ...populationRisk(live, here),
-            // The population's, as the gateway sent it: the same on every worker.
-            atRisk: atRiskCounted(live, here),
-          },
-          partitions,
-        };
+        // The population's level, as the gateway sent it: the same on every worker.
+        return { asOf, twins: count, risk: riskWithAtRisk(live, here), partitions };
       }
       const base = { asOf, twins: twins.engine.size };
       if (!live) return { ...base, risk: null, note: 'no churn model is serving yet; one is trained once there is history (or POST /models/train)' };
-      return { ...base, risk: { ...populationRisk(live), atRisk: atRiskCounted(live) } };
+      return { ...base, risk: riskWithAtRisk(live) };
     });
   };
 }
 
-/** The at-risk level served and how many of the scored customers (of `include`'s slots) are at it or above. */
-function atRiskCounted(live: Pick<LiveScoring, 'atRiskLevel' | 'activeChurn'>, include?: (slot: number) => boolean): z.infer<typeof atRiskAnswer> {
+/**
+ * The population's risk (of `include`'s slots) with the at-risk level served and how many of the
+ * scored customers are at it or above, counted in the one pass over the scores that reads the rest.
+ */
+function riskWithAtRisk(live: LiveScoring, include?: (slot: number) => boolean): z.infer<typeof populationAnswer>['risk'] {
   const level = live.atRiskLevel();
-  if (!level) return null;
-  let customers = 0;
-  for (const p of live.activeChurn(include)) if (p >= level.churn) customers++;
-  return { ...level, customers };
+  const { atRiskCustomers, ...risk } = populationRisk(live, include, level?.churn);
+  return { ...risk, atRisk: level ? { ...level, customers: atRiskCustomers ?? 0 } : null };
 }
