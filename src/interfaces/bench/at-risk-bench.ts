@@ -5,8 +5,9 @@ import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openTwinService } from '../../twin/twin-service.js';
 import { TwinEngine } from '../../twin/twin-engine.js';
 import { FEATURE_COUNT } from '../../twin/twin-features.js';
-import { compileFilters } from '../../twin/feature-filter.js';
-import { queryFields } from '../../twin/twin-query.js';
+import { compileFilters, parseFilterQuery } from '../../twin/feature-filter.js';
+import { countTwins, queryFields, queryTwinsSorted, type ExtraFields } from '../../twin/twin-query.js';
+import { populationRisk, type PopulationRisk } from '../../intelligence/live/population-risk.js';
 import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic-churn-events.js';
 import { loadChampion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { LiveScoring, type LiveModel } from '../../intelligence/live/live-scoring.js';
@@ -47,6 +48,32 @@ export interface AtRiskPopulation {
   /** Scores sent to the gateway over the rounds, and their share of the active. */
   scores_sent: number;
   sent_share: number;
+  /** Reads of the twin lists and the overview with a model serving (`lists`). */
+  lists: AtRiskListReads;
+}
+
+/**
+ * What the twin lists and the overview read of the live scores, as before (2026-12-07: every
+ * ranked twin's scores read, the at-risk level read once a twin; GET /population's second pass
+ * for its at-risk count) against now, ms, the median of the turns.
+ */
+export interface AtRiskListReads {
+  /** `GET /twins?sort=-monthly_price&limit=50`: ranked on a feature, the page's scores shown. */
+  sorted_before_ms: number;
+  sorted_after_ms: number;
+  sorted_ratio: number;
+  /** A segment counted on `at_risk == 1` (an intent's audience): every twin's scores read, the level once a twin before, once now. */
+  count_before_ms: number;
+  count_after_ms: number;
+  count_ratio: number;
+  /** Every twin's scores alone read (no features): the level read once a twin before, once now. */
+  reads_before_ms: number;
+  reads_after_ms: number;
+  reads_ratio: number;
+  /** `GET /population`'s risk with its at-risk count: two passes over the scores before, one now. */
+  overview_before_ms: number;
+  overview_after_ms: number;
+  overview_ratio: number;
 }
 
 /** Figures of `bench at-risk`. */
@@ -68,14 +95,96 @@ function levelAsBefore(engine: TwinEngine, live: LiveScoring): { level: number |
   const test = compileFilters([{ field: 'churned', op: '==', value: 0 }], fields);
   const vec = new Float64Array(fields.names.length);
   const scores: number[] = [];
+  const read = extra.reader();
   for (let slot = 0; slot < engine.table.size; slot++) {
     const id = engine.table.idAt(slot);
     engine.features(id, engine.eventClock, vec);
-    extra.read(id, vec, FEATURE_COUNT);
+    read(id, vec, FEATURE_COUNT);
     if (test(vec)) scores.push(vec[at]);
   }
   const known = scores.filter((x) => Number.isFinite(x)).sort((a, b) => b - a);
   return { level: known.length ? known[Math.min(known.length, Math.max(1, Math.ceil(known.length * AT_RISK_SHARE))) - 1] : undefined, of: known.length };
+}
+
+/** The page `GET /twins?sort=-monthly_price&limit=50` answered before: every twin's features and scores read (the level once a twin), then ranked. */
+function sortedAsBefore(engine: TwinEngine, extra: ExtraFields, limit: number): string[] {
+  const fields = queryFields(extra);
+  const at = fields.names.indexOf('monthly_price');
+  const vec = new Float64Array(fields.names.length);
+  const slots: number[] = [];
+  const keys: number[] = [];
+  for (let slot = 0; slot < engine.table.size; slot++) {
+    const id = engine.table.idAt(slot);
+    engine.features(id, engine.eventClock, vec);
+    extra.reader()(id, vec, FEATURE_COUNT);
+    slots.push(slot);
+    keys.push(vec[at]);
+  }
+  const order = slots.map((_, i) => i).sort((a, b) => keys[b] - keys[a] || slots[a] - slots[b]);
+  return order.slice(0, limit).map((i) => {
+    const id = engine.table.idAt(slots[i]);
+    engine.features(id, engine.eventClock, vec);
+    extra.reader()(id, vec, FEATURE_COUNT);
+    return id;
+  });
+}
+
+/** GET /population's risk as read before: the bands' pass, then the scored customers' churn copied out and counted against the level. */
+function overviewAsBefore(live: LiveScoring): { risk: PopulationRisk; atRisk: number } {
+  const risk = populationRisk(live);
+  const level = live.atRiskLevel()!;
+  let atRisk = 0;
+  for (const p of live.activeChurn()) if (p >= level.churn) atRisk++;
+  return { risk, atRisk };
+}
+
+/** The list and overview reads, before and now, TURNS turns alternating (the first not timed). */
+function listReads(engine: TwinEngine, live: LiveScoring): AtRiskListReads {
+  const extra = liveScoreFields(() => live);
+  // Before, each twin's read took the level again: a reader a twin is that read.
+  const perTwin: ExtraFields = { names: extra.names, reader: () => (id, out, offset) => extra.reader()(id, out, offset), readable: extra.readable };
+  const atRisk = parseFilterQuery({ 'at_risk.eq': '1' }, queryFields(extra));
+  const t = { sortedBefore: [] as number[], sortedAfter: [] as number[], countBefore: [] as number[], countAfter: [] as number[], overviewBefore: [] as number[], overviewAfter: [] as number[], readsBefore: [] as number[], readsAfter: [] as number[] };
+  for (let turn = 0; turn < TURNS; turn++) {
+    const sb = timed(() => sortedAsBefore(engine, extra, 50));
+    const sa = timed(() => queryTwinsSorted(engine, [], { field: 'monthly_price', descending: true }, 0, 50, extra));
+    const cb = timed(() => countTwins(engine, [atRisk], perTwin)[0]);
+    const ca = timed(() => countTwins(engine, [atRisk], extra)[0]);
+    const ids = Array.from({ length: engine.table.size }, (_, slot) => engine.table.idAt(slot));
+    const vec = new Float64Array(extra.names.length);
+    const readAll = (fields: ExtraFields) => {
+      const read = fields.reader();
+      let n = 0;
+      for (const id of ids) {
+        read(id, vec, 0);
+        n += vec[2] === 1 ? 1 : 0;
+      }
+      return n;
+    };
+    const rb = timed(() => readAll(perTwin));
+    const ra = timed(() => readAll(extra));
+    const ob = timed(() => overviewAsBefore(live));
+    const oa = timed(() => {
+      const level = live.atRiskLevel()!;
+      return populationRisk(live, undefined, level.churn);
+    });
+    // The same answers both ways, or the figures compare nothing.
+    if (sa.value.items.map((i) => i.customerId).join() !== sb.value.join() || ca.value !== cb.value || ra.value !== rb.value || oa.value.atRiskCustomers !== ob.value.atRisk || oa.value.scored !== ob.value.risk.scored) {
+      throw new TwinloopError('INTERNAL', `bench at-risk: the list reads disagree (sorted page ${sa.value.items.length} against ${sb.value.length}, at-risk count ${ca.value} against ${cb.value}, overview ${oa.value.atRiskCustomers} against ${ob.value.atRisk}); report this as a bug`);
+    }
+    if (turn === 0) continue;
+    t.sortedBefore.push(sb.ms);
+    t.sortedAfter.push(sa.ms);
+    t.countBefore.push(cb.ms);
+    t.countAfter.push(ca.ms);
+    t.readsBefore.push(rb.ms);
+    t.readsAfter.push(ra.ms);
+    t.overviewBefore.push(ob.ms);
+    t.overviewAfter.push(oa.ms);
+  }
+  const m = (xs: number[]) => round(median(xs), 3);
+  const r = { sorted_before_ms: m(t.sortedBefore), sorted_after_ms: m(t.sortedAfter), count_before_ms: m(t.countBefore), count_after_ms: m(t.countAfter), reads_before_ms: m(t.readsBefore), reads_after_ms: m(t.readsAfter), overview_before_ms: m(t.overviewBefore), overview_after_ms: m(t.overviewAfter) };
+  return { ...r, sorted_ratio: ratio(r.sorted_after_ms, r.sorted_before_ms, 3), count_ratio: ratio(r.count_after_ms, r.count_before_ms, 3), reads_ratio: ratio(r.reads_after_ms, r.reads_before_ms, 3), overview_ratio: ratio(r.overview_after_ms, r.overview_before_ms, 3) };
 }
 
 /** A population of `customers` twins over `days`, in memory, scored by `model`. */
@@ -184,11 +293,12 @@ export async function runAtRiskBench(options: { twins: readonly number[]; days: 
       rounds: read.rounds,
       scores_sent: read.sent,
       sent_share: round(read.sent / active, 4),
+      lists: listReads(engine, live),
     };
     p.ratio = ratio(p.after_ms, p.before_ms, 4);
     p.over_workers_ratio = ratio(p.over_workers_ms, p.after_ms, 2);
     populations.push(p);
-    options.log(`  ${p.twins} twins: ${p.before_ms} ms → ${p.after_ms} ms`);
+    options.log(`  ${p.twins} twins: ${p.before_ms} ms → ${p.after_ms} ms; lists: sorted ${p.lists.sorted_before_ms} → ${p.lists.sorted_after_ms} ms, at-risk count ${p.lists.count_before_ms} → ${p.lists.count_after_ms} ms, overview ${p.lists.overview_before_ms} → ${p.lists.overview_after_ms} ms`);
   }
   return { share: AT_RISK_SHARE, turns: TURNS - 1, populations };
 }
@@ -198,6 +308,7 @@ export function formatAtRiskBench(r: AtRiskBenchResult): string {
   return [
     `an intent's "at risk" level (the riskiest ${r.share * 100} % of the active base), the median of ${r.turns} turns each way:`,
     ...r.populations.map((p) => `  ${p.twins} twins (${p.active} active, level ${p.level}): ${p.after_ms} ms from the live scores by selection against ${p.before_ms} ms as before (features of every twin, a full sort): ratio ${p.ratio}; the live scores fully sorted ${p.typed_sort_ms} ms`),
+    ...r.populations.map((p) => `  ${p.twins} twins, a model serving: GET /twins?sort=-monthly_price&limit=50 ${p.lists.sorted_after_ms} ms against ${p.lists.sorted_before_ms} ms as before (every ranked twin's scores read): ratio ${p.lists.sorted_ratio}; a segment counted on at_risk ${p.lists.count_after_ms} against ${p.lists.count_before_ms} ms (the level read once a twin): ${p.lists.count_ratio}, of which the scores alone ${p.lists.reads_after_ms} against ${p.lists.reads_before_ms} ms: ${p.lists.reads_ratio}; GET /population's risk ${p.lists.overview_after_ms} against ${p.lists.overview_before_ms} ms (a second pass for the at-risk count): ${p.lists.overview_ratio}`),
     ...r.populations.map((p) => `  ${p.twins} twins over ${p.workers} workers: the same level read as the gateway reads it in ${p.over_workers_ms} ms (each worker's riskiest scores and the merge, no HTTP; ${p.over_workers_ratio} × one process's selection), ${p.rounds} round(s), ${p.scores_sent} scores sent (${round(p.sent_share * 100, 1)} % of the active)`),
   ].join('\n');
 }
