@@ -47,6 +47,11 @@ export interface SimulationRunsOptions {
    * `signal` aborts when the run is cancelled: a source that polls to say what it waits for stops then.
    */
   readonly source: (waiting: (what: string) => void, signal: AbortSignal) => TwinSource | Promise<TwinSource>;
+  /**
+   * Refuses a run at once, storing nothing, when it could not run now (throws; e.g. no churn model
+   * serves yet, saying when one will) rather than answer it started and fail it a moment later.
+   */
+  readonly admit?: () => void;
   readonly workers?: number;
   /** Least change of progress between two persisted updates (fewer writes). */
   readonly progressStep?: number;
@@ -87,6 +92,7 @@ export function createSimulationRuns(o: SimulationRunsOptions): SimulationRuns {
   return {
     async start(scenarios) {
       if (scenarios.length === 0) throw new TwinloopError('BAD_INPUT', 'a run needs at least one scenario');
+      o.admit?.();
       const id = randomUUID();
       const controller = new AbortController();
       const began = performance.now();

@@ -69,7 +69,7 @@ export function simulationRoutes(s: OperatorServices): RouteModule {
   return (app) => {
     app.post(
       '/simulations',
-      { schema: { summary: 'Start a simulation run (scenarios in docs/simulation.md); 202 with its id', body: scenariosBody, response: { 202: run, ...errors(400, 503) } } },
+      { schema: { summary: 'Start a simulation run (scenarios in docs/simulation.md); 202 with its id; 503 at once, nothing stored, while no churn model serves (saying when one will)', body: scenariosBody, response: { 202: run, ...errors(400, 503) } } },
       async (req, reply) => {
         const started = await s.simulations.start(parseScenarios(req.body).scenarios);
         return reply.status(202).header('location', `/simulations/${started.id}`).send(answered(started));

@@ -163,7 +163,7 @@ export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
             'Start a flow (onboarding, order-fulfilment, customer-care, churn-prevention, campaign-management, service-operations); 201 when created, 200 when a run with that id existed. A flow over many customers needs its own permission too (campaign-management and churn-prevention: campaigns:manage; service-operations: alarms:write), else 403 naming it; who started it is audited. A campaign runs once per campaignId (its run id is campaign-<campaignId>): starting one whose run exists is 409 naming its state; one naming an offer not in the catalogue is 400',
           params: z.object({ definition: z.string().min(1).max(128) }),
           body: startBody,
-          response: { 200: started, 201: started, ...errors(400, 403, 404, 409) },
+          response: { 200: started, 201: started, ...errors(400, 403, 404, 409, 503) },
         },
       },
       async (req, reply) => {
@@ -176,6 +176,11 @@ export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
         const needs = startPermissionOf(req.params.definition);
         requirePermission(req, needs, `start a ${req.params.definition} run`);
         requireRunReach(req, `a ${req.params.definition} run`, input, true);
+        // A churn-prevention run scans the customers by their churn scores: refused at once while no model serves, saying when one will.
+        if (req.params.definition === CHURN_PREVENTION_WORKFLOW_ID) {
+          const noModel = s.noChurnModel();
+          if (noModel) throw noModel;
+        }
         // Who started a flow over many customers is audited (a campaign's page lists it among its
         // adjustments), before the run is written: a crash between cannot lose it.
         const by = actorFor(req);

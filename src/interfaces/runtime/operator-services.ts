@@ -31,6 +31,7 @@ import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
 import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
 import { intentsOnAShare } from '../../agents/intents/intents-over-a-share.js';
+import { intentsNeedAModel } from '../../agents/intents/intents-need-a-model.js';
 import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
@@ -88,6 +89,8 @@ export interface OperatorServices {
   readonly approvals: ApprovalQueue;
   readonly audit: AuditTrail;
   readonly simulations: SimulationRuns;
+  /** Why no churn model serves yet and when one will, as the error work needing one is refused with at once; null once one serves. */
+  readonly noChurnModel: () => TwinloopError | null;
   readonly intents: IntentService;
   readonly workflows: WorkflowEngine;
   /** Documents (catalogue, runs, intents, campaigns) and the decision log. */
@@ -154,6 +157,13 @@ export interface OperatorServicesOptions {
    * the edge (HTTP, MCP); the gateway passes a decision to the owner. Absent: every twin is here.
    */
   readonly answersFor?: (customerId: string) => boolean;
+  /**
+   * Why no churn model serves yet and when one will (operator.ts: the first start's history still
+   * loading, the first model being fitted, or none to come without a training), as the error a
+   * route that would queue work needing one answers at once; null once one serves. Absent: said
+   * from `intelligence` alone.
+   */
+  readonly noChurnModel?: () => TwinloopError | null;
   /** What else keeps part of the log held at start (the omnichannel context's last day: operator.ts), taken from the one pass over it. */
   readonly fromLog?: readonly LogConsumer[];
   readonly log: (line: string) => void;
@@ -187,8 +197,14 @@ const APPROVAL_SWEEP_MS = 30_000;
  */
 export function liveTwinSource(twins: TwinService, intelligence: Intelligence, evidence: OperatorEvidence = {}, keep?: KeepTwin): TwinSource {
   const live = intelligence.live();
-  if (!live) throw new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
+  if (!live) throw noChurnModelServes(intelligence)!;
   return operatorTwinSource(twins.engine, live.model, evidence, keep);
+}
+
+/** What simulating and planning answer while no churn model serves (and nothing says when one will): null once one does. */
+export function noChurnModelServes(intelligence: Pick<Intelligence, 'live'>): TwinloopError | null {
+  if (intelligence.live()) return null;
+  return new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
 }
 
 /**
@@ -363,7 +379,17 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   };
   // Runs are dated on the operator's clock, as the intents and decisions they sit beside: in the
   // sandbox a run stamped with the wall clock read as months after the world's "now".
-  const simulations = createSimulationRuns({ store: runStore, source: labSource, clock });
+  // A run that cannot draw (no churn model serves) is refused at its start, saying when one will, not failed after a 202.
+  const noChurnModel = o.noChurnModel ?? (() => noChurnModelServes(intelligence));
+  const simulations = createSimulationRuns({
+    store: runStore,
+    source: labSource,
+    clock,
+    admit: () => {
+      const refused = noChurnModel();
+      if (refused) throw refused;
+    },
+  });
 
   const workflows: WorkflowEngine = createWorkflowEngine({
     journal,
@@ -422,7 +448,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   // The flows are built on the finished services, and intents execute through them: bound late.
   const late: { flows?: ServiceFlows } = {};
   // A partition worker holds a share of the customers: it plans no intent (a plan read off its share would be wrong, decision 0099).
-  const intents = (o.answersFor ? intentsOnAShare : <T>(s: T) => s)(createIntentService({
+  // Nor is an intent planned without one: accepting it is refused at once, saying when one will serve.
+  const intents = (o.answersFor ? intentsOnAShare : (s: IntentService) => intentsNeedAModel(s, noChurnModel))(createIntentService({
     store: recordDocuments(records, 'intents'),
     clock: intentClock,
     // By when a plan awaiting approval must be approved, in people's time: the world's clock at its pace (3,600x in the sandbox).
@@ -535,6 +562,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     approvals,
     audit,
     simulations,
+    noChurnModel,
     intents,
     workflows,
     records,

@@ -63,6 +63,10 @@ const READ_BACK_WAIT_MS = 120_000;
 export { ALARM_MAX_AGE_MS, SANDBOX_ALARM_SOURCE } from './sandbox-alarms.js';
 /** The proactive scan's monthly budget: a few hundred loyalty offers in the default world. */
 export const DEFAULT_RETENTION_BUDGET = 2000;
+/** Why a partition worker serves no churn model of its own making. */
+const WORKER_NO_MODEL = 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)';
+/** Why a start ended with no churn model when nothing else said why. */
+const NOT_ENOUGH_HISTORY = 'not enough history to train a churn model yet';
 /** A simulated hour per real second: a day of the world every 24 s keeps the demo visibly moving. */
 export const DEFAULT_SANDBOX_SPEED = 3600;
 
@@ -343,6 +347,20 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   // does not (a store whose checkpoint was written before it kept them, a partition worker), they
   // are read back from the start's one pass over the log. The intake brings what comes after.
   const interactionsBack = twins.engine.recentInteractions() ? undefined : interactionsFromLog(twins.engine.eventClock - DEFAULT_CONTEXT_WINDOW_MS);
+  // Where the start's churn model stands: what a route that would queue work needing one (a
+  // simulation, an intent's planning) answers at once while none serves, saying when one will.
+  const modelWait: { stage: 'history' | 'fitting' | 'ended'; since: number; outcome?: string } = { stage: plan ? 'history' : 'fitting', since: Date.now() };
+  const noChurnModel = (): TwinloopError | null => {
+    if (intelligence.live()) return null;
+    const waited = `${Math.round((Date.now() - modelWait.since) / 1000)} s`;
+    const wait = (why: string, seconds: number) => new TwinloopError('UNAVAILABLE', `no churn model serves yet: ${why}`, { context: { retryAfterSeconds: seconds } });
+    if (worker) return wait(WORKER_NO_MODEL, 60);
+    if (modelWait.stage === 'history') {
+      return wait(`the first start's history is still going through the intake (for ${waited} now), and the first model is fitted as soon as it is in: about a minute on --world small, a few on the default world. Ask again then (GET /health, GET /models say when it serves)`, 30);
+    }
+    if (modelWait.stage === 'fitting') return wait(`the churn model is being fitted (or loaded) now, for ${waited}; ask again in a few seconds (GET /models says when it serves)`, 10);
+    return new TwinloopError('UNAVAILABLE', `no churn model serves: ${modelWait.outcome ?? 'none was trained at start'}; train one (POST /models/train, or twinloop model train-twins), then ask again`, { context: { retryable: false } });
+  };
   const running = await openOperatorServices({
     twins,
     storeOptions: o.store,
@@ -356,6 +374,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     // Bound late: the partitions start once the server listens.
     ...(worker ? { answersFor: (id: string) => partitionWorker?.answersFor(id) ?? false } : {}),
     fromLog: interactionsBack ? [interactionsBack.consumer] : [],
+    noChurnModel,
     log: o.log,
   });
   const { services } = running;
@@ -562,12 +581,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const scored = ready.then(
     async (): Promise<ReadyReport> => {
       phase = 'live';
+      Object.assign(modelWait, { stage: 'fitting', since: Date.now() });
       const historyAt = Date.now();
       const historyCpu = process.cpuUsage();
       const historyThreadCpu = threadCpuSecondsIfKnown();
       const historyEvents = twins.appliedSeq() - openedSeq;
       const atHistoryEnd = behind.written() ?? undefined;
-      let noModel: string | undefined = worker ? 'a partition worker holds some of the twins and does not train: train at the gateway (POST /models/train) and this worker serves the champion within --model-check-every (docs/scale.md)' : undefined;
+      let noModel: string | undefined = worker ? WORKER_NO_MODEL : undefined;
       const collected = firstRows?.stop();
       if (typeof collected === 'string') o.log(`models: no rows collected with the history (${collected}); training from the log`);
       const rows = typeof collected === 'object' ? collected : undefined;
@@ -588,6 +608,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       if (!first && rows) await logWritten();
       const trained = worker ? null : (first ?? (await intelligence.trainIfMissing().catch(failed)));
       const live = intelligence.live();
+      if (!live) Object.assign(modelWait, { stage: 'ended', outcome: noModel ?? NOT_ENOUGH_HISTORY });
       const doneAt = Date.now();
       const cpuSeconds = (from: NodeJS.CpuUsage, to: NodeJS.CpuUsage) => (to.user + to.system - from.user - from.system) / 1e6;
       return {
@@ -604,12 +625,13 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         modelCpuSeconds: cpuSeconds(historyCpu, process.cpuUsage()),
         ...(typeof trained?.cpuSeconds === 'number' ? { trainingCpuSeconds: trained.cpuSeconds } : {}),
         ...(first ? { firstModel: true } : {}),
-        ...(live ? {} : { noModel: noModel ?? 'not enough history to train a churn model yet' }),
+        ...(live ? {} : { noModel: noModel ?? NOT_ENOUGH_HISTORY }),
         ...(atHistoryEnd === undefined ? {} : { writtenBehind: { atHistoryEnd, waitedSeconds } }),
       };
     },
     (err: Error) => {
       phase = 'failed';
+      Object.assign(modelWait, { stage: 'ended', outcome: `the start failed before a model was fitted (${err.message})` });
       warn(`sandbox: ${err.message}`);
       throw err;
     },

@@ -92,7 +92,7 @@ export function tmf921Routes(s: Pick<OperatorServices, 'intents'>): RouteModule 
           params: idParams,
           querystring: tmfFieldsQuery,
           body: z.union([mergePatchBody, jsonPatchBody]),
-          response: { 200: intent, ...tmfErrors('TMF921', 400, 404, 409) },
+          response: { 200: intent, ...tmfErrors('TMF921', 400, 404, 409, 503) },
         },
       },
       async (req) => {
