@@ -5,7 +5,13 @@ import type { TwinEvent } from './events.js';
 export type RecordOutcome =
   | { status: 'accepted'; id: string }
   | { status: 'duplicate'; id: string }
-  | { status: 'rejected'; id?: string; reason: string };
+  | {
+      status: 'rejected';
+      id?: string;
+      reason: string;
+      /** The same record may be taken later as it is: its time is ahead of the intake's clock, which will reach it. */
+      retryable?: true;
+    };
 
 /**
  * Where producers (the sandbox, connectors, brokers) hand events to the ordinary intake. It

@@ -445,7 +445,7 @@ export class Intake implements EventSink {
       }
       const time = parseEventTime(v.event.time);
       if (time > horizon) {
-        p.outcome = { status: 'rejected', id: v.event.id, reason: `time: ${v.event.time} is in the future (now ${new Date(now).toISOString()})` };
+        p.outcome = { status: 'rejected', id: v.event.id, reason: `time: ${v.event.time} is in the future (now ${new Date(now).toISOString()})`, retryable: true };
         continue;
       }
       p.event = v.event;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { DecisionOutcome } from '../../decisioning/decision-record.js';
@@ -33,7 +34,7 @@ function fakeIntake() {
     logAfter: async (afterSeq: number, limit: number) => log.filter((a) => a.seq > afterSeq).slice(0, limit),
     apply,
     onApplied: (l: AppliedListener) => (listeners.push(l), () => void listeners.splice(listeners.indexOf(l), 1)),
-    submit: async (events: readonly TwinEvent[]) => {
+    submit: async (events: readonly TwinEvent[]): Promise<RecordOutcome[]> => {
       written.push(...events);
       apply(events);
       return events.map((e) => ({ status: 'accepted' as const, id: e.id }));
@@ -147,6 +148,31 @@ describe('outcome watch', () => {
     ]);
     expect((await watch.sweep()).stayed).toBe(0);
   });
+  it("keeps an answer or a stay the intake refused as dated ahead of its clock (a restart's world behind the last run's) and writes it at the next sweep", async () => {
+    const intake = fakeIntake();
+    // The intake's clock stands `behind` ms before the watch's: what is dated after it is refused, for now.
+    let behind = 2 * DAY_MS;
+    const taken = intake.submit;
+    intake.submit = async (events) => {
+      const due = events.filter((e) => Date.parse(e.time) <= now - behind);
+      const answers = await taken(due);
+      return events.map((e) => (due.includes(e) ? answers[due.indexOf(e)] : { status: 'rejected' as const, id: e.id, reason: 'time: in the future', retryable: true as const }));
+    };
+    watch = await start(intake);
+    await records.appendDecisions([decision('d1', T0)]);
+    intake.apply([presented('d1:retain-10', T0, 'd1'), acted('r-stay', T0), acted('r-churn', T0, 'C2')]);
+    now = T0 + 90 * DAY_MS + 1;
+    leftAt.set('C2', T0 + 89 * DAY_MS);
+    intake.apply([{ id: 'term', kind: 'subscription', customerId: 'C2', time: iso(T0 + 89 * DAY_MS), source: 'sandbox', v: 1, data: { action: 'terminated', subscriptionId: 'S2', productKind: 'plan' } } as TwinEvent]);
+    // The ignore (day 7) is behind the intake's clock; the stay (day 90) and the churn (day 89) are not.
+    expect(await watch.sweep()).toMatchObject({ ignored: 1, stayed: 0, churned: 0 });
+    expect(intake.written.map((e) => e.id)).toEqual(['ignored:d1:retain-10']);
+    behind = 0;
+    expect(await watch.sweep()).toMatchObject({ ignored: 0, stayed: 1, churned: 1 });
+    expect(intake.written.map((e) => e.id).sort()).toEqual(['ignored:d1:retain-10', 'outcome:r-churn', 'outcome:r-stay']);
+    expect(await watch.sweep()).toMatchObject({ ignored: 0, stayed: 0, churned: 0 });
+  });
+
   it("dates an ignore at its window's end however late the sweep, and looks for the answer after the presentation while the timeline cannot be read", async () => {
     const intake = fakeIntake();
     // The customer's whole timeline cannot be read (a first start's history, seqs 1 and 2, still written behind); the events after it can.

@@ -218,17 +218,27 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   }
 
   const trouble = oncePerCause(o.log);
-  /** Submits events; false when the intake could not take them now (they are tried again next sweep). */
-  const submit = async (events: TwinEvent[]): Promise<boolean> => {
-    if (events.length === 0) return true;
+  /**
+   * Submits events; false when the intake could not take them now (they are tried again next
+   * sweep), else the events it refused for now only (`retryable`: dated ahead of its clock, as
+   * after a restart whose world resumed behind the last run's), which stay pending for the next
+   * sweep: written off as done, a customer's answer or stay was lost for good.
+   */
+  const submit = async (events: TwinEvent[]): Promise<false | ReadonlySet<number>> => {
+    const later = new Set<number>();
+    if (events.length === 0) return later;
     try {
       const answers = await o.intake.submit(events);
-      const refused = answers.filter((a) => a.status === 'rejected');
       // One line per sweep and reason, however many events it refused.
       const byReason = new Map<string, string[]>();
-      for (const a of refused) byReason.set(a.reason ?? 'no reason given', [...(byReason.get(a.reason ?? 'no reason given') ?? []), a.id ?? 'an event']);
+      answers.forEach((a, i) => {
+        if (a.status !== 'rejected') return;
+        if (a.retryable) later.add(i);
+        const reason = `${a.reason ?? 'no reason given'}${a.retryable ? '; kept, tried again at the next sweep' : ''}`;
+        byReason.set(reason, [...(byReason.get(reason) ?? []), a.id ?? 'an event']);
+      });
       for (const [reason, ids] of byReason) o.log?.(`outcomes: ${ids.length === 1 ? `${ids[0]} was` : `${ids.length} events (${ids[0]}, …) were`} refused: ${reason}`);
-      return true;
+      return later;
     } catch (err) {
       trouble.note(err, 'outcomes: not written now, tried again later');
       return false;
@@ -277,8 +287,10 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       due.push([requestId, a]);
     }
     const events = due.map(([requestId, a]) => ignoredOfferEvent(requestId, a, stamp(a.presentedAt + window)));
-    if (!(await submit(events))) return;
-    for (const [requestId, a] of due) {
+    const later = await submit(events);
+    if (!later) return;
+    for (const [i, [requestId, a]] of due.entries()) {
+      if (later.has(i)) continue;
       // Recorded here too (not only when the event comes back), so the decision sweep below finds it closed.
       if (a.decisionId) await o.recordOutcome(a.decisionId, { accepted: false, reward: 0, at: a.presentedAt + window, result: 'ignored', requestId });
       delete state.answers[requestId];
@@ -305,13 +317,22 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       if (churned) tally.churned++;
       else tally.stayed++;
     }
-    if (!(await submit(events))) {
+    const later = await submit(events);
+    if (!later) {
       tally.churned = 0;
       tally.stayed = 0;
       for (const id of left) leaving.add(id);
       return;
     }
-    for (const id of done) delete state.horizons[id];
+    for (const [i, id] of done.entries()) {
+      if (!later.has(i)) continue;
+      // Kept for the next sweep, its customer read again then; not counted as written.
+      const h = state.horizons[id];
+      leaving.add(h.customerId);
+      if (events[i].kind === 'outcome' && events[i].data.result === 'churned') tally.churned--;
+      else tally.stayed--;
+    }
+    for (const [i, id] of done.entries()) if (!later.has(i)) delete state.horizons[id];
     if (done.length) dirty = true;
   }
 

@@ -104,6 +104,7 @@ const intakeResult = z.object({
       status: z.enum(['accepted', 'duplicate', 'rejected']),
       id: z.string().optional(),
       reason: z.string().optional().describe('Why a record was rejected, naming the field'),
+      retryable: z.boolean().optional().describe('True when the same record may be sent again later as it is (its time is ahead of the clock)'),
     }),
   ),
 }).meta({ id: 'IntakeResult', description: 'The answer to every record of a batch' });
