@@ -76,7 +76,7 @@ function answered(w: { status: string; reason: string }): Treatment {
   if (w.status === 'pending-approval') return { state: 'waiting', why: `waiting for a person: ${w.reason}` };
   // Approved by a person since the run asked, not carried out yet (the view's reading): committed, not paid.
   if (w.status === 'approved') return { state: 'waiting', why: w.reason };
-  const what = { refused: 'refused by policy', failed: 'failed', advised: 'advised only (policy: a person acts)', 'asked-before': 'not asked again', over: 'the outage was over' }[w.status] ?? w.status;
+  const what = { refused: 'refused by policy', failed: 'failed', advised: 'advised only (policy: a person acts)', 'asked-before': 'not asked again', over: 'the outage was over', down: 'not told it is resolved' }[w.status] ?? w.status;
   // The executor words a back end's failure "the action failed: …": the column already says failed.
   return notSent(`${what}: ${w.reason.replace(/^the action failed: /, '')}`);
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ok, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
-import type { Alarm } from '../../domain/connectors/network-alarms.js';
+import { alarmOpenAt, type Alarm } from '../../domain/connectors/network-alarms.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
-import type { StepDefinition, WorkflowContext, WorkflowDefinition } from '../workflows/index.js';
+import type { StepDefinition, WorkflowContext, WorkflowDefinition, WorkflowEngine } from '../workflows/index.js';
 import { rankAffected, type CellLookup, type IncidentEvidence, type ScoreLookup } from './affected-customers.js';
 import { DEFAULT_SERVICE_OPS_POLICY, type ServiceOpsPolicy } from './service-ops-policy.js';
 import { ACTING_ORDER, ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, alarmSeveritySignal, servesCustomers, type AlarmCleared, type AlarmEscalated } from './service-ops-signals.js';
@@ -37,6 +37,14 @@ import {
 
 export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
 /**
+ * Version 11: one outage a customer until every alarm on the place is clear (decision 0103). Alarms
+ * overlapping on the place are one fault: an outage notice is not sent to whom another alarm there
+ * (open, or cleared within a day) told of the outage and not yet of its end, and a resolution is not
+ * sent to whom another open alarm there touches (that run tells them at its clear). Another alarm's
+ * notices are read under the id its run asked them under (`noticesIdOf`: version 10 read a run that
+ * went on an incident under its own id, and told its customers "outage" again), and the batches read
+ * the place when they ask (`onPlace`), not once at the raise. A top-up's evidence no longer carries
+ * `paidBeforeState` (from version 10 on: nothing read it).
  * Version 10: one notice a customer a fault, and a top-up owed with its payment (decision 0093,
  * amended). A fault back on the place is not told as an outage to a customer an earlier alarm there
  * told of the outage and not yet that it was over (their resolution held to the morning, or kept from
@@ -73,7 +81,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * alarm is young for customers showing the incident (below); versions 1 (found once, at the
  * alarm), 2 to 4 stay registered for runs started before them.
  */
-export const SERVICE_OPS_WORKFLOW_VERSION = 10;
+export const SERVICE_OPS_WORKFLOW_VERSION = 11;
 /** The notification templates of the notices: an outage, the same fault back after its clear, its end. */
 export const NOTICE_TEMPLATES = { outage: 'network-incident-notice', back: 'network-incident-back', resolved: 'network-incident-resolved' } as const;
 
@@ -99,6 +107,13 @@ export interface ServiceOpsDeps {
    * Without it every resolution goes to everyone told, and every outage notice is sent.
    */
   alarmsOnPlace?: (alarm: Alarm) => Alarm[];
+  /**
+   * The id another alarm's run asks its notices under (`noticesIdOf` its input: the incident it goes
+   * on, else its own id; the server reads the run from the engine): version 11 reads that alarm's
+   * outage and resolution notices by it (one key for one fault), and by the alarm's own id (where
+   * the incident's was held by a failed ask). Without it: the alarm's own id alone.
+   */
+  noticesIdOf?: (alarmId: string) => Promise<string>;
   /**
    * When the operator heard that the alarm cleared (ISO, the alarm inbox's), or undefined while it is
    * raised: read just before each outage notice is asked (version 3 on), so a notice whose batch
@@ -197,6 +212,23 @@ interface BatchInput {
   earlier?: readonly string[];
   /** Version 10, a top-up: the requests each customer's top-up adds to (their payment, and an earlier top-up). */
   addsTo?: Record<string, string[]>;
+  /**
+   * Version 11, notices: the step reads the other alarms on the place itself, when it asks (not the
+   * run once at its raise), besides `besides` (the alarms of this run's own incident). Outage
+   * notices: one told of the outage by any of them, open or cleared within `FAULT_REACH_MS` of the
+   * raise, and not yet of its end, is not told again. Resolutions: one an alarm open on the place
+   * touches is not told it is resolved while it is down.
+   */
+  onPlace?: { besides: readonly string[] };
+}
+
+/** The id an alarm's run asks its notices under: the alarm its fault is back under, else the incident it goes on, else its own. */
+export const noticesIdOf = (input: Pick<ServiceOpsInput, 'alarm' | 'continues' | 'noticesUnder'>): string => input.noticesUnder ?? input.continues ?? input.alarm.id;
+
+/** `noticesIdOf` the run of `alarmId` (workflow id = alarm id) as the engine keeps it (`ServiceOpsDeps.noticesIdOf`); no run: the alarm's own id. */
+export async function noticesIdOfRun(engine: Pick<WorkflowEngine, 'get'>, alarmId: string): Promise<string> {
+  const input = (await engine.get(alarmId))?.input as Partial<ServiceOpsInput> | null | undefined;
+  return input?.alarm ? noticesIdOf({ ...input, alarm: input.alarm }) : alarmId;
 }
 
 
@@ -282,17 +314,41 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     },
   };
 
+  /** Another alarm with the ids its notices may be asked under (version 11: its run's, and its own; before, its own). */
+  type Keyed = { id: string; keys: string[] };
+  const keyed = async (ids: readonly string[]): Promise<Keyed[]> => Promise.all(ids.map(async (id) => ({ id, keys: version >= 11 && deps.noticesIdOf ? [...new Set([await deps.noticesIdOf(id), id])] : [id] })));
+  /** Whether `alarm`'s `purpose` request for the customer was carried out, under any id its notices go under. */
+  const doneFor = async (alarm: Keyed, purpose: string, customerId: string): Promise<boolean> => {
+    for (const k of alarm.keys) if ((await deps.guarded().statusOf(`${k}:${purpose}:${customerId}`)) === 'executed') return true;
+    return false;
+  };
   /**
    * Version 10: the earlier alarm of `earlier` whose outage notice reached the customer and whose
    * resolution notice has not (held to the morning, or kept from them as the fault was back): their
    * last word from the operator is "outage". Undefined when none.
    */
-  const outageStillTold = async (earlier: readonly string[], customerId: string): Promise<string | undefined> => {
+  const outageStillTold = async (earlier: readonly Keyed[], customerId: string): Promise<string | undefined> => {
     for (const e of earlier) {
-      if ((await deps.guarded().statusOf(`${e}:${OUTAGE_NOTICE_STEP_ID}:${customerId}`)) !== 'executed') continue;
-      if ((await deps.guarded().statusOf(`${e}:${RESOLUTION_NOTICE_STEP_ID}:${customerId}`)) !== 'executed') return e;
+      if (!(await doneFor(e, OUTAGE_NOTICE_STEP_ID, customerId))) continue;
+      if (!(await doneFor(e, RESOLUTION_NOTICE_STEP_ID, customerId))) return e.id;
     }
     return undefined;
+  };
+  /** Version 11: the other alarms on the place, besides the run's own incident's, that serve customers (the inbox as it is now). */
+  const othersOnPlace = (alarm: Alarm, besides: readonly string[]): Alarm[] => {
+    const own = new Set([alarm.id, ...besides]);
+    return (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => !own.has(a.id));
+  };
+  /** Of `customers`, those `alarms` touch (found as an alarm's own are: `rankAffected` on its cells), each with the first that does. */
+  const touchedBy = (alarms: readonly Alarm[], customers: readonly string[]): Map<string, string> => {
+    const ours = new Set(customers);
+    const out = new Map<string, string>();
+    for (const a of alarms) {
+      const cells = a.alarmedObject['@referredType'] === 'Site' ? deps.cells.cellsOfSite(a.alarmedObject.id) : [a.alarmedObject.id];
+      const present = deps.cells.rankedOn(cells, { sinceMs: Date.parse(a.raisedTime) - policy.presenceHorizonMs });
+      for (const r of rankAffected(present, deps.scores, policy.minPresenceShare)) if (ours.has(r.customerId) && !out.has(r.customerId)) out.set(r.customerId, a.id);
+    }
+    return out;
   };
 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
@@ -306,20 +362,30 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
   ): StepDefinition<BatchInput, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo, onPlace }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
-      const statuses = new Map<string, { status: GuardedStatus | 'asked-before' | 'over'; reason: string }>();
+      const statuses = new Map<string, { status: GuardedStatus | 'asked-before' | 'over' | 'down'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
       const underAlarm = new Set<string>();
       const toldBefore = new Map<string, string>();
-      await inParallel(customers, policy.concurrency, async (customerId) => {
+      // Version 11: the other alarms on the place as they are now. Before an outage notice: those whose
+      // outage notice, not yet resolved, stands for this one's (open, or cleared within a day of the raise:
+      // a resolution held to the morning). Before a resolution: those open, and whom they touch.
+      const others = onPlace ? othersOnPlace(alarm, onPlace.besides) : [];
+      const raisedMs = Date.parse(alarm.raisedTime);
+      const standing = untilCleared
+        ? await keyed(onPlace ? others.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs - FAULT_REACH_MS).map((a) => a.id) : (earlier ?? []))
+        : [];
+      const down = onPlace && !untilCleared ? touchedBy(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
+      const tell = async (customerId: string): Promise<void> => {
         // Version 10: told of the outage by an earlier alarm on the place and not yet that it was over, a customer is not told it again.
-        const by = earlier ? await outageStillTold(earlier, customerId) : undefined;
+        const by = standing.length > 0 ? await outageStillTold(standing, customerId) : undefined;
         if (by !== undefined) {
           toldBefore.set(customerId, by);
           statuses.set(customerId, { status: 'asked-before', reason: `told of the outage by ${by} and not yet that it was over: one notice a fault, its end told at this alarm's clear` });
           return;
         }
+        toldBefore.delete(customerId);
         const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true, addsTo?.[customerId]);
         if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
         const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
@@ -347,16 +413,31 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           statuses.set(customerId, { status: 'over', reason: `the alarm cleared at ${clearedAt.slice(0, 16).replace('T', ' ')} UTC, before this notice went` });
           return;
         }
+        // Version 11: down still under another alarm on the place: not told it is resolved (one asked before a crash is answered as it was).
+        const downBy = down.get(customerId);
+        if (downBy !== undefined && (await deps.guarded().statusOf(full.id)) === null) {
+          statuses.set(customerId, { status: 'down', reason: `${downBy} was open on the place when it was due (down still); that alarm's run tells them at its clear` });
+          return;
+        }
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await ask();
         if (r.status === 'failed') r = await ask();
         statuses.set(customerId, r);
-      });
+      };
+      await inParallel(customers, policy.concurrency, tell);
+      // Version 11: counted told by another alarm whose resolution went meanwhile (a clear and this raise
+      // at the same instant: it looked before this alarm was in the inbox), a customer is told of this outage.
+      if (onPlace && untilCleared && toldBefore.size > 0) {
+        const again: string[] = [];
+        for (const [c, by] of toldBefore) if (await doneFor(standing.find((e) => e.id === by)!, RESOLUTION_NOTICE_STEP_ID, c)) again.push(c);
+        await inParallel(again, policy.concurrency, tell);
+      }
       for (const c of customers) {
         const { status: s, reason } = statuses.get(c) ?? { status: 'failed', reason: 'not asked' };
         if (s !== 'executed') (out.why ??= {})[c] = { status: s, reason };
         if (s === 'asked-before') out.askedBefore = (out.askedBefore ?? 0) + 1;
         else if (s === 'over') out.over = (out.over ?? 0) + 1;
+        else if (s === 'down') (out.down ??= {})[c] = down.get(c)!;
         else if (s === 'executed') out.executed.push(c);
         else if (s === 'pending-approval') out.pending.push(c);
         else if (s === 'failed') out.failed++;
@@ -429,7 +510,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       if (version >= 10) {
         return compensationAsk(customerId, incident, amount, `network incident ${incident} (now ${alarm.perceivedSeverity})`, {
           summary: `Compensation for network alarm ${incident} raised to ${alarm.perceivedSeverity}: ${amount} on top of the ${paidBefore} asked at its earlier severity, owed only with it`,
-          evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore, paidBeforeState: waitingBefore ? 'pending' : 'executed', addsTo: [...(addsTo ?? [])] },
+          // No word of how the run heard the payment stood (`paidBeforeState`, versions 8 and 9): nothing reads it, the approver reads the payment live (evidence is not what a repeated ask is compared on).
+          evidence: { alarmId: alarm.id, severity: alarm.perceivedSeverity, paidBefore, addsTo: [...(addsTo ?? [])] },
         }, addsTo);
       }
       // Version 8 asks it of those whose earlier payment waits for a person too: asked, not yet paid.
@@ -468,32 +550,29 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    * touch (found as the alarm's own customers are: `rankAffected` on their cells), or null. Version
    * 10 (`resolved`): also whom a later alarm's run told it is resolved already (one notice a fault).
    */
-  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[]; resolved?: boolean; toldBy?: Record<string, string> }, FaultBack | null> = {
+  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[]; resolved?: boolean; toldBy?: Record<string, string>; onPlace?: { besides: readonly string[] } }, FaultBack | null> = {
     id: FAULT_BACK_STEP_ID,
     version: 1,
-    run: async ({ alarm, sinceMs, atMs, customers, resolved, toldBy }) => {
-      const later = (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id && Date.parse(a.raisedTime) >= sinceMs && Date.parse(a.raisedTime) <= atMs);
-      const back = later.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) > atMs);
+    run: async ({ alarm, sinceMs, atMs, customers, resolved, toldBy, onPlace }) => {
+      // Version 11 (`onPlace`): any other alarm on the place open now, overlapping or back after the
+      // clear, keeps the notice from whom it touches; and a resolution any alarm raised since this one
+      // told them stands for this one's. Before: alarms raised after the clear only.
+      const others = onPlace ? othersOnPlace(alarm, onPlace.besides) : (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id);
+      const later = others.filter((a) => Date.parse(a.raisedTime) >= (onPlace ? Date.parse(alarm.raisedTime) : sinceMs) && Date.parse(a.raisedTime) <= atMs);
+      const back = onPlace ? others.filter((a) => alarmOpenAt(a, atMs)) : later.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) > atMs);
       const resolvedBy: Record<string, string> = {};
       if (resolved) {
         // Read only: a bounded number at once, as a batch asks its requests.
         const by = new Map<string, string>();
+        const laterKeyed = await keyed(later.map((x) => x.id));
         await inParallel(customers, policy.concurrency, async (c) => {
           // The earlier alarm whose outage notice stood for ours: its resolution, if it went since, was their last word too.
-          for (const a of [...later.map((x) => x.id), ...(toldBy?.[c] ? [toldBy[c]] : [])]) {
-            if ((await deps.guarded().statusOf(`${a}:${RESOLUTION_NOTICE_STEP_ID}:${c}`)) === 'executed') return void by.set(c, a);
-          }
+          for (const a of [...laterKeyed, ...(toldBy?.[c] ? await keyed([toldBy[c]]) : [])]) if (await doneFor(a, RESOLUTION_NOTICE_STEP_ID, c)) return void by.set(c, a.id);
         });
         for (const c of customers) if (by.has(c)) resolvedBy[c] = by.get(c)!;
       }
       if (back.length === 0 && Object.keys(resolvedBy).length === 0) return ok(null);
-      const ours = new Set(customers);
-      const touched = new Set<string>();
-      for (const a of back) {
-        const cells = a.alarmedObject['@referredType'] === 'Site' ? deps.cells.cellsOfSite(a.alarmedObject.id) : [a.alarmedObject.id];
-        const present = deps.cells.rankedOn(cells, { sinceMs: Date.parse(a.raisedTime) - policy.presenceHorizonMs });
-        for (const r of rankAffected(present, deps.scores, policy.minPresenceShare)) if (ours.has(r.customerId)) touched.add(r.customerId);
-      }
+      const touched = touchedBy(back, customers);
       return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}) });
     },
   };
@@ -518,11 +597,11 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    * Runs `customers` through `step` in batches keyed `${key}-N` (BATCH_KEYS), the first of
    * `firstSize` (default the policy's batch size), totalled. `under`: the incident whose request ids
    * they are asked under (absent: the alarm's own); `toldOf`, `paidBefore`, `waiting`, `earlier` and
-   * `addsTo` as each step reads them (BatchInput), the last two version 10's.
+   * `addsTo` as each step reads them (BatchInput), the last two version 10's; `onPlace` version 11's.
    */
   const runBatches = async (
     ctx: WorkflowContext,
-    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]> },
+    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[] } },
   ): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(o.customers, o.firstSize ?? policy.batchSize, policy.batchSize);
@@ -530,7 +609,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     for (let i = 0; i < batches.length; i++) {
       const waitingBefore = o.waiting ? batches[i].filter((c) => o.waiting!.has(c)) : [];
       const addsTo = o.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (o.addsTo!.has(c) ? [[c, [...o.addsTo!.get(c)!]]] : []))) } : {};
-      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo };
+      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo, ...(o.onPlace ? { onPlace: o.onPlace } : {}) };
       const r = await ctx.step(o.step, input, { key: `${o.key}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
@@ -539,6 +618,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       if (r.toldBefore) total.toldBefore = { ...total.toldBefore, ...r.toldBefore };
       if (r.underAlarm) (total.underAlarm ??= []).push(...r.underAlarm);
       if (r.over) total.over = (total.over ?? 0) + r.over;
+      if (r.down) total.down = { ...total.down, ...r.down };
     }
     return total;
   };
@@ -573,6 +653,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       let alarm = asRaised;
       /** Version 10: the earlier alarms on the place whose outage notice, not yet resolved, stands for this one's (`fault-before`). */
       let faultBefore: string[] | undefined;
+      /**
+       * Version 11: the notices read the other alarms on the place when they are asked (one word a
+       * customer while any alarm there is open), besides those of this run's own incident.
+       */
+      const onPlace = version >= 11 && deps.alarmsOnPlace ? { besides: [...new Set([continues, noticesUnder, ...(toldOfChain ?? [])].filter((x): x is string => x !== undefined))] } : undefined;
+      const place = onPlace ? { onPlace } : {};
       /** Version 10: the customers counted told as such an alarm told them of the outage, each with it. */
       const toldEarlier = new Map<string, string>();
       const toldBy = (r: BatchOutcome): string[] => {
@@ -609,7 +695,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
               // `untold` (the wait for the contact hours, version 7): everyone showing it not told yet, found at the alarm or not.
               const toldSet = o.untold ? new Set(notified) : undefined;
               const toTell = toldSet ? [...new Set(seen)].filter((c) => !toldSet.has(c)) : fresh;
-              const out = await runBatches(ctx, { step: outageNotices, alarm, customers: toTell, key: `notice-showing-${look.round}`, under: told, toldOf, earlier: faultBefore });
+              const out = await runBatches(ctx, { step: outageNotices, alarm, customers: toTell, key: `notice-showing-${look.round}`, under: told, toldOf, earlier: faultBefore, ...place });
               notified.push(...out.executed, ...toldBy(out));
               look.pending += out.pending.length;
               look.refused += out.refused;
@@ -644,7 +730,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         outageFromMs = w.payload?.escalatedTime ? Date.parse(w.payload.escalatedTime) : await ctx.now('escalated-at');
       }
       // Version 10: whose outage notice, still unresolved, stands for this alarm's (one notice a fault).
-      if (version >= 10 && deps.alarmsOnPlace) faultBefore = await ctx.step(faultBeforeStep, { alarm: asRaised }, { key: FAULT_BEFORE_STEP_ID });
+      if (version === 10 && deps.alarmsOnPlace) faultBefore = await ctx.step(faultBeforeStep, { alarm: asRaised }, { key: FAULT_BEFORE_STEP_ID });
       const customers = [...known];
       const [head, rest] = [customers.slice(0, policy.firstBatch), customers.slice(policy.firstBatch)];
       /**
@@ -686,9 +772,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       const toldBefore = new Set(notified);
       const toldAtNight = customers.filter((c) => toldBefore.has(c)).length;
       const untold = (some: readonly string[]) => (toldAtNight > 0 ? some.filter((c) => !toldBefore.has(c)) : some);
-      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(head), key: 'notice-first', firstSize: policy.firstBatch, under: told, toldOf, earlier: faultBefore });
+      const firstOut = (await clearedNow('cleared-before-notice-first')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(head), key: 'notice-first', firstSize: policy.firstBatch, under: told, toldOf, earlier: faultBefore, ...place });
       ticketStatus ??= await ctx.step(ticket, { alarm, affected: customers.length });
-      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(rest), key: 'notice', under: told, toldOf, earlier: faultBefore });
+      const restOut = (await clearedNow('cleared-before-notice')) ? none : await runBatches(ctx, { step: outageNotices, alarm, customers: untold(rest), key: 'notice', under: told, toldOf, earlier: faultBefore, ...place });
       // With those whose turn came after the clear (`over`: the run had not heard it yet).
       const notToldCleared = (clearedEarly ? customers.length - toldAtNight - (firstOut === none ? 0 : untold(head).length) : 0) + (firstOut.over ?? 0) + (restOut.over ?? 0);
       notified.push(...firstOut.executed, ...toldBy(firstOut), ...restOut.executed, ...toldBy(restOut));
@@ -838,14 +924,17 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         // new alarm's run tells them of it, and of its end). Version 10 looks whenever the resolution
         // goes, at once too (a run slowed behind a busy engine, a fault back within minutes), and
         // leaves out those a later alarm's run told it is resolved already: one notice a fault.
+        // Version 11: any other alarm open on the place, overlapping (raised before the clear) or back,
+        // and each resolution looks again when it is asked (a raise at the instant of the clear).
         let back: FaultBack | null = null;
         if (isCleared && notified.length > 0 && deps.alarmsOnPlace && endMs !== undefined && (version >= 10 || (version >= 8 && resolutionWait !== undefined))) {
-          back = await ctx.step(faultBackStep, { alarm, sinceMs: endMs, atMs: await ctx.now('fault-back-at'), customers: notified, ...(version >= 10 ? { resolved: true, ...(toldEarlier.size > 0 ? { toldBy: Object.fromEntries(toldEarlier) } : {}) } : {}) }, { key: FAULT_BACK_STEP_ID });
+          back = await ctx.step(faultBackStep, { alarm, sinceMs: endMs, atMs: await ctx.now('fault-back-at'), customers: notified, ...(version >= 10 ? { resolved: true, ...(toldEarlier.size > 0 ? { toldBy: Object.fromEntries(toldEarlier) } : {}) } : {}), ...place }, { key: FAULT_BACK_STEP_ID });
         }
         const downAgain = new Set([...(back?.customers ?? []), ...Object.keys(back?.resolvedBy ?? {})]);
         const toResolve = downAgain.size > 0 ? notified.filter((c) => !downAgain.has(c)) : notified;
-        const resolved = isCleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: toResolve, key: 'resolution', under: told }) : undefined;
-        return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(downAgain.size > 0 ? { resolutionWithheld: downAgain.size } : {}) };
+        const resolved = isCleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: toResolve, key: 'resolution', under: told, ...place }) : undefined;
+        const withheld = downAgain.size + Object.keys(resolved?.down ?? {}).length;
+        return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(withheld > 0 ? { resolutionWithheld: withheld } : {}) };
       }
 
       // Wait for the clear, at most until the compensation threshold; a clear reported by the

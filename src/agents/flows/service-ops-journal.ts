@@ -85,7 +85,7 @@ export interface BatchOutcome {
    * reads a request the run left waiting that a person approved since and that is not carried out yet
    * so (`withDecisions`), committed and not paid.
    */
-  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved' | 'over'; reason: string }>;
+  why?: Record<string, { status: GuardedStatus | 'asked-before' | 'approved' | 'over' | 'down'; reason: string }>;
   /**
    * A compensation batch's credit to each of its customers (the payment, or the difference after an
    * escalation): what the incidents view totals per incident. Absent in other batches, and in
@@ -98,6 +98,12 @@ export interface BatchOutcome {
    * owes them its resolution, as if told. Each with the alarm that told them.
    */
   toldBefore?: Record<string, string>;
+  /**
+   * Version 11, a resolution batch: its customers not told it is resolved, as another alarm on the
+   * place touching them was open when their notice was due (in `why` as down, naming it), each with
+   * that alarm; its run tells them at its clear.
+   */
+  down?: Record<string, string>;
   /**
    * A batch of an alarm that goes on an incident (asked under the incident's request ids): its
    * customers asked under this alarm's own id instead, the incident's being held by a failed ask

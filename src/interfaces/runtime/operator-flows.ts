@@ -8,7 +8,7 @@ import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
-import { serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
+import { noticesIdOfRun, serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
 import { alarmsOnPlace } from '../../agents/flows/suspected-incidents.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
@@ -444,6 +444,8 @@ export function operatorFlows(
       // A resolution is not told where the fault is back by then (version 8; version 10 at once too), nor
       // an outage to whom an earlier alarm there told of one not yet over (version 10).
       alarmsOnPlace: (alarm: Alarm) => alarmsOnPlace(alarm, s.alarms.all(), (siteId) => engine.cells.cellsOfSite(siteId)),
+      // Another alarm's notices are read under the id its run asked them under (version 11: one key for one fault).
+      noticesIdOf: (alarmId: string) => noticesIdOfRun(s.workflows, alarmId),
       // No outage notice goes after the clear the inbox has heard of, whether or not the run has yet.
       clearedOf: (alarmId: string) => {
         const a = s.alarms.get(alarmId);
