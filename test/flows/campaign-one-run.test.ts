@@ -79,11 +79,11 @@ describe('a campaign runs once per campaign id', () => {
       const action = (templateId: PlannedAction['templateId'], offerId?: string): PlannedAction => ({ templateId, ...(offerId ? { offerId } : {}), channels: ['sms'], targeting: { rank: 'churn_x_value', limit: { kind: 'budget', amount: 2500 } }, controlGroupShare: 0.1, maxContactsPerCustomer: 1 });
       const plan = (id: string, actions: PlannedAction[]): Plan => ({ id, intentId: 'i1', segment: parsed.intent.segment, horizon: parsed.intent.horizon, actions });
       // Planned when data-bonus was in the catalogue; it was retired since.
-      await expect(execute(plan('i1-p1', [action('retention-offer-digital', 'data-bonus')]), parsed.intent)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^variants\.0\.offerId: no offering "data-bonus" in the catalogue/) });
-      await expect(execute(plan('i1-p2', [action('retention-offer-digital', 'retain-10'), action('network-issue-compensation')]), parsed.intent)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^variants\.1\.offerId: no offering "network-issue-compensation" in the catalogue/) });
+      await expect(execute({ plan: plan('i1-p1', [action('retention-offer-digital', 'data-bonus')]), outcome: {} }, parsed.intent)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^variants\.0\.offerId: no offering "data-bonus" in the catalogue/) });
+      await expect(execute({ plan: plan('i1-p2', [action('retention-offer-digital', 'retain-10'), action('network-issue-compensation')]), outcome: {} }, parsed.intent)).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^variants\.1\.offerId: no offering "network-issue-compensation" in the catalogue/) });
       expect(await journal.listRuns({})).toEqual([]);
       // What the catalogue has starts.
-      expect(await execute(plan('i1-p3', [action('retention-offer-digital', 'retain-10'), action('retention-offer-digital', 'retain-25')]), parsed.intent)).toEqual({ executionId: 'campaign-i1-p3' });
+      expect(await execute({ plan: plan('i1-p3', [action('retention-offer-digital', 'retain-10'), action('retention-offer-digital', 'retain-25')]), outcome: {} }, parsed.intent)).toEqual({ executionId: 'campaign-i1-p3' });
     }));
 
   it('refuses a start while a run of the campaign from before runs took its id (under another id) is going', () =>

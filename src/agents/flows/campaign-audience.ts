@@ -93,3 +93,13 @@ export function describeLeftOut(left: Readonly<Record<string, number>>): string 
 
 /** How many of an audience of `n` a control share holds out: the share of it, rounded. */
 export const controlGroupSize = (n: number, share: number): number => (share > 0 ? Math.min(n, Math.round(share * n)) : 0);
+
+/**
+ * The fewest customers of an audience whose control group (`controlGroupSize`) leaves `treated` to
+ * contact: the selection of a plan whose simulation targeted `treated` and held its share out of it.
+ */
+export function audienceHolding(treated: number, share: number): number {
+  let n = Math.max(0, Math.ceil(treated));
+  while (n - controlGroupSize(n, share) < treated) n++;
+  return n;
+}

@@ -61,6 +61,12 @@ export const campaignInputSchema = z.object({
    * from the twins that pass it. Empty = every active customer.
    */
   audience: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).optional(),
+  /**
+   * At most this many of the audience, best first, its control group among them: an intent's plan's
+   * selection, as many as its simulation targeted and held out (the plan approved at 1,774 targeted
+   * ran over the segment's 5,466). Absent: all of it (up to the delivery side's largest audience).
+   */
+  audienceMax: z.number().int().min(0).optional(),
   /** Share of the audience held out; the delivery side draws it, the flow reads its churn. */
   controlShare: z.number().min(0).max(0.5).default(0.1),
   /** ms since epoch. */

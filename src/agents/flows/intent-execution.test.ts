@@ -6,6 +6,8 @@ import { combinedObservation, createIntentObserver, createPlanExecutor, flowInpu
 import type { ChurnPreventionResult } from './churn-prevention-flow.js';
 import { assess } from '../intents/intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
+import { intentHorizonEnd } from '../intents/intent-schema.js';
+import { controlGroupSize } from './campaign-audience.js';
 import { msUntilHourUtc } from './campaign-management-flow.js';
 import type { StartOptions, WorkflowRun } from '../workflows/index.js';
 
@@ -22,6 +24,8 @@ const action = (templateId: PlannedAction['templateId'], offerId?: string): Plan
   maxContactsPerCustomer: 1,
 });
 const plan = (actions: PlannedAction[]): Plan => ({ id: 'i1-p1', intentId: 'i1', segment: intent.segment, horizon: intent.horizon, actions });
+/** A plan as approved: its simulation targeted `targeted` customers (none said: a plan made before it was kept). */
+const approved = (actions: PlannedAction[], targeted?: number) => ({ plan: plan(actions), outcome: targeted === undefined ? {} : { targeted } });
 const segment = [
   { field: 'churned', op: '==', value: 0 },
   { field: 'arpu_3m', op: '>=', value: 60 },
@@ -31,21 +35,44 @@ const segment = [
 describe('flowInputOf', () => {
   it("runs a plan of one retention offer as a managed campaign on the intent's segment, as the README says", () => {
     // It ran as a churn prevention run: on no campaign page, not to be paused, measured only at its horizon.
-    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
+    const f = flowInputOf(approved([action('retention-offer-digital', 'retain-10')], 1774), intent, { now: () => now });
     expect(f.definitionId).toBe('campaign-management');
     expect(f.workflowId).toBe('campaign-i1-p1');
     expect(f.input).toMatchObject({
       campaignId: 'i1-p1',
       audience: segment,
       variants: [{ id: 'a0-retain-10-in_app', offerId: 'retain-10', channel: 'app', notificationChannel: 'in_app' }],
-      budget: 5000,
       controlShare: 0.1,
       endAt: Date.UTC(2026, 10, 30, 23, 59, 59, 999) + 1,
     });
   });
 
+  it('runs the plan as it was approved: its budget, not the intent\'s, and as many customers as it targeted, its control group among them', () => {
+    // A newcomer's plan approved at "budget 2500 by churn_x_value", 1,774 targeted, ran a campaign of the
+    // intent's 5,000 over the whole segment (5,466 "not contacted yet").
+    const f = flowInputOf(approved([action('retention-offer-digital', 'retain-10')], 1774), intent, { now: () => now });
+    expect(f.input.budget).toBe(2500);
+    // 1,971 drawn, 197 (10 %) of them held out: 1,774 to contact.
+    expect(f.input.audienceMax).toBe(1971);
+    expect(f.input.audienceMax! - controlGroupSize(f.input.audienceMax!, 0.1)).toBe(1774);
+    // Two actions share the plan's budget between them (the planner halves it): the sum is what was approved.
+    const halves = { ...action('retention-offer-digital', 'retain-10'), targeting: { rank: 'churn_x_value' as const, limit: { kind: 'budget' as const, amount: 1250 } } };
+    expect(flowInputOf(approved([halves, { ...halves, templateId: 'service-check-in', offerId: undefined }], 900), intent, { now: () => now }).input.budget).toBe(2500);
+    // A plan kept before its simulation's count was: its segment, as it ran then.
+    expect(flowInputOf(approved([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now }).input.audienceMax).toBeUndefined();
+  });
+
+  it("ends the campaign at the intent's horizon, counted from the intent's creation, however late it is executed", () => {
+    const made = parseIntentText('keep high-value customers in the next 6 months, budget 5000', { id: 'i6', now });
+    if (!made.ok) throw new Error(made.reason);
+    // Executed two days after it was said: it ran two days past the horizon its checks read.
+    const f = flowInputOf(approved([action('retention-offer-digital', 'retain-10')], 100), made.intent, { now: () => now + 2 * DAY_MS });
+    expect(f.input.endAt).toBe(intentHorizonEnd(made.intent, now));
+    expect(f.input.endAt).toBe(Date.UTC(2027, 4, 3));
+  });
+
   it("carries the intent's segment into a campaign as its audience", () => {
-    const f = flowInputOf(plan([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
+    const f = flowInputOf(approved([action('retention-offer-digital', 'retain-10'), action('service-check-in')]), intent, { now: () => now });
     expect(f.definitionId).toBe('campaign-management');
     expect(f.input.audience).toEqual(segment);
   });
@@ -67,8 +94,8 @@ describe('createPlanExecutor', () => {
     };
     const execute = createPlanExecutor({ engine, now: () => now, audit: { record: async (e) => (recorded.push(e as (typeof recorded)[number]), { seq: recorded.length }) as never }, mayStart: async () => ({ ok: true }) });
     const lou = { kind: 'human' as const, id: 'lou' };
-    expect(await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
-    await execute(plan([action('retention-offer-digital', 'retain-10')]), intent, lou);
+    expect(await execute(approved([action('retention-offer-digital', 'retain-10')]), intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
+    await execute(approved([action('retention-offer-digital', 'retain-10')]), intent, lou);
     expect(recorded).toEqual([
       expect.objectContaining({ actor: lou, action: expect.objectContaining({ actionClass: 'campaign_adjustment', params: expect.objectContaining({ event: 'campaign.started', campaignId: 'i1-p1', workflowId: 'campaign-i1-p1' }) }) }),
     ]);
@@ -77,7 +104,7 @@ describe('createPlanExecutor', () => {
 
 describe('campaign variants', () => {
   it('makes one variant per planned channel, keeping the channel the plan chose for the message', () => {
-    const f = flowInputOf(plan([{ ...action('service-check-in'), channels: ['email', 'sms'] }, action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
+    const f = flowInputOf(approved([{ ...action('service-check-in'), channels: ['email', 'sms'] }, action('retention-offer-digital', 'retain-10')]), intent, { now: () => now });
     expect(f.definitionId === 'campaign-management' && f.input.variants).toEqual([
       { id: 'a0-service-check-in-email', offerId: 'service-check-in', channel: 'web', notificationChannel: 'email' },
       { id: 'a0-service-check-in-sms', offerId: 'service-check-in', channel: 'web', notificationChannel: 'sms' },

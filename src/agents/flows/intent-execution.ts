@@ -1,14 +1,15 @@
 import { cents } from '../../decisioning/action-pricing.js';
 import { ESTIMATED_METRICS, type Observation, type RunDelivery } from '../intents/intent-assessment.js';
-import type { PlannedAction } from '../intents/intent-planner.js';
-import type { ExecutePlan, ObserveIntent, SignedActor } from '../intents/intent-service.js';
+import type { Plan } from '../intents/intent-planner.js';
+import type { ApprovedPlan, ExecutePlan, ObserveIntent, SignedActor } from '../intents/intent-service.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { horizonEnd, type Intent, type TargetMetric } from '../intents/intent-schema.js';
+import { intentHorizonEnd, type Intent, type TargetMetric } from '../intents/intent-schema.js';
 import type { WorkflowEngine, WorkflowRun, WorkflowStepView } from '../workflows/index.js';
 import type { GuardedOutcome } from './guarded-step.js';
 import { CAMPAIGN_MANAGEMENT_WORKFLOW_ID, campaignRunId, type CampaignInput, type CampaignResult, type CampaignStats } from './campaign-management-flow.js';
 import { CHURN_OFFER_STEP_ID, CHURN_PREVENTION_WORKFLOW_ID, CHURN_TASK_STEP_ID, type ChurnPreventionResult } from './churn-prevention-flow.js';
 import { DAY_MS } from '../../domain/time.js';
+import { audienceHolding } from './campaign-audience.js';
 import { audienceFilters } from '../intents/segment-resolution.js';
 import { differenceInterval, wilson } from './campaign-bandit.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
@@ -44,9 +45,20 @@ export interface IntentExecutionDeps {
 export const CAMPAIGN_SEND_HOUR_UTC = 10;
 
 
-/** The intent's horizon from now, on the calendar ("this month" ends at the month's end). */
-const horizonMs = (intent: Intent, now: number) => Math.max(DAY_MS, horizonEnd(intent.horizon, now) - now);
-const budgetOf = (intent: Intent, a: PlannedAction) => intent.budget?.amount ?? (a.targeting.limit.kind === 'budget' ? a.targeting.limit.amount : Number.MAX_SAFE_INTEGER);
+/**
+ * The money a plan was simulated and approved with: its actions' targeting budgets added up (a pair
+ * of actions shares one between them), never the intent's whole budget (its campaign ran on the
+ * intent's 5,000 where the plan approved 2,500; the rest is kept for a re-plan). A plan targeting
+ * the top k by rank, the intent giving no budget, has none: its audience (`audienceMax`) bounds it.
+ */
+export function planBudget(plan: Pick<Plan, 'actions'>): number {
+  let sum = 0;
+  for (const a of plan.actions) {
+    if (a.targeting.limit.kind !== 'budget') return Number.MAX_SAFE_INTEGER;
+    sum += a.targeting.limit.amount;
+  }
+  return cents(sum);
+}
 
 /**
  * The flow input a plan maps to (exported so callers and tests can see the mapping): a managed
@@ -54,8 +66,9 @@ const budgetOf = (intent: Intent, a: PlannedAction) => intent.budget?.amount ?? 
  * run, the proactive programme's flow: it showed on no campaign page, could not be paused, and
  * measured nothing until its horizon (the intent read no current value while it ran).
  */
-export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, deps: Pick<IntentExecutionDeps, 'now' | 'campaignTickMs' | 'seed'>): { definitionId: typeof CAMPAIGN_MANAGEMENT_WORKFLOW_ID; workflowId: string; input: CampaignInput } {
+export function flowInputOf(approved: ApprovedPlan, intent: Intent, deps: Pick<IntentExecutionDeps, 'now' | 'campaignTickMs' | 'seed'>): { definitionId: typeof CAMPAIGN_MANAGEMENT_WORKFLOW_ID; workflowId: string; input: CampaignInput } {
   const now = deps.now();
+  const { plan, outcome } = approved;
   const first = plan.actions[0];
   const seed = deps.seed ?? 1;
   // The segment as the plan resolved it goes into the run: the run acts on no one outside it.
@@ -68,9 +81,13 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
     campaignId: plan.id,
     variants,
     audience: segment,
-    budget: budgetOf(intent, first),
+    // As many as its simulation targeted, its control group drawn among them (a plan made before it said: the whole segment).
+    ...(outcome.targeted !== undefined ? { audienceMax: audienceHolding(outcome.targeted, first.controlGroupShare) } : {}),
+    budget: planBudget(plan),
     controlShare: first.controlGroupShare,
-    endAt: now + horizonMs(intent, now),
+    // At the intent's horizon, from its creation (what its plan was simulated to and its checks read):
+    // counted from the execute it ran two days past it.
+    endAt: intentHorizonEnd(intent, now),
     tickMs: deps.campaignTickMs ?? DAY_MS,
     sendHourUtc: CAMPAIGN_SEND_HOUR_UTC,
     seed,
@@ -86,8 +103,9 @@ export function flowInputOf(plan: Parameters<ExecutePlan>[0], intent: Intent, de
  * once `mayStart` says they may: else FORBIDDEN with why, nothing started.
  */
 export function createPlanExecutor(deps: IntentExecutionDeps): ExecutePlan {
-  return async (plan, intent, by) => {
-    const { definitionId, workflowId, input } = flowInputOf(plan, intent, deps);
+  return async (approved, intent, by) => {
+    const { plan } = approved;
+    const { definitionId, workflowId, input } = flowInputOf(approved, intent, deps);
     const standing = await deps.mayStart(by, definitionId);
     if (!standing.ok) {
       throw new TwinloopError('FORBIDDEN', `plan ${plan.id} is not started as ${by ? `${by.kind} ${by.id}` : 'nobody'}: ${standing.reason}; a person who holds it executes the plan (POST /intents/${intent.id}/execute)`, {

@@ -34,12 +34,12 @@ describe("a run's start and who started it", () => {
       // The process dies once the run is in the journal, before the start answers.
       const dying = withCreateRun(journal, async (run) => (await journal.createRun(run), Promise.reject(new Error('killed after the run was written'))));
       const executorOn = (j: WorkflowJournal) => createPlanExecutor({ engine: engineOn(j, audit), now: () => NOW, audit, mayStart: async () => ({ ok: true }) });
-      await expect(executorOn(dying)(plan('i1-p1'), intent, lou)).rejects.toThrow('killed after the run was written');
+      await expect(executorOn(dying)({ plan: plan('i1-p1'), outcome: {} }, intent, lou)).rejects.toThrow('killed after the run was written');
       expect((await journal.listRuns({})).map((r) => r.id)).toEqual(['campaign-i1-p1']);
       // Before, the run was there and nobody had started it.
       expect(await startsOf(audit, 'campaign-i1-p1')).toEqual(['lou']);
       // Restarted, the plan is started again (planWaiting): answered by the run, audited once.
-      expect(await executorOn(journal)(plan('i1-p1'), intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
+      expect(await executorOn(journal)({ plan: plan('i1-p1'), outcome: {} }, intent, lou)).toEqual({ executionId: 'campaign-i1-p1' });
       expect(await startsOf(audit, 'campaign-i1-p1')).toEqual(['lou']);
       expect(await audit.verify()).toMatchObject({ ok: true });
     }));
@@ -49,13 +49,13 @@ describe("a run's start and who started it", () => {
       let down = true;
       const failing: AuditTrail = { ...audit, record: (entry, fact) => (down ? Promise.reject(new Error('store down')) : audit.record(entry, fact)) };
       const execute = createPlanExecutor({ engine: engineOn(journal, failing), now: () => NOW, audit: failing, mayStart: async () => ({ ok: true }) });
-      await expect(execute(plan('i1-p2'), intent, lou)).rejects.toThrow('store down');
+      await expect(execute({ plan: plan('i1-p2'), outcome: {} }, intent, lou)).rejects.toThrow('store down');
       expect(await journal.listRuns({})).toEqual([]);
       down = false;
-      expect(await execute(plan('i1-p2'), intent, lou)).toEqual({ executionId: 'campaign-i1-p2' });
+      expect(await execute({ plan: plan('i1-p2'), outcome: {} }, intent, lou)).toEqual({ executionId: 'campaign-i1-p2' });
       expect(await startsOf(audit, 'campaign-i1-p2')).toEqual(['lou']);
       // An offer the catalogue has not: refused at its start, nothing written, nobody audited as starting it.
-      await expect(execute(plan('i1-p3', 'retain-99'), intent, lou)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      await expect(execute({ plan: plan('i1-p3', 'retain-99'), outcome: {} }, intent, lou)).rejects.toMatchObject({ code: 'BAD_INPUT' });
       expect(await startsOf(audit, 'campaign-i1-p3')).toEqual([]);
     }));
 

@@ -48,7 +48,7 @@ describe('the intent report before a plan', () => {
   it("says with the plan the control group its campaign will hold: its share of those it may contact, counted by the campaign's own draw, and who is left out before it (it said 18 of the segment's 179; the campaign held 11)", async () => {
     const drawnFor: string[] = [];
     const s = service(async () => [179], {
-      audienceOf: async (plan) => (drawnFor.push(plan.id), { segment: 179, mayContact: 110, control: 11, left: { 'no-consent': 60, 'held-out': 9 } }),
+      audienceOf: async ({ plan }) => (drawnFor.push(plan.id), { segment: 179, mayContact: 110, control: 11, left: { 'no-consent': 60, 'held-out': 9 } }),
     });
     const created = await s.createFromText('keep high-value customers at risk this month, budget 50000', { accept: true });
     if (!created.ok) throw new Error(created.reason);
@@ -94,7 +94,7 @@ describe('the intent report before a plan', () => {
   it("counts its control again as it is approved, and the plan started says the count its campaign opens with beside the one planned (the plan said 13, the campaign held another number); one that would hold out nobody then is not started", async () => {
     let drawn = { segment: 140, mayContact: 130, control: 13, left: { 'no-consent': 10 } };
     const started: string[] = [];
-    const s = service(async () => [140], { audienceOf: async () => drawn, execute: async (plan) => (started.push(plan.id), { executionId: 'wf-1' }) });
+    const s = service(async () => [140], { audienceOf: async () => drawn, execute: async ({ plan }) => (started.push(plan.id), { executionId: 'wf-1' }) });
     const created = await s.createFromText('keep high-value customers at risk in the next 3 months, budget 50000', { accept: true, by: { kind: 'human', id: 'mia' } });
     if (!created.ok) throw new Error(created.reason);
     const id = created.record.intent.id;

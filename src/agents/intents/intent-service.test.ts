@@ -18,7 +18,7 @@ function setup(overrides: Partial<IntentServiceDeps> = {}) {
   const service = createIntentService({
     store: memoryDocuments(),
     simulate: createFakeSimulation(),
-    execute: async (plan) => {
+    execute: async ({ plan }) => {
       executed.push(plan);
       return { executionId: `wf-${executed.length}` };
     },
@@ -205,7 +205,7 @@ describe('IntentService', () => {
       const service = createIntentService({
         store: memoryDocuments(),
         simulate: (plan) => (simulations++, simulate(plan)),
-        execute: async (plan) => (executed.push(plan), { executionId: `wf-${executed.length}` }),
+        execute: async ({ plan }) => (executed.push(plan), { executionId: `wf-${executed.length}` }),
         observe: async (): Promise<Observation> => {
           const n = ++observed;
           const reading = { asOf: now, values: { retained_customers: kept, net_value: kept * 50 }, spend: 1000 };
@@ -567,7 +567,7 @@ describe('IntentService', () => {
     const runs: string[] = [];
     const { service, advance } = setup({
       simulate: async (plan) => (await pass(), fake(plan)),
-      execute: async (plan) => (await pass(), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
+      execute: async ({ plan }) => (await pass(), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
       stop: async (id) => void stopped.push(id),
     });
     /** Starts `work` with the gate closed, cancels the intent while `work` waits at it, then lets it go. */
@@ -610,7 +610,7 @@ describe('IntentService', () => {
     const runs: string[] = [];
     let calls = 0;
     const { service } = setup({
-      execute: async (plan) => (++calls === 1 && (await new Promise<void>((go) => waiting.push(go))), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
+      execute: async ({ plan }) => (++calls === 1 && (await new Promise<void>((go) => waiting.push(go))), runs.push(plan.id), { executionId: `wf-${plan.id}` }),
     });
     const c = await service.createFromText('keep at-risk customers in the next 3 months, budget 50000, autonomously', { accept: true });
     if (!c.ok) throw new Error(c.reason);
@@ -647,7 +647,7 @@ describe('IntentService', () => {
   it('runs an autonomous plan after a background planning, and says on the intent when the run cannot start', async () => {
     const down = { now: true };
     const { service } = setup({
-      execute: async (plan) => {
+      execute: async ({ plan }) => {
         if (down.now) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
         return { executionId: `wf-${plan.id}` };
       },

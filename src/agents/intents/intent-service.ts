@@ -9,6 +9,7 @@ import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
 import { describeControl, upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
 import { parseIntentText } from './intent-text-parser.js';
+import type { PlanOutcome } from './expectation-math.js';
 import { concreteSegment, resolveSegment, type CountSegments, type FieldValues, type SegmentLevels, type SegmentSuggestion } from './segment-resolution.js';
 import type { LlmIntentProposal } from './llm-intent-adapter.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
@@ -35,7 +36,17 @@ export type SignedActor = Actor & { readonly role?: string };
  * 0047) and throws FORBIDDEN with the reason, nothing started, when not: the service records the
  * refusal on the intent (its stage says it).
  */
-export type ExecutePlan = (plan: Plan, intent: Intent, by?: SignedActor) => Promise<{ executionId: string }>;
+export type ExecutePlan = (approved: ApprovedPlan, intent: Intent, by?: SignedActor) => Promise<{ executionId: string }>;
+/**
+ * A plan as it was simulated and approved: its actions, and what its simulation said of them (whom
+ * it targets). Its run acts on that and no more: the plan's budget, as many customers as it
+ * targeted. A newcomer's plan approved at "budget 2500, 1,774 targeted" ran a campaign of the
+ * intent's 5,000 over the segment's 5,466.
+ */
+export interface ApprovedPlan {
+  readonly plan: Plan;
+  readonly outcome: Pick<PlanOutcome, 'targeted'>;
+}
 /** Reads what happened since the plan started (metrics and spend). */
 export type ObserveIntent = (intent: Intent, plan: Plan, startedAt: number) => Promise<Observation>;
 /**
@@ -114,7 +125,7 @@ export interface IntentServiceDeps {
    * sleeping dogs): the plan says that control group. Undefined (or absent, as in tests of the
    * planner alone): the control is counted as the share of the segment, which overstates it.
    */
-  readonly audienceOf?: (plan: Plan, intent: Intent) => Promise<PlanAudience | undefined>;
+  readonly audienceOf?: (approved: ApprovedPlan, intent: Intent) => Promise<PlanAudience | undefined>;
   /** The fewest customers a segment may hold to be planned for; default MIN_SEGMENT_SIZE. */
   readonly minSegmentSize?: number;
   /**
@@ -361,7 +372,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
     // share of those it may contact), else, without one, as a share of the segment.
     const size = resolved?.segment.size ?? population?.size;
     const share = selection.chosen.plan.actions[0]?.controlGroupShare ?? 0;
-    const drawn = await deps.audienceOf?.(selection.chosen.plan, intent);
+    const drawn = await deps.audienceOf?.(selection.chosen, intent);
     // One count of the segment beside its control: the draw's, when the plan is chosen. The
     // simulations read it minutes before (the default world's "churn > 0.04": 666 read, 627 a world
     // day later at the draw, both said with the plan); what they read is kept as what it was.
@@ -383,7 +394,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
   const recountControl = async (chosen: ChosenPlan, intent: Intent): Promise<ChosenPlan> => {
     const c = chosen.control;
     if (!c || c.segment === undefined || !deps.audienceOf) return chosen;
-    const drawn = await deps.audienceOf(chosen.plan, intent);
+    const drawn = await deps.audienceOf(chosen, intent);
     if (!drawn || (drawn.control === c.expected && drawn.mayContact === c.of && drawn.segment === c.segment)) return chosen;
     return { ...chosen, control: { ...drawnControl(c.share, drawn), planned: c.planned ?? { expected: c.expected, of: c.of, segment: c.segment }, countedAt: clock() } };
   };
@@ -438,7 +449,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       : r.createdBy && { ...r.createdBy, ...(r.createdByRole ? { role: r.createdByRole } : {}) };
     let executionId: string;
     try {
-      ({ executionId } = await deps.execute(chosen.plan, intent, startedBy));
+      ({ executionId } = await deps.execute(chosen, intent, startedBy));
     } catch (err) {
       // Who would start it may not (an owner who lost the right since): refused on the intent, nothing started.
       if (!(err instanceof TwinloopError && err.code === 'FORBIDDEN')) throw err;

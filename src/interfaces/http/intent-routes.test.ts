@@ -161,7 +161,7 @@ describe('POST /intents/:id/execute', () => {
     const auth = await openTestAuth();
     try {
       const ran: string[] = [];
-      const intents = createIntentService({ store: memoryDocuments(), simulate: createFakeSimulation(), execute: async (plan) => (ran.push(plan.id), { executionId: 'run-1' }), observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }) });
+      const intents = createIntentService({ store: memoryDocuments(), simulate: createFakeSimulation(), execute: async ({ plan }) => (ran.push(plan.id), { executionId: 'run-1' }), observe: async () => ({ asOf: Date.now(), values: {}, spend: 0 }) });
       const server = createHttpApp({ version: 'test', auth: auth.auth }, [intentRoutes({ intents } as unknown as OperatorServices)]);
       const bot = await auth.bearer('ai_agent', 'bot');
       const lou = await auth.bearer('supervisor', 'lou');
@@ -263,7 +263,7 @@ describe('an intent past its horizon before its plan ran', () => {
     const intents = createIntentService({
       store: memoryDocuments(),
       simulate: createFakeSimulation(),
-      execute: async (plan) => (ran.push(plan.id), { executionId: 'run-1' }),
+      execute: async ({ plan }) => (ran.push(plan.id), { executionId: 'run-1' }),
       observe: async () => ({ asOf: now, values: {}, spend: 0 }),
       clock: () => now,
     });

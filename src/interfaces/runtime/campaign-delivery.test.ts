@@ -432,6 +432,23 @@ describe('campaign delivery', () => {
     await records.close();
   });
 
+  it("draws no more than its plan's selection (audienceMax): the first of the segment by rank, its control among them, the rest never its audience", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 60; i++) customer(engine, `C${i}`);
+    const records = await freshRecords();
+    const delivery = campaignDelivery(() => ({ ...servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 1, reason: 'ok' })), holdouts: noHoldouts }) as unknown as OperatorServices, records, () => 1);
+    const variants = [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }];
+    // A plan that targeted 18 of the 60, holding 10 % out: 20 drawn, 2 held out, 18 to contact (it drew all 60 before).
+    expect(await delivery.audienceOf({ campaignId: 'plan-20', variants, audienceMax: 20, controlShare: 0.1, seed: 1 })).toEqual({ segment: 60, mayContact: 20, control: 2, left: {} });
+    await delivery.open({ campaignId: 'plan-20', variants, audienceMax: 20, budget: 400, controlShare: 0.1, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    const view = (await delivery.view('plan-20', { churn: false }))!;
+    expect(view.audienceLeft).toBe(18);
+    expect(view.control?.awaitingTurn).toBe(2);
+    // Nobody past the selection is counted as left out: they were never its audience.
+    expect(view.leftOut ?? {}).toEqual({});
+    await records.close();
+  });
+
   it('checks each customer against its segment again at their turn: one who left it, or is no longer active, is not contacted and is counted left out with why', async () => {
     const engine = new TwinEngine();
     for (let i = 0; i < 8; i++) customer(engine, `C${i}`);

@@ -178,7 +178,7 @@ export const LEFT_SEGMENT = 'left-segment';
 export const NO_LONGER_ACTIVE = 'no-longer-active';
 
 /** What a campaign's draw of its audience reads of it. */
-export type AudienceInput = Pick<CampaignInput, 'campaignId' | 'variants' | 'audience' | 'controlShare' | 'seed'>;
+export type AudienceInput = Pick<CampaignInput, 'campaignId' | 'variants' | 'audience' | 'audienceMax' | 'controlShare' | 'seed'>;
 
 /** A campaign's audience as drawn now (`CampaignDelivery.audienceOf`). */
 export interface AudienceCount {
@@ -219,9 +219,11 @@ function variantChoice(allocation: CampaignAllocation, variants: CampaignInput['
 function controlRefusal(input: Pick<AudienceInput, 'campaignId' | 'controlShare'>, drawn: { segment: number; audience: readonly string[]; control: readonly string[]; left: Readonly<Record<string, number>> }): string | undefined {
   const { segment, audience, control, left } = drawn;
   if (input.controlShare <= 0 || control.length > 0) return undefined;
+  // Left out before drawing, not those past a plan's selection (`audienceMax`): they were never its audience.
+  const leftOut = Object.values(left).reduce((a, b) => a + b, 0);
   return (
     `campaign ${input.campaignId} is not run: its control share ${input.controlShare} of an audience of ${audience.length} holds out nobody, so nothing would measure what it changes` +
-    `${segment > audience.length ? ` (${segment} in its segment, ${segment - audience.length} left out before drawing: ${describeLeftOut(left)})` : ''}` +
+    `${leftOut > 0 ? ` (${segment} in its segment, ${leftOut} left out before drawing: ${describeLeftOut(left)})` : ''}` +
     `; widen its audience, or start it with controlShare 0 to run it without a control group`
   );
 }
@@ -469,7 +471,7 @@ export function campaignDelivery(
     const candidates = consented.filter((c) => !services().holdouts.heldBy(c.customerId, now, self));
     const heldOut = consented.length - candidates.length;
     const kindOf = (offerId: string) => reader?.kindOf(offerId) ?? 'other';
-    const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], MAX_AUDIENCE);
+    const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], Math.min(MAX_AUDIENCE, input.audienceMax ?? MAX_AUDIENCE));
     const audience = planned.audience.map((r) => r.customerId);
     const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
     const left: Record<string, number> = { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) };

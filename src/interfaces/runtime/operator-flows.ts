@@ -11,8 +11,7 @@ import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../.
 import { noticesIdOfRun, serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
 import { alarmsOnPlace } from '../../agents/flows/suspected-incidents.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
-import type { ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
-import type { Plan } from '../../agents/intents/intent-planner.js';
+import type { ApprovedPlan, ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
 import type { Intent } from '../../agents/intents/intent-schema.js';
 import type { AnyWorkflowDefinition, WorkflowEngine } from '../../agents/workflows/index.js';
 import { contextKeyOf } from '../../decisioning/acceptance-model.js';
@@ -125,7 +124,7 @@ export interface OperatorFlows {
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
   /** Whom a plan's campaign would contact and hold out if it opened now (`CampaignDelivery.audienceOf` on its flow input). */
-  readonly audienceOf: (plan: Plan, intent: Intent) => Promise<PlanAudience>;
+  readonly audienceOf: (approved: ApprovedPlan, intent: Intent) => Promise<PlanAudience>;
   readonly campaigns: CampaignDelivery;
   /**
    * Makes sure the proactive churn-prevention scan runs (one run at a time, one per period of the
@@ -393,7 +392,7 @@ export function operatorFlows(
     // Every plan starts as its approver or owner, checked now against their keys (decision 0047).
     const execute = createPlanExecutor({ engine: starter, now: () => clock.now(), audit: s.audit, mayStart: (by, definitionId) => startStandingOf(s.records, by, definitionId) });
     // A plan's campaign as it would start now, drawn as its open draws it: what the plan says of its control group.
-    const audienceOf = (plan: Plan, intent: Intent) => campaigns.audienceOf(flowInputOf(plan, intent, { now: () => clock.now() }).input);
+    const audienceOf = (approved: ApprovedPlan, intent: Intent) => campaigns.audienceOf(flowInputOf(approved, intent, { now: () => clock.now() }).input);
     /** The mean lifetime value of the customers held here, of those the live model scores (undefined when none is). */
     const meanValueOf = (ids: readonly string[]): number | undefined => {
       const live = intelligence.live();

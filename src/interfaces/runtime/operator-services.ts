@@ -28,7 +28,7 @@ import { MONEY_WINDOW_COLLECTION, type MoneyWindowDocument } from '../../agents/
 import { twinFields } from '../auth/customer-reach.js';
 import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type GuardedResult, type KeptAnswer, type Ask, type DeferredApproval, ACTION_ASKS } from '../../agents/governance/guarded-executor.js';
 import { horizonDays } from '../../agents/intents/intent-schema.js';
-import { createIntentService, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
+import { createIntentService, type ApprovedPlan, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
 import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
 import { intentsOnAShare } from '../../agents/intents/intents-over-a-share.js';
 import { intentsNeedAModel } from '../../agents/intents/intents-need-a-model.js';
@@ -125,7 +125,7 @@ export interface ServiceFlows {
   readonly execute: ExecutePlan;
   readonly observe: ObserveIntent;
   /** Whom a plan's campaign would contact and hold out if it opened now (its delivery's own draw). */
-  readonly audienceOf?: (plan: Plan, intent: Intent) => Promise<PlanAudience>;
+  readonly audienceOf?: (approved: ApprovedPlan, intent: Intent) => Promise<PlanAudience>;
   scheduleChurnPrevention?(): Promise<string | undefined>;
   close?(): void;
 }
@@ -462,9 +462,9 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     planningPopulation,
     // Plans name only what the catalogue has now (an offer retired since is not planned; its run would be refused at its start).
     planner: { known: (offerId) => decisions.catalogue.byId.has(offerId) },
-    execute: async (plan, intent, by) => {
+    execute: async (approved, intent, by) => {
       if (!late.flows) throw new TwinloopError('UNAVAILABLE', 'no flow is registered to execute intent plans');
-      return late.flows.execute(plan, intent, by);
+      return late.flows.execute(approved, intent, by);
     },
     // Every plan's segment is counted over the live twins first: an empty or tiny one is refused.
     countSegments: async (lists) => countTwins(twins.engine, lists, intelligence.scoreFields),
@@ -486,7 +486,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     },
     observe: async (intent, plan, startedAt) => (late.flows ? late.flows.observe(intent, plan, startedAt) : { asOf: intentClock(), values: {}, spend: 0 }),
     // The plan's control group as its campaign will draw it (consent, other runs' holdouts, sleeping dogs), not a share of the segment.
-    audienceOf: async (plan, intent) => late.flows?.audienceOf?.(plan, intent),
+    audienceOf: async (approved, intent) => late.flows?.audienceOf?.(approved, intent),
     // A closed intent's runs stop: their waits end, nothing new is presented (a finished or unknown run: nothing to do).
     stop: async (executionId, reason) => void (await workflows.signal(executionId, STOP_RUN_SIGNAL, { reason } satisfies RunStop)),
     // An intent closed at its horizon before its plan ran is in the audit trail (intent.expired).
