@@ -23,6 +23,7 @@ const audienceAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were read'),
   items: z.array(audienceCandidate),
   next: partitionKeySchema.nullable(),
+  model: z.string().nullable().describe('The churn model whose scores valued the page; null: none serves on this worker yet, and then no candidates (the campaign waits for one, decision 0098)'),
 });
 const churnedRequest = z.strictObject({ customerIds: z.array(z.string().min(1)).max(CHURNED_ASK) });
 const churnedAnswer = z.object({

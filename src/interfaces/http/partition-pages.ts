@@ -5,7 +5,7 @@ import type { PartitionWorker } from '../../twin/partition-worker.js';
 
 /**
  * A partition worker's side of population work fanned out over the workers (a churn-prevention
- * run's candidates, a campaign's audience: `runtime/worker-fanout.ts` `scanEveryPartition`):
+ * run's candidates, a campaign's audience: `runtime/worker-fanout.ts` `scanWithOneModel`):
  * which customers it answers for now, and its part of a scan paged in the partition order.
  */
 

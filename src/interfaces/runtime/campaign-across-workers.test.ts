@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PARTITION_COUNT, partitionOf } from '../../domain/partitions.js';
 import type { PartitionOwner } from '../../store/partition-leases.js';
 import { campaignAcrossWorkers } from './campaign-across-workers.js';
+import { noChurnModelYet } from './campaign-delivery.js';
 
 /** The default world's customer ids (C000001…) and size: a campaign there watches at most this many. */
 const DEFAULT_WORLD = 20_000;
@@ -66,6 +67,34 @@ describe('a campaign\'s churn over the workers', () => {
     expect([...(await across.churnedAmong(asked))].sort()).toEqual(asked.filter((id) => churned.has(id)).sort());
     const times = sentTimes(sent);
     for (const id of asked) expect({ id, sent: times.get(id) }).toEqual({ id, sent: [partitionOf(id) % 3] });
+  });
+});
+
+describe("a campaign's audience over the workers", () => {
+  /** Three workers on fetch: worker w's pages of its partitions' customers, valued with `models[w]` (null: it serves none, and answers no candidates). */
+  function audienceWorkers(models: readonly (string | null)[]) {
+    const urls = ['http://w0.test', 'http://w1.test', 'http://w2.test'];
+    const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: `w${partition % 3}`, url: urls[partition % 3], since: 0 }));
+    vi.stubGlobal('fetch', async (url: URL) => {
+      const w = urls.indexOf(url.origin);
+      const partitions = owners.filter((o) => o.url === urls[w]).map((o) => o.partition);
+      const items = models[w] === null ? [] : ids.slice(0, 300).filter((id) => partitions.includes(partitionOf(id))).map((customerId) => ({ customerId, atStake: 1 }));
+      return new Response(JSON.stringify({ partitions, items, next: null, model: models[w] }), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    return campaignAcrossWorkers({ routing: { owners: async () => owners, forgetOwners: () => undefined }, headers: () => ({}) });
+  }
+
+  it('is drawn when every worker serves the one churn model', async () => {
+    expect((await audienceWorkers(['m1', 'm1', 'm1']).audience([])).length).toBe(300);
+  });
+
+  it("waits for a model on every worker: one serving none makes the draw a wait for the model (decision 0098), not a failure nor a draw on part of the population", async () => {
+    const failed = await audienceWorkers(['m1', null, 'm1'])
+      .audience([])
+      .catch((err: unknown) => err);
+    const ofW1 = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => p % 3 === 1).length;
+    expect(failed).toMatchObject({ code: 'UNAVAILABLE', context: { noChurnModel: true }, message: `none serves yet on the workers holding ${ofW1} of the ${PARTITION_COUNT} partitions (the others serve m1)` });
+    expect(noChurnModelYet(failed, true)).toBe(true);
   });
 });
 

@@ -1,9 +1,9 @@
 import type { AudienceCandidate } from '../../agents/flows/campaign-audience.js';
 import { TwinloopError } from '../../domain/errors.js';
-import { partitionOf } from '../../domain/partitions.js';
+import { PARTITION_COUNT, partitionOf } from '../../domain/partitions.js';
 import { ownerOf } from '../../store/partition-leases.js';
-import type { CampaignAcrossWorkers } from './campaign-delivery.js';
-import { askWorker, ownersExecutor, scanEveryPartition, whenSettled, type WorkerCalls } from './worker-fanout.js';
+import type { AudiencePage, CampaignAcrossWorkers } from './campaign-delivery.js';
+import { askWorker, ownersExecutor, scanWithOneModel, whenSettled, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A managed campaign run on a partition worker reaches the whole population through the other
@@ -52,7 +52,21 @@ async function customersByOwner(calls: WorkerCalls, customerIds: readonly string
 export function campaignAcrossWorkers(calls: WorkerCalls): CampaignAcrossWorkers {
   const executor = ownersExecutor(calls);
   return {
-    audience: (segment) => scanEveryPartition<AudienceCandidate>(calls, '/partitions/campaigns/audience', { segment }, AUDIENCE_PAGE),
+    // Every customer valued with one churn model, as the churn scan over the workers reads them
+    // (`scanWithOneModel`: pages read with two models are read again whole). A worker serving none
+    // yet (a first start's model not loaded there, a restart loading its history) answers no
+    // candidates, saying so: the campaign waits for it as for a model here (`noChurnModelYet`,
+    // decision 0098). Its 503 on a segment on the scores failed the open step the old way, at every
+    // try, while this process served one; without such a segment its customers were valued on a proxy.
+    audience: async (segment) => {
+      const pages = await scanWithOneModel<AudiencePage & PartitionPage<AudienceCandidate>>(calls, '/partitions/campaigns/audience', { segment }, AUDIENCE_PAGE, "the campaign's audience");
+      const unserved = pages.filter((p) => p.model === null).reduce((n, p) => n + p.partitions.length, 0);
+      if (unserved > 0) {
+        const served = pages.find((p) => p.model !== null)?.model;
+        throw new TwinloopError('UNAVAILABLE', `none serves yet on the workers holding ${unserved} of the ${PARTITION_COUNT} partitions${served ? ` (the others serve ${served})` : ''}`, { context: { noChurnModel: true, retryAfterSeconds: 30 } });
+      }
+      return pages.flatMap((p) => p.items);
+    },
     // Read at every tick of a running campaign, over its treated and control customers: each owner
     // is asked about its own customers only (every id to every worker sent each id as many times
     // as there are workers), and answers for them only while their partitions are live there. An

@@ -196,7 +196,7 @@ describe('campaign delivery', () => {
     };
     const services = { ...servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' })), scoreFields } as OperatorServices;
     const records = await freshRecords();
-    const reader = { atStake: () => undefined, profile: () => undefined, kindOf: () => 'discount' as const, serving: () => serving };
+    const reader = { atStake: () => undefined, profile: () => undefined, kindOf: () => 'discount' as const, model: () => (serving ? 'm1' : null) };
     const delivery = campaignDelivery(() => services, records, () => 0.5, reader);
     const input = { campaignId: 'early', variants: [{ id: 'v', offerId: 'data-bonus', channel: 'app' as const }], audience: [{ field: 'churn', op: '>=' as const, value: 0.05 }], budget: 50, controlShare: 0.1, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
     // The start takes it (its audience cannot be counted yet); its open waits, saying for what.
@@ -216,6 +216,28 @@ describe('campaign delivery', () => {
     const drawn = [...opened.queue, ...opened.control];
     expect(drawn.length).toBeGreaterThan(10);
     expect(drawn.every((id) => Number(id.slice(1)) % 2 === 0)).toBe(true);
+    await records.close();
+  });
+
+  it("waits on a partition worker while another worker serves no churn model: its open a hold naming them (it failed the old way while this one served a model), and a worker serving none answers no candidates, saying so", async () => {
+    const engine = new TwinEngine();
+    for (let i = 0; i < 10; i++) customer(engine, `C${i}`);
+    const services = servicesOver(engine, async (r) => ({ status: 'executed', requestId: r.id, cost: 0.5, reason: 'ok' }));
+    const records = await freshRecords();
+    let model: string | null = 'm1';
+    const reader = { atStake: () => 1, profile: () => undefined, kindOf: () => 'discount' as const, model: () => model };
+    const elsewhere = new TwinloopError('UNAVAILABLE', 'none serves yet on the workers holding 21 of the 64 partitions (the others serve m1)', { context: { noChurnModel: true } });
+    const across = { audience: () => Promise.reject(elsewhere), churnedAmong: async () => new Set<string>(), guarded: () => services.guarded };
+    const delivery = campaignDelivery(() => services, records, () => 0.5, reader, () => across);
+    const input = { campaignId: 'on-workers', variants: [{ id: 'v', offerId: 'data-bonus', channel: 'app' as const }], audience: [{ field: 'churn', op: '>=' as const, value: 0.05 }], budget: 50, controlShare: 0.1, endAt: T0 + 30 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} };
+    expect(await delivery.refusalOf(input)).toBeUndefined();
+    const waiting = await delivery.open(input).catch((err: unknown) => err);
+    expect(isHeld(waiting)).toBe(true);
+    expect((waiting as TwinloopError).message).toMatch(/^campaign on-workers opens once a churn model serves: .* and none serves yet on the workers holding 21 of the 64 partitions \(the others serve m1\) \(a first start/);
+    // A worker's page: valued with its model, or none and no candidates while it serves none.
+    expect(delivery.candidatesPage([], null, 100, () => true)).toMatchObject({ model: 'm1', items: expect.arrayContaining([expect.objectContaining({ customerId: 'C0' })]) });
+    model = null;
+    expect(delivery.candidatesPage([], null, 100, () => true)).toEqual({ items: [], next: null, model: null });
     await records.close();
   });
 

@@ -268,7 +268,7 @@ export interface CampaignDelivery {
    * last one's key when more may follow (null on the last page). A worker's part of a campaign
    * spanning the workers is read this way, a page per request, never all its candidates at once.
    */
-  candidatesPage(segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean): { items: AudienceCandidate[]; next: PartitionKey | null };
+  candidatesPage(segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean): AudiencePage;
   /** Which of `customerIds` held here (and `here` answers for, when given) have churned. */
   churnedHere(customerIds: readonly string[], here?: (customerId: string) => boolean): string[];
 }
@@ -293,8 +293,31 @@ export interface AudienceReader {
   profile(customerId: string): AudienceCandidate['profile'];
   /** The offer kind a catalogue offering is answered as on the twins. */
   kindOf(offerId: string): OfferKind;
-  /** Whether a churn model serves now (absent: not known, a draw that cannot read the scores fails as it is). */
-  serving?(): boolean;
+  /**
+   * The churn model serving now (its id), or null while none does (absent: not known, a draw that
+   * cannot read the scores fails as it is). A worker's page of the audience says it (`candidatesPage`).
+   */
+  model?(): string | null;
+}
+
+/**
+ * A page of a worker's audience candidates (`CampaignDelivery.candidatesPage`), with the churn model
+ * whose scores valued it: null when none serves there, and then no candidate (none could be valued
+ * as the other workers' are, nor a segment on the scores read): the campaign waits for it.
+ */
+export interface AudiencePage {
+  readonly items: AudienceCandidate[];
+  readonly next: PartitionKey | null;
+  readonly model: string | null;
+}
+
+/**
+ * Whether a campaign's draw failed for want of a churn model, which comes: none served here (a
+ * one-process draw on the scores, UNAVAILABLE), or, over the workers, none on some worker
+ * (`campaignAcrossWorkers`, context `noChurnModel`), read as the churn scan reads each worker's model.
+ */
+export function noChurnModelYet(err: unknown, servingHere: boolean | undefined): err is TwinloopError {
+  return err instanceof TwinloopError && err.code === 'UNAVAILABLE' && (err.context.noChurnModel === true || servingHere === false);
 }
 
 /** How long a campaign waiting for the first churn model waits between looks (its open step, not counted as a try). */
@@ -403,7 +426,13 @@ export function campaignDelivery(
   };
   /** Every candidate of the segment held by this process (the whole population, on one process). */
   const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] => candidatesWalk(segment, null, Infinity, () => true).items;
-  const candidatesPage: CampaignDelivery['candidatesPage'] = candidatesWalk;
+  // A worker that serves no churn model answers no candidates, saying so: valued on the proxy they
+  // were drawn beside the others' churn × value, and a segment on the scores failed the read (503).
+  const candidatesPage: CampaignDelivery['candidatesPage'] = (segment, after, limit, keep) => {
+    const model = reader?.model?.() ?? null;
+    if (reader?.model && model === null) return { items: [], next: null, model };
+    return { ...candidatesWalk(segment, after, limit, keep), model };
+  };
   const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
   const churnedAmong = async (ids: readonly string[]): Promise<ReadonlySet<string>> => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
   // The answers to the offers come back to each customer's owner: kept in the shared store only when that is another process.
@@ -446,8 +475,8 @@ export function campaignDelivery(
    * Whom a campaign contacts and holds out, drawn now: the one draw its open keeps and an intent's
    * plan counts its control group by (`audienceOf`), so the plan says the control its campaign holds.
    */
-  /** Whether a draw failed for want of a churn model, which comes (UNAVAILABLE, no model serving): a campaign waits for it. */
-  const waitsForModel = (err: unknown) => err instanceof TwinloopError && err.code === 'UNAVAILABLE' && reader?.serving !== undefined && !reader.serving();
+  /** Whether a draw failed for want of a churn model, here or on a worker (`noChurnModelYet`): a campaign waits for it. */
+  const waitsForModel = (err: unknown): err is TwinloopError => noChurnModelYet(err, reader?.model ? reader.model() !== null : undefined);
   const draw = async (input: AudienceInput) => {
     // The audience is the campaign's segment (an intent's, as resolved when planned), over every
     // partition on a worker; the control group is drawn from that audience, not from the whole base.
@@ -502,7 +531,8 @@ export function campaignDelivery(
         if (!waitsForModel(err)) throw err;
         // Its window over with no model served: opened now it would run after its end (review MINOR on 55671c5).
         if (services().clock.now() >= input.endAt) throw campaignRefused(`campaign ${input.campaignId} ended (${new Date(input.endAt).toISOString()}) before a churn model served: its audience is drawn on the customers' churn scores and none was ever served (GET /models says why), so nobody was contacted and nothing was spent`);
-        throw heldError(`campaign ${input.campaignId} opens once a churn model serves: its audience is drawn on the customers' churn scores, and none serves yet (a first start trains one once its history is in: the server log says when, GET /models lists it); it looks again every ${MODEL_WAIT_MS / 1000} s`, MODEL_WAIT_MS);
+        const none = err.context.noChurnModel === true ? err.message : 'none serves yet';
+        throw heldError(`campaign ${input.campaignId} opens once a churn model serves: its audience is drawn on the customers' churn scores, and ${none} (a first start trains one once its history is in: the server log says when, GET /models lists it); it looks again every ${MODEL_WAIT_MS / 1000} s`, MODEL_WAIT_MS);
       });
       const { now, self, audience, control, left, kindOf, acceptanceByKind } = drawn;
       // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind

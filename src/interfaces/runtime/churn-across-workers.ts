@@ -1,7 +1,7 @@
 import type { ChurnPlanSummary, ScannedCustomer } from '../../agents/flows/churn-prevention-flow.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { type ChurnAcrossWorkers, type ChurnCheckPart, type ChurnScanPage } from './operator-flows.js';
-import { askWorker, ownersExecutor, readEveryPartitionPages, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
+import { askWorker, ownersExecutor, scanWithOneModel, whenSettled, workerUrls, type PartitionPage, type WorkerCalls } from './worker-fanout.js';
 
 /**
  * A churn-prevention run on a partition worker reaches the whole population through the other
@@ -28,34 +28,13 @@ function planCustomers(summary: ChurnPlanSummary): Set<string> {
 export function churnAcrossWorkers(o: WorkerCalls): ChurnAcrossWorkers {
   const executor = ownersExecutor(o);
   return {
-    // Every customer read with one churn model, as one process's scan (operator-flows.ts scanHere): a
-    // worker serves a newly promoted model at its own model check (DEFAULT_CHECK_INTERVAL_MS, a
-    // minute), so the workers disagree for up to that long. A scan whose pages read two models is
-    // read again whole, as while partitions move (`whenSettled`: every second for two minutes, past
-    // the check interval), then fails naming the models (only then is it said: whenSettled gives the
-    // last). Four reads at once, no wait, gave up within the minute and the run ended "retries are
-    // used up; check the back end". While they disagree, each second asks every worker a page of one
-    // customer (which model it serves), not its every page again. A worker with no model refuses its pages
-    // (UNAVAILABLE, saying how far it got), where its empty answer dropped its customers from the run.
-    scan: async (segment, offerIds) => {
-      let reads = 0;
-      const modelsOf = (pages: readonly ChurnScanPage[]) => [...new Set(pages.map((p) => p.model))];
-      const disagree = (models: readonly string[]) =>
-        new TwinloopError('UNAVAILABLE', `the workers serve different churn models: the churn scan over them read ${models.join(' and ')} still after ${reads} reads over two minutes (a promotion reaches each worker at its own model check, a minute apart); the step tries again`);
-      const pages = await whenSettled(async () => {
-        reads++;
-        if (reads > 1) {
-          const first = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<ChurnScanPage>(o, url, CANDIDATES_PATH, { segment, offerIds, after: null, limit: 1 })));
-          const models = modelsOf(first);
-          if (models.length > 1) throw disagree(models);
-        }
-        const read = await readEveryPartitionPages<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, CANDIDATES_PATH, { segment, offerIds }, CANDIDATES_PAGE);
-        const models = modelsOf(read);
-        if (models.length > 1) throw disagree(models);
-        return read;
-      });
-      return pages.flatMap((p) => p.items);
-    },
+    // Every customer read with one churn model, as one process's scan (operator-flows.ts scanHere):
+    // pages read with two are read again (`scanWithOneModel`, every second for two minutes, asking
+    // each worker which model it serves before its every page again). Four reads at once, no wait,
+    // gave up within the minute and the run ended "retries are used up; check the back end". A worker
+    // with no model refuses its pages (UNAVAILABLE, saying how far it got), where its empty answer
+    // dropped its customers from the run.
+    scan: async (segment, offerIds) => (await scanWithOneModel<ChurnScanPage & PartitionPage<ScannedCustomer>>(o, CANDIDATES_PATH, { segment, offerIds }, CANDIDATES_PAGE, 'the churn scan over them')).flatMap((p) => p.items),
     check: (summary) =>
       whenSettled(async () => {
         const parts = await Promise.all((await workerUrls(o.routing)).map((url) => askWorker<ChurnCheckPart>(o, url, '/partitions/churn/check', summary)));

@@ -209,7 +209,7 @@ export function operatorFlows(
       },
       profile: (id) => intelligence.profiles.contactRisk(id),
       kindOf,
-      serving: () => intelligence.live() !== null,
+      model: () => intelligence.live()?.model.id ?? null,
     }, options.across && (() => options.across!().campaigns), options.log, options.campaignContactsPerBatch);
     const detachCampaigns = s.twins.intake.onApplied((batch) => {
       for (const a of batch) {

@@ -122,28 +122,12 @@ export function askWorker<T>(calls: WorkerCalls, url: string, path: string, body
 }
 
 /**
- * Every item of a population scan over the workers (issue 16): each worker's pages of its live
- * partitions (`body` with `after` and `limit` added, page by page), taken only when every
- * partition is answered exactly once and no worker's partitions changed between its pages; else
- * asked again while partitions move (`whenSettled`). A churn-prevention run's candidates and a
- * campaign's audience are read this way.
- */
-export async function scanEveryPartition<T>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<T[]> {
-  return (await scanEveryPartitionPages<PartitionPage<T>>(calls, path, body, limit)).flatMap((p) => p.items);
-}
-
-/**
- * Every page of a population scan over the workers, as `scanEveryPartition` reads them (the pages
- * of one settled read): for a caller that reads more of a page than its items (the churn model
- * each churn-scan page read). A worker's refusal of a page after others says how far it had got.
- */
-export function scanEveryPartitionPages<P extends PartitionPage<unknown>>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<P[]> {
-  return whenSettled(() => readEveryPartitionPages<P>(calls, path, body, limit));
-}
-
-/**
- * One read of every page of a population scan over the workers: UNAVAILABLE when partitions moved
- * meanwhile, for a caller that reads again under its own `whenSettled` (one wait, not one inside another).
+ * One read of every page of a population scan over the workers (issue 16): each worker's pages of
+ * its live partitions (`body` with `after` and `limit` added, page by page), taken only when every
+ * partition is answered exactly once and no worker's partitions changed between its pages, else
+ * UNAVAILABLE, for a caller that reads again under its own `whenSettled` (one wait, not one inside
+ * another: `scanWithOneModel`, which a churn-prevention run's candidates and a campaign's audience
+ * are read with). A worker's refusal of a page after others says how far it had got.
  */
 export async function readEveryPartitionPages<P extends PartitionPage<unknown>>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number): Promise<P[]> {
   const pagesOf = async (url: string) => {
@@ -167,6 +151,36 @@ export async function readEveryPartitionPages<P extends PartitionPage<unknown>>(
   const parts = await Promise.all((await workerUrls(calls.routing)).map(pagesOf));
   everyPartitionOnce(parts.map((p) => p.partitions));
   return parts.flatMap((p) => p.pages);
+}
+
+/**
+ * Every page of a population scan over the workers read with one churn model: each page says the
+ * model whose scores it read (`model`; null: none serves on that worker, left to the caller). A
+ * worker serves a newly promoted model at its own model check (DEFAULT_CHECK_INTERVAL_MS, a minute),
+ * so the workers disagree for up to that long: pages that read two models are read again, as while
+ * partitions move (`whenSettled`: every second for two minutes, past the check interval), then
+ * UNAVAILABLE naming the models (`what` read them: "the churn scan over them"; only then is it
+ * said: whenSettled gives the last). While they disagree, each second asks every worker a page of
+ * one item (which model it serves), not its every page again. The churn scan's and a campaign
+ * audience's (one way for both).
+ */
+export async function scanWithOneModel<P extends PartitionPage<unknown> & { readonly model: string | null }>(calls: WorkerCalls, path: string, body: Record<string, unknown>, limit: number, what: string): Promise<P[]> {
+  let reads = 0;
+  const modelsOf = (pages: readonly P[]) => [...new Set(pages.flatMap((p) => (p.model === null ? [] : [p.model])))];
+  const disagree = (models: readonly string[]) =>
+    new TwinloopError('UNAVAILABLE', `the workers serve different churn models: ${what} read ${models.join(' and ')} still after ${reads} reads over two minutes (a promotion reaches each worker at its own model check, a minute apart); the step tries again`);
+  return whenSettled(async () => {
+    reads++;
+    if (reads > 1) {
+      const first = await Promise.all((await workerUrls(calls.routing)).map((url) => askWorker<P>(calls, url, path, { ...body, after: null, limit: 1 })));
+      const models = modelsOf(first);
+      if (models.length > 1) throw disagree(models);
+    }
+    const read = await readEveryPartitionPages<P>(calls, path, body, limit);
+    const models = modelsOf(read);
+    if (models.length > 1) throw disagree(models);
+    return read;
+  });
 }
 
 /**
