@@ -53,8 +53,9 @@ export interface TwinPage {
 
 /**
  * Scans twins in slot order from `offset`, returning up to `limit` whose features (and extra
- * fields) pass every filter. Extra fields are read only when a filter needs them, and then shown
- * beside the features under `scores`.
+ * fields) pass every filter. Extra fields are read for every twin scanned only when a filter needs
+ * them; shown beside the features under `scores` when a filter read them or they can be read (a
+ * model serves), and then read for the twins listed only.
  */
 export function queryTwins(engine: TwinEngine, filters: readonly FeatureFilter[], offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
   const fields = queryFields(extra);
