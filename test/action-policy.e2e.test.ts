@@ -79,6 +79,10 @@ describe('the action policy over HTTP', () => {
     ]);
     const audit = (await call('GET', '/audit?limit=1000', 'admin')).body as unknown as { entry: { type: string; actor: { id: string }; why: { summary?: string } } }[];
     expect(audit.filter((r) => r.entry.type === 'policy.changed').map((r) => [r.entry.actor.id, r.entry.why.summary])).toEqual([['admin-1', 'goodwill up to 50 is routine']]);
+    // A person's change is dated on the wall clock, and the answer says which clock each entry's time is on.
+    expect((audit as unknown as { clock: string; entry: { type: string } }[]).map((r) => [r.entry.type, r.clock]).filter(([t]) => t === 'policy.changed' || t === 'action.requested')).toEqual(
+      expect.arrayContaining([['policy.changed', 'wall'], ['action.requested', 'operator']]),
+    );
   });
 
   it("what GET /policy answers can be PUT back as it is (nothing changes), or edited with a new reason; the document's version is the version", async () => {

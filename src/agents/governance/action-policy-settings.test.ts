@@ -48,7 +48,7 @@ function describeSettings(name: string, fresh: () => Promise<{ store: Stores; re
         const history = await settings.history();
         expect(history.map((v) => [v.version, v.changedBy?.id ?? null])).toEqual([[1, 'alice'], [0, null]]);
         const audit = await createAuditTrail(store.governance, new ManualClock(0)).read();
-        expect(audit.map((r) => r.entry)).toEqual([{ type: 'policy.changed', actor: admin, target: { kind: 'policy', version: 1, previousVersion: 0 }, why: { summary: 'goodwill up to 50 is routine' } }]);
+        expect(audit.map((r) => r.entry)).toEqual([{ type: 'policy.changed', actor: admin, target: { kind: 'policy', version: 1, previousVersion: 0 }, why: { summary: 'goodwill up to 50 is routine' }, clock: 'wall' }]);
         settings.close();
       } finally {
         await cleanup();

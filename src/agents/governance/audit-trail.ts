@@ -1,4 +1,4 @@
-import type { Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import type { Actor } from '../../decisioning/policy/index.js';
 import { auditHash, GENESIS_HASH, type AuditQuery, type AuditRecord, type GovernanceStore } from '../../store/governance-store.js';
 
@@ -170,10 +170,34 @@ async function checkAuditFacts(store: Pick<AuditStore, 'readAudit' | 'readAuditF
   return first ? { kind: 'fact', seq: first[1], message: `audit entry ${first[1]} records fact "${first[0]}", which has no fact row: the row was deleted (a repeat would append the fact's entry again)` } : undefined;
 }
 
-/** A trail over the governance store; entries are stamped with `clock`. */
-export function createAuditTrail(store: AuditStore, clock: Clock): AuditTrail {
+/**
+ * Entries dated on the wall clock whatever the trail's clock: people's acts on who may act and by
+ * which rules (a key made or revoked, the policy changed, a model promoted), which happen in
+ * people's time, not the sandbox world's (a key made today read as made in the world's 2025).
+ */
+export const WALL_CLOCK_ENTRY_TYPES: ReadonlySet<string> = new Set(['key.created', 'key.revoked', 'policy.changed', 'policy.change-failed', 'model.promoted']);
+
+/**
+ * Which clock a record's time is on: `wall` (real time; the entry says so, `clock: "wall"`) or
+ * `operator` (the operator's clock: the sandbox world's time while it runs, else the events').
+ */
+export type AuditClock = 'operator' | 'wall';
+
+/** The clock a stored record's `at` is on (records written before entries said so: the operator's). */
+export function auditClockOf(record: Pick<AuditRecord, 'entry'>): AuditClock {
+  return record.entry.clock === 'wall' ? 'wall' : 'operator';
+}
+
+/**
+ * A trail over the governance store; entries are stamped with `clock` (the operator's), and those
+ * of WALL_CLOCK_ENTRY_TYPES with `wall` (default the system clock), marked `clock: "wall"`.
+ */
+export function createAuditTrail(store: AuditStore, clock: Clock, wall: Clock = systemClock): AuditTrail {
   return {
-    record: (entry, fact) => store.appendAudit(entry as unknown as Record<string, unknown>, clock.now(), fact),
+    record: (entry, fact) =>
+      WALL_CLOCK_ENTRY_TYPES.has(entry.type)
+        ? store.appendAudit({ ...(entry as unknown as Record<string, unknown>), clock: 'wall' }, wall.now(), fact)
+        : store.appendAudit(entry as unknown as Record<string, unknown>, clock.now(), fact),
     read: (query) => store.readAudit(query),
     ofFact: (fact) => store.auditOfFact(fact),
     verify: () => verifyAuditChain(store),

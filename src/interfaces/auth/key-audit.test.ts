@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAuditTrail } from '../../agents/governance/audit-trail.js';
-import { systemClock } from '../../domain/clock.js';
+import { auditClockOf, createAuditTrail } from '../../agents/governance/audit-trail.js';
+import { ManualClock, systemClock } from '../../domain/clock.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
 import { openApiKeys } from './api-keys.js';
@@ -38,6 +38,29 @@ describe('who may act is audited', () => {
       expect.objectContaining({ type: 'key.revoked', actor: { kind: 'human', id: 'bob' }, target: { kind: 'api-key', id: info.id, subject: 'alice', role: 'care_agent' } }),
     ]);
     expect(JSON.stringify(entries)).not.toMatch(/twl_/); // never the secret
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
+  it("dates a key's entries on the wall clock, marked so, while the trail's other entries follow the operator's (the sandbox world's) clock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twinloop-key-clock-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
+    cleanup.push(() => records.close());
+    const governance = await openGovernanceStore({ kind: 'sqlite', dataDir: dir });
+    cleanup.push(() => governance.close());
+    // The sandbox world is in 2025 while the person makes the key in 2026.
+    const world = new ManualClock(Date.parse('2025-03-01T00:00:00Z'));
+    const wall = new ManualClock(Date.parse('2026-12-07T19:00:00Z'));
+    const audit = createAuditTrail(governance, world, wall);
+    const keys = await openApiKeys(records, { refreshMs: 0, onChange: auditKeyChanges(audit) });
+    cleanup.push(() => keys.close());
+    await keys.create({ subject: 'alice', role: 'care_agent' }, 'admin');
+    await audit.record({ type: 'action.requested', requestId: 'r1', actor: { kind: 'human', id: 'alice' }, action: { actionClass: 'credit', channel: 'call', customerId: 'C1', cost: 5, params: {} }, why: {}, outcome: {} });
+    const read = await audit.read({ afterSeq: 0, limit: 10 });
+    expect(read.map((r) => [r.entry.type, new Date(r.at).toISOString(), auditClockOf(r)])).toEqual([
+      ['key.created', '2026-12-07T19:00:00.000Z', 'wall'],
+      ['action.requested', '2025-03-01T00:00:00.000Z', 'operator'],
+    ]);
     expect((await audit.verify()).ok).toBe(true);
   });
 });

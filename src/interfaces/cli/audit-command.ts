@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { auditClockOf } from '../../agents/governance/audit-trail.js';
 import { formatAuditVerification, verifyAudit } from '../../agents/governance/verify-audit.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
@@ -7,13 +8,13 @@ import type { AuditRecord } from '../../store/governance-store.js';
 import { intOption } from './cli-numbers.js';
 import { globalOptions } from './cli-context.js';
 
-/** One audit entry on one line: seq, time, type, actor, action, customer, why. */
+/** One audit entry on one line: seq, time and its clock (operator or wall), type, actor, action, customer, why. */
 export function formatAuditRecord(r: AuditRecord): string {
   const e = r.entry as { type?: string; requestId?: string; actor?: { kind?: string; id?: string }; action?: { actionClass?: string; channel?: string; customerId?: string; cost?: number }; why?: { summary?: string; rule?: string | null } };
   const who = e.actor ? `${e.actor.kind ?? '?'}:${e.actor.id ?? '?'}` : '?';
   const what = e.action ? `${e.action.actionClass ?? '?'}/${e.action.channel ?? '?'}${e.action.customerId ? ` ${e.action.customerId}` : ''}${e.action.cost ? ` cost ${e.action.cost}` : ''}` : '';
   const why = e.why?.summary ?? e.why?.rule ?? '';
-  return `${String(r.seq).padStart(6)}  ${new Date(r.at).toISOString()}  ${(e.type ?? '?').padEnd(18)} ${who.padEnd(24)} ${what}${why ? `  (${why})` : ''}  ${e.requestId ?? ''}`.trimEnd();
+  return `${String(r.seq).padStart(6)}  ${new Date(r.at).toISOString()} ${auditClockOf(r).padEnd(8)}  ${(e.type ?? '?').padEnd(18)} ${who.padEnd(24)} ${what}${why ? `  (${why})` : ''}  ${e.requestId ?? ''}`.trimEnd();
 }
 
 /** Adds `audit verify` and `audit list`: the hash-chained audit trail of actions. */

@@ -4,6 +4,7 @@ import { actionRequestSchema, actorSchema } from '../../decisioning/policy/index
 import { TwinloopError } from '../../domain/errors.js';
 import { withAddsTo } from '../../agents/governance/approval-adds-to.js';
 import type { ApprovalItem } from '../../agents/governance/approval-queue.js';
+import { auditClockOf } from '../../agents/governance/audit-trail.js';
 import type { OperatorServices } from '../runtime/operator-services.js';
 import { errors, idParams, list, pageLimit } from './api-schemas.js';
 import { approvalItem, auditRecord, auditVerification, guardedAnswer, guardedResult } from './governance-schemas.js';
@@ -129,7 +130,7 @@ export function governanceRoutes(services: OperatorServices): RouteModule {
         return reachedPage(req, {
           limit,
           cursor: order === 'newest' ? before : after,
-          read: (cursor, n) => services.audit.read(order === 'newest' ? { newestFirst: true, beforeSeq: cursor, contains: q, limit: n } : { afterSeq: cursor, limit: n }),
+          read: async (cursor, n) => (await services.audit.read(order === 'newest' ? { newestFirst: true, beforeSeq: cursor, contains: q, limit: n } : { afterSeq: cursor, limit: n })).map((r) => ({ ...r, clock: auditClockOf(r) })),
           cursorOf: (r) => r.seq,
           customerOf: (r) => customerIdIn((r.entry as { action?: { customerId?: unknown } }).action),
         });

@@ -82,7 +82,8 @@ export const approvalItem = z.object({
 /** One hash-chained audit entry. */
 export const auditRecord = z.object({
   seq: z.number().int(),
-  at: z.number().describe('ms since the epoch'),
+  at: z.number().describe('ms since the epoch, on the clock `clock` names'),
+  clock: z.enum(['operator', 'wall']).describe("Which clock `at` is on: `operator`, the operator's (the sandbox world's time while it runs, else the latest event's); `wall`, real time (people's acts on keys, the policy and models)"),
   prevHash: z.string(),
   hash: z.string(),
   entry: jsonObject.describe(`Who did what to whom, why, and what came of it: type (${AUDIT_ENTRY_TYPES.join(', ')}), requestId, actor, action, why, outcome`),

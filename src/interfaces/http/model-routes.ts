@@ -23,7 +23,7 @@ const promoteRequest = z
   .meta({ examples: [{ reason: 'AUC 0.81 vs 0.78 on the same validation rows, calibration as good' }] });
 
 /** Who made a version the champion, when and why (from the audit trail's `model.promoted` entries). */
-const promotion = z.object({ by: z.object({ kind: z.string(), id: z.string() }), at: isoTime, reason: z.string(), previousChampion: z.string().nullable(), auditSeq: z.number().int() });
+const promotion = z.object({ by: z.object({ kind: z.string(), id: z.string() }), at: isoTime.describe('When, on the wall clock (a promotion is a person\'s act; its audit entry says clock "wall")'), reason: z.string(), previousChampion: z.string().nullable(), auditSeq: z.number().int() });
 type Promotion = z.infer<typeof promotion>;
 
 /** Promotions read back to show with the versions: far more than a registry's versions ever are. */

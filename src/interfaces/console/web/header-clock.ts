@@ -33,6 +33,9 @@ function span(ms: number): string {
   return d > 0 ? `${d} d${h > 0 ? ` ${h} h` : ''}` : `${h} h`;
 }
 
+/** The times not on the operator's clock, as the console marks them. */
+const WALL_CLOCK_NOTE = "but those marked 'wall clock': people's acts on API keys, the action policy and models, dated in real time";
+
 /**
  * The header's clock. While a sandbox runs it shows the world's time, the one every act, approval
  * and audit entry is dated by: the header read the twins' latest event instead, which trails the
@@ -45,11 +48,11 @@ export function headerClock(h: HealthClocks | undefined): HeaderClock {
   const lag = h?.worldClock && h.eventClock ? Date.parse(h.worldClock) - Date.parse(h.eventClock) : 0;
   const behind = lag >= HOUR_MS ? `twins' latest event ${span(lag)} behind (${eventTime(h!.eventClock)})` : null;
   if (source?.kind === 'sandbox') {
-    const title = "The sandbox's simulated time: what every act, approval and audit entry is dated by, and every time in the console is on. The twins hold the world's events up to their latest one, which may trail it.";
+    const title = `The sandbox's simulated time: what every act, approval and audit entry is dated by, and every time in the console is on ${WALL_CLOCK_NOTE}. The twins hold the world's events up to their latest one, which may trail it.`;
     if (source.phase === 'backfilling') return { label: 'Simulated clock (backfilling history)', title, now, behind };
     if (source.phase === 'failed') return { label: 'Simulated clock (sandbox stopped)', title, now, behind };
     return { label: `Simulated clock (${whole.format(source.speed)}× real time)`, title, now, behind };
   }
-  return { label: h?.worldClock ? 'World clock' : 'Event clock', title: h?.worldClock ? "The BSS's time, which acts are dated by; the twins' latest event may trail it." : 'The time of the latest event the twins applied. Every time in the console is on this clock.', now, behind };
+  return { label: h?.worldClock ? 'World clock' : 'Event clock', title: h?.worldClock ? "The BSS's time, which acts are dated by; the twins' latest event may trail it." : `The time of the latest event the twins applied. Every time in the console is on this clock ${WALL_CLOCK_NOTE}.`, now, behind };
 }
 

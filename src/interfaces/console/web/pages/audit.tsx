@@ -8,6 +8,8 @@ import { useJson } from '../use-json';
 interface AuditRecord {
   readonly seq: number;
   readonly at: number;
+  /** Which clock `at` is on: the operator's (the world's in the sandbox) or the wall's (people's acts on keys, the policy, models). */
+  readonly clock?: 'operator' | 'wall';
   readonly hash: string;
   readonly entry: {
     readonly type?: string;
@@ -103,7 +105,9 @@ export function Audit() {
               {rows.map((r) => (
                 <tr key={r.seq}>
                   <td class="num">{r.seq}</td>
-                  <td>{eventTime(new Date(r.at).toISOString())}</td>
+                  <td>
+                    {eventTime(new Date(r.at).toISOString())} <span class="muted">{r.clock === 'wall' ? 'wall clock' : 'world'}</span>
+                  </td>
                   <td>{r.entry.type ?? '–'}</td>
                   <td>{r.entry.actor ? `${r.entry.actor.id} (${r.entry.actor.kind})` : '–'}</td>
                   <td>

@@ -316,7 +316,7 @@ export function Models() {
                   <td data-testid="promotion">
                     {v.promotion ? (
                       <>
-                        {eventTime(v.promotion.at)} by {v.promotion.by.id}: “{v.promotion.reason}”
+                        {eventTime(v.promotion.at)} wall clock, by {v.promotion.by.id}: “{v.promotion.reason}”
                       </>
                     ) : (
                       <span class="muted">–</span>

@@ -85,7 +85,7 @@ export function Policy() {
       {c && (
         <section class="panel">
           <h2>
-            Version {c.version} in force <span class="muted">(set by {who(c)}{c.changedAt ? `, ${eventTime(c.changedAt)}` : ''})</span>
+            Version {c.version} in force <span class="muted">(set by {who(c)}{c.changedAt ? `, ${eventTime(c.changedAt)} wall clock` : ''})</span>
           </h2>
           <p data-testid="policy-reason">{c.reason}</p>
           {may(me, 'policy:write') ? <Edit current={c} onSaved={reload} /> : <pre class="json" tabIndex={0} data-testid="policy-document">{JSON.stringify(c.document, null, 2)}</pre>}
@@ -99,7 +99,7 @@ export function Policy() {
             <tr>
               <th scope="col" class="num">Version</th>
               <th scope="col">Changed by</th>
-              <th scope="col">When</th>
+              <th scope="col">When (wall clock)</th>
               <th scope="col">Why</th>
               <th scope="col">Document</th>
             </tr>
