@@ -5,6 +5,8 @@ import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import type { Gateway } from '../runtime/gateway.js';
 import { createGatewayServer } from './gateway-server.js';
+import { decodeRankCursor, encodeRankCursor, queryTwinsRankedAfter, rankKeyOf, sortOf } from '../../twin/ranked-order.js';
+import { syntheticEngine } from '../../twin/synthetic-events.js';
 
 // Open mode on loopback: this is about what the gateway's routes do; the access matrix test checks who may call them.
 let local: TestAuth;
@@ -155,6 +157,45 @@ describe("the gateway's intent routes", () => {
       }
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("the gateway's GET /twins ranked by a field", () => {
+  it('merges the workers\' ranked pages into one ranked list, paged by its cursor, every twin once (it refused sort=)', async () => {
+    const engine = syntheticEngine({ customers: 120, days: 3, seed: 9 });
+    const sort = { field: 'data_mb_30d', descending: true };
+    // Two workers, each holding the partitions of one parity, answering as a worker's GET /twins does.
+    const worker = (parity: number) =>
+      createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://worker');
+        const cursor = url.searchParams.get('cursor');
+        const limit = Number(url.searchParams.get('limit') ?? 50);
+        const page = queryTwinsRankedAfter(engine, {}, sortOf(url.searchParams.get('sort')!), cursor ? decodeRankCursor(cursor, sort) : undefined, limit, (id) => partitionOf(id) % 2 === parity);
+        const last = page.items[page.items.length - 1];
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ items: page.items, next: page.more && last ? encodeRankCursor(sort, rankKeyOf(last, sort.field)) : null, twinCount: 60, partitions: Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => p % 2 === parity) }));
+      });
+    const servers = [worker(0), worker(1)];
+    const urls = await Promise.all(servers.map((s) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as { port: number }).port}`)))));
+    const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: `w${partition % 2}`, url: urls[partition % 2], since: 0 }));
+    const gateway = { auth: local.auth, owners: async () => owners, forgetOwners: () => undefined } as unknown as Gateway;
+    const app = createGatewayServer(gateway, { version: 'test' });
+    try {
+      const listed: { customerId: string; features: Record<string, number> }[] = [];
+      let next: string | null = null;
+      do {
+        const res = await app.inject({ method: 'GET', url: `/twins?sort=-data_mb_30d&limit=17${next ? `&cursor=${next}` : ''}` });
+        expect(res.statusCode).toBe(200);
+        listed.push(...res.json().items);
+        next = res.json().next;
+      } while (next);
+      const values = listed.map((t) => t.features.data_mb_30d);
+      expect(new Set(listed.map((t) => t.customerId)).size).toBe(engine.size);
+      expect(values).toEqual([...values].sort((a, b) => b - a));
+    } finally {
+      await app.close();
+      for (const s of servers) s.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import { trainRequest, versionSummary } from './model-routes.js';
 import { forwardedHeaders } from './gateway-fanout.js';
 import { askWorkers, everyPartitionOnce, WORKER_TIMEOUT_MS } from '../runtime/worker-fanout.js';
 import { decodePartitionCursor, encodePartitionCursor, mergePartitionPages } from '../../twin/partition-order.js';
+import { decodeRankCursor, encodeRankCursor, mergeRankedPages, sortOf } from '../../twin/ranked-order.js';
 import { refuseOffset, twinCursorQuery } from './twin-routes.js';
 import { twinCursorPage } from './twin-schemas.js';
 import { PARTITION_COUNT } from '../../domain/partitions.js';
@@ -86,7 +87,7 @@ export function createGatewayServer(gateway: Gateway, options: GatewayServerOpti
         }
         return reply.status(201).send({ ...summarizeVersion((await training.model).info), promotion: null });
       });
-      app.get('/twins', { schema: { summary: 'List twins over the workers, merged in the partition order and paged by cursor, filtered on features and live scores (`field.op=value`, docs/filters.md)', querystring: twinCursorQuery, response: { 200: twinCursorPage } } }, async (req) => twinsOverWorkers(gateway, req, req.query));
+      app.get('/twins', { schema: { summary: 'List twins over the workers, merged in the partition order (or ranked by `sort=-churn`) and paged by cursor, filtered on features and live scores (`field.op=value`, docs/filters.md)', querystring: twinCursorQuery, response: { 200: twinCursorPage } } }, async (req) => twinsOverWorkers(gateway, req, req.query));
       app.get('/population', { schema: { summary: 'The population at a glance, added up over the workers (each partition counted once)', response: { 200: populationAnswer } } }, async (req) => populationOverWorkers(gateway, forwardedHeaders(req)));
       for (const [key, how] of Object.entries(CUSTOMER_ROUTES) as [string, CustomerRoute][]) {
         if (typeof how === 'string' || 'query' in how) continue;
@@ -247,10 +248,18 @@ type CursorPage = z.infer<typeof twinCursorPage>;
  */
 async function twinsOverWorkers(gateway: Gateway, req: FastifyRequest, query: z.infer<typeof twinCursorQuery>): Promise<CursorPage> {
   refuseOffset(query);
+  const sort = query.sort === undefined ? undefined : sortOf(query.sort);
   // A cursor this gateway did not make is refused here, before asking anyone.
-  if (query.cursor !== undefined) decodePartitionCursor(query.cursor);
+  if (query.cursor !== undefined) void (sort ? decodeRankCursor(query.cursor, sort) : decodePartitionCursor(query.cursor));
   const answers = await askWorkers<CursorPage>(gateway, { method: 'GET', pathAndQuery: req.url, headers: forwardedHeaders(req) });
   const partitions = everyPartitionOnce(answers.map((a) => a.partitions));
-  const merged = mergePartitionPages(answers.map((a) => ({ items: a.items, more: a.next !== null })), query.limit);
-  return { items: merged.items, next: merged.next && encodePartitionCursor(merged.next), twinCount: answers.reduce((n, a) => n + a.twinCount, 0), partitions };
+  const pages = answers.map((a) => ({ items: a.items, more: a.next !== null }));
+  const twinCount = answers.reduce((n, a) => n + a.twinCount, 0);
+  // Ranked: each worker's page after the same place in the ranked order, merged in it (the workers check the field).
+  if (sort) {
+    const merged = mergeRankedPages(pages, sort, query.limit);
+    return { items: merged.items, next: merged.next && encodeRankCursor(sort, merged.next), twinCount, partitions };
+  }
+  const merged = mergePartitionPages(pages, query.limit);
+  return { items: merged.items, next: merged.next && encodePartitionCursor(merged.next), twinCount, partitions };
 }

@@ -6,12 +6,13 @@ import { FEATURE_NAMES } from '../../twin/twin-features.js';
 import { decodePartitionCursor, encodePartitionCursor, partitionKey, queryTwinsInPartitionOrderWhere } from '../../twin/partition-order.js';
 import { parseTwinSort, queryTwinsWhere, type ExtraFields } from '../../twin/twin-query.js';
 import type { TwinService } from '../../twin/twin-service.js';
+import { decodeRankCursor, encodeRankCursor, queryTwinsRankedAfter, rankKeyOf } from '../../twin/ranked-order.js';
 import { errors, isoTimeQuery, pageLimit } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 import { timelinePage, twinAnswer, twinCursorPage, twinDiff, twinPage } from './twin-schemas.js';
 
 const PAGING = new Set(['limit', 'offset', 'sort']);
-const CURSOR_PAGING = new Set(['limit', 'cursor']);
+const CURSOR_PAGING = new Set(['limit', 'cursor', 'sort']);
 const twinParams = z.object({ id: z.string().min(1).max(128) });
 
 /**
@@ -115,13 +116,17 @@ export function filterPairs(query: Readonly<Record<string, unknown>>, paging: Re
 }
 
 /** The query string of `GET /twins` paged by cursor (a partition worker's, the gateway's). */
-export const twinCursorQuery = z.looseObject({ limit: pageLimit(50), cursor: z.string().min(1).max(400).optional() }).meta({ examples: [{ 'churn.gt': '0.5', limit: '20' }] });
+export const twinCursorQuery = z
+  .looseObject({
+    limit: pageLimit(50),
+    cursor: z.string().min(1).max(400).optional(),
+    sort: z.string().min(1).max(64).optional().describe('A field of the filter vocabulary to rank by (`-churn`: the riskiest first; twins without a value last, ties in the partition order); `next` then resumes the ranked list'),
+  })
+  .meta({ examples: [{ 'churn.gt': '0.5', limit: '20' }, { 'at_risk.eq': '1', sort: '-clv' }] });
 
 /** Refuses `offset` where the list pages by cursor: an offset means nothing across workers. */
 export function refuseOffset(query: Readonly<Record<string, unknown>>): void {
   if ('offset' in query) throw new TwinloopError('BAD_INPUT', 'offset: GET /twins over partition workers pages by cursor: leave offset out and pass the page\'s next as cursor=');
-  // Ranking over the workers would merge their pages by the field, not the partition order: not served yet (docs/scale.md).
-  if ('sort' in query) throw new TwinloopError('BAD_INPUT', 'sort: GET /twins over partition workers lists in the partition order only (sorting by a field is not served over the workers yet); leave sort out, or filter (churn.gte=…, at_risk.eq=1) to narrow the list');
 }
 
 /**
@@ -142,15 +147,22 @@ function partitionedTwinList(app: Parameters<RouteModule>[0], twins: TwinService
     },
     async (request) => {
       refuseOffset(request.query);
-      const { limit, cursor } = request.query;
-      const after = cursor === undefined ? undefined : decodePartitionCursor(cursor);
+      const { limit, cursor, sort: sortText } = request.query;
       // One synchronous read: the partitions named are those the page was taken over.
       const partitions = partitioned.livePartitions();
       const scope = customersWithin(request);
       const keep = (id: string) => partitioned.answersFor(id) && (scope === null || scope(id));
-      const page = queryTwinsInPartitionOrderWhere(twins.engine, filterPairs(request.query, CURSOR_PAGING), after, limit, keep, scoreFields);
       let twinCount = 0;
       for (const id of twins.engine.customerIds()) if (twins.engine.has(id) && keep(id)) twinCount++;
+      const pairs = filterPairs(request.query, CURSOR_PAGING);
+      if (sortText !== undefined) {
+        // Ranked: after the cursor's place in the ranked order, which the gateway merges the workers' pages by.
+        const sort = parseTwinSort(sortText, scoreFields);
+        const page = queryTwinsRankedAfter(twins.engine, pairs, sort, cursor === undefined ? undefined : decodeRankCursor(cursor, sort), limit, keep, scoreFields);
+        const last = page.items[page.items.length - 1];
+        return { items: page.items, next: page.more && last ? encodeRankCursor(sort, rankKeyOf(last, sort.field)) : null, twinCount, partitions };
+      }
+      const page = queryTwinsInPartitionOrderWhere(twins.engine, pairs, cursor === undefined ? undefined : decodePartitionCursor(cursor), limit, keep, scoreFields);
       const last = page.items[page.items.length - 1];
       return { items: page.items, next: page.more && last ? encodePartitionCursor(partitionKey(last.customerId)) : null, twinCount, partitions };
     },
