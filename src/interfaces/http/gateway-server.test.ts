@@ -5,8 +5,9 @@ import { ownerOf, type PartitionOwner } from '../../store/partition-leases.js';
 import { openTestAuth, type TestAuth } from '../auth/auth-fixtures.js';
 import type { Gateway } from '../runtime/gateway.js';
 import { createGatewayServer } from './gateway-server.js';
-import { decodeRankCursor, encodeRankCursor, queryTwinsRankedAfter, rankKeyOf, sortOf } from '../../twin/ranked-order.js';
 import { syntheticEngine } from '../../twin/synthetic-events.js';
+import type { TwinService } from '../../twin/twin-service.js';
+import { createHttpServer } from './server.js';
 
 // Open mode on loopback: this is about what the gateway's routes do; the access matrix test checks who may call them.
 let local: TestAuth;
@@ -164,20 +165,11 @@ describe("the gateway's intent routes", () => {
 describe("the gateway's GET /twins ranked by a field", () => {
   it('merges the workers\' ranked pages into one ranked list, paged by its cursor, every twin once (it refused sort=)', async () => {
     const engine = syntheticEngine({ customers: 120, days: 3, seed: 9 });
-    const sort = { field: 'data_mb_30d', descending: true };
-    // Two workers, each holding the partitions of one parity, answering as a worker's GET /twins does.
-    const worker = (parity: number) =>
-      createServer((req, res) => {
-        const url = new URL(req.url ?? '/', 'http://worker');
-        const cursor = url.searchParams.get('cursor');
-        const limit = Number(url.searchParams.get('limit') ?? 50);
-        const page = queryTwinsRankedAfter(engine, {}, sortOf(url.searchParams.get('sort')!), cursor ? decodeRankCursor(cursor, sort) : undefined, limit, (id) => partitionOf(id) % 2 === parity);
-        const last = page.items[page.items.length - 1];
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ items: page.items, next: page.more && last ? encodeRankCursor(sort, rankKeyOf(last, sort.field)) : null, twinCount: 60, partitions: Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => p % 2 === parity) }));
-      });
-    const servers = [worker(0), worker(1)];
-    const urls = await Promise.all(servers.map((s) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as { port: number }).port}`)))));
+    // Two workers' own GET /twins, each holding the partitions of one parity of the same twins.
+    const workers = [0, 1].map((parity) =>
+      createHttpServer({ twins: { engine } as unknown as TwinService, auth: local.auth, version: 'test', partitionedTwins: { answersFor: (id) => partitionOf(id) % 2 === parity, livePartitions: () => Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => p % 2 === parity) } }),
+    );
+    const urls = await Promise.all(workers.map((w) => w.listen({ port: 0, host: '127.0.0.1' })));
     const owners: PartitionOwner[] = Array.from({ length: PARTITION_COUNT }, (_, partition) => ({ partition, workerId: `w${partition % 2}`, url: urls[partition % 2], since: 0 }));
     const gateway = { auth: local.auth, owners: async () => owners, forgetOwners: () => undefined } as unknown as Gateway;
     const app = createGatewayServer(gateway, { version: 'test' });
@@ -193,9 +185,15 @@ describe("the gateway's GET /twins ranked by a field", () => {
       const values = listed.map((t) => t.features.data_mb_30d);
       expect(new Set(listed.map((t) => t.customerId)).size).toBe(engine.size);
       expect(values).toEqual([...values].sort((a, b) => b - a));
+      // A field no twin has is 400 naming it, from the workers; a cursor of another sort is 400 here.
+      const unknown = await app.inject({ method: 'GET', url: '/twins?sort=-nosuch' });
+      expect([unknown.statusCode, unknown.json().error?.message]).toEqual([400, expect.stringMatching(/sort=-nosuch: unknown field "nosuch"/)]);
+      const first = (await app.inject({ method: 'GET', url: '/twins?sort=-data_mb_30d&limit=5' })).json().next as string;
+      const other = await app.inject({ method: 'GET', url: `/twins?sort=tenure_days&limit=5&cursor=${first}` });
+      expect([other.statusCode, other.json().error?.message]).toEqual([400, expect.stringMatching(/^cursor: it continues a list sorted by -data_mb_30d, not by tenure_days/)]);
     } finally {
       await app.close();
-      for (const s of servers) s.close();
+      for (const w of workers) await w.close();
     }
   });
 });
