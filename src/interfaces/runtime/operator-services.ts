@@ -274,8 +274,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const actionPolicy = await openActionPolicySettings({
     records,
     audit,
-    // A version's changedAt is its audit entry's time.
-    now: () => world.now(),
+    // A version's changedAt is its audit entry's time: the wall clock's, a person's act (audit-trail.ts, WALL_CLOCK_ENTRY_TYPES).
+    now: () => Date.now(),
     defaults: { ...DEFAULT_ACTION_POLICY, churnPrevention: churnDefaults },
     onChange: (p) => decisions.setContactPolicy(p.contact ?? {}),
     check: (p) => checkChurnPreventionOffers(p, [...decisions.catalogue.byId.keys()]),
