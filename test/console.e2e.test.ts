@@ -1120,11 +1120,19 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
   it('an admin puts a new version of the action policy in force with a reason, and a supervisor reads it and its history', async () => {
     const before = (await api<{ version: number }>('GET', '/policy')).body.version;
     const page = await signedIn('pat', 'admin', '/console/policy');
+    // Saved as it is, the document makes no version, and the page says so.
     await page.getByLabel('Why it changes').fill('quarterly review: no change to the rules');
+    await page.getByRole('button', { name: `Put in force as version ${before + 1}` }).click();
+    await seen(page, '[role=status]', `Nothing changed: the document is version ${before}, in force already`);
+    expect((await api<{ version: number }>('GET', '/policy')).body.version).toBe(before);
+    // Edited, it does.
+    const document = (await api<{ document: Record<string, unknown> }>('GET', '/policy')).body.document;
+    await page.getByLabel('The policy document (docs/policy.md)').fill(JSON.stringify({ ...document, fallbackMode: document.fallbackMode === 'approve' ? 'advise' : 'approve' }, null, 2));
+    await page.getByLabel('Why it changes').fill('quarterly review: what no rule covers waits for a person');
     await page.getByRole('button', { name: `Put in force as version ${before + 1}` }).click();
     await seen(page, '[role=status]', `Version ${before + 1} is in force`);
     const now = (await api<{ version: number; reason: string; changedBy: { id: string } }>('GET', '/policy')).body;
-    expect(now).toMatchObject({ version: before + 1, reason: 'quarterly review: no change to the rules', changedBy: { id: 'pat' } });
+    expect(now).toMatchObject({ version: before + 1, reason: 'quarterly review: what no rule covers waits for a person', changedBy: { id: 'pat' } });
     await page.context().close();
 
     const reader = await signedIn('sam', 'supervisor', '/console/policy');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { partitionOf } from '../domain/partitions.js';
 import { decodeRankCursor, encodeRankCursor, mergeRankedPages, queryTwinsRankedAfter, rankKeyOf, type RankKey } from './ranked-order.js';
 import { syntheticEngine } from './synthetic-events.js';
-import { queryTwinsSorted, type TwinSort } from './twin-query.js';
+import { queryTwinsSorted, type TwinPage, type TwinSort } from './twin-query.js';
 
 /** Which "worker" holds each partition, moved by `shift` (a move between pages). */
 const ownerOf = (partition: number, workers: number, shift: number) => (partition * 7 + shift) % workers;
@@ -19,7 +19,7 @@ describe('a twin list ranked by a field over partition workers (GET /twins?sort=
         let cursor: string | null = null;
         for (let page = 0; page < 2_000; page++) {
           const after: RankKey | undefined = cursor === null ? undefined : decodeRankCursor(cursor, sort);
-          const pages = Array.from({ length: workers }, (_, w) => queryTwinsRankedAfter(engine, {}, sort, after, limit, (id) => ownerOf(partitionOf(id), workers, page) === w));
+          const pages: { items: TwinPage['items']; more: boolean }[] = Array.from({ length: workers }, (_, w) => queryTwinsRankedAfter(engine, {}, sort, after, limit, (id) => ownerOf(partitionOf(id), workers, page) === w));
           const merged = mergeRankedPages(pages, sort, limit);
           listed.push(...merged.items.map((i) => ({ id: i.customerId, value: rankKeyOf(i, sort.field).value })));
           cursor = merged.next && encodeRankCursor(sort, merged.next);

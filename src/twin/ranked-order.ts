@@ -57,9 +57,16 @@ export function sortOf(text: string): TwinSort {
 
 type Listed = TwinPage['items'][number];
 
+/** A listed twin as a page carries it (a worker's answered as JSON: a value none holds is null). */
+interface ListedTwin {
+  readonly customerId: string;
+  readonly features: Readonly<Record<string, number | null>>;
+  readonly scores?: Readonly<Record<string, number | null>>;
+}
+
 /** A listed twin's place in the list ranked by `field`: its value of it (its features', else its scores'), or none. */
-export function rankKeyOf(item: Listed, field: string): RankKey {
-  const v = (item.features as Record<string, number | null | undefined>)[field] ?? item.scores?.[field];
+export function rankKeyOf(item: ListedTwin, field: string): RankKey {
+  const v = item.features[field] ?? item.scores?.[field];
   return { value: typeof v === 'number' && Number.isFinite(v) ? v : null, key: partitionKey(item.customerId) };
 }
 
@@ -103,7 +110,7 @@ export function queryTwinsRankedAfter(engine: TwinEngine, pairs: Readonly<Record
  * partitions none of the others holds) and the place to resume from: null once every page reached
  * its last twin and nothing was left over.
  */
-export function mergeRankedPages<T extends Listed>(pages: readonly { readonly items: readonly T[]; readonly more: boolean }[], sort: TwinSort, limit: number): { items: T[]; next: RankKey | null } {
+export function mergeRankedPages<T extends ListedTwin>(pages: readonly { readonly items: readonly T[]; readonly more: boolean }[], sort: TwinSort, limit: number): { items: T[]; next: RankKey | null } {
   const all = pages.flatMap((p) => p.items).map((item) => ({ item, rank: rankKeyOf(item, sort.field) }));
   all.sort((a, b) => compareRankKeys(a.rank, b.rank, sort));
   const items = all.slice(0, limit);

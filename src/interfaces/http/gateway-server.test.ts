@@ -179,8 +179,9 @@ describe("the gateway's GET /twins ranked by a field", () => {
       do {
         const res = await app.inject({ method: 'GET', url: `/twins?sort=-data_mb_30d&limit=17${next ? `&cursor=${next}` : ''}` });
         expect(res.statusCode).toBe(200);
-        listed.push(...res.json().items);
-        next = res.json().next;
+        const page = res.json() as { items: typeof listed; next: string | null };
+        listed.push(...page.items);
+        next = page.next;
       } while (next);
       const values = listed.map((t) => t.features.data_mb_30d);
       expect(new Set(listed.map((t) => t.customerId)).size).toBe(engine.size);

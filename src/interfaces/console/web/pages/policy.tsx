@@ -20,7 +20,7 @@ const who = (v: PolicyVersion) => (v.changedBy ? `${v.changedBy.id} (${v.changed
 function Edit({ current, onSaved }: { current: PolicyVersion; onSaved: () => void }) {
   const [text, setText] = useState(() => JSON.stringify(current.document, null, 2));
   const [reason, setReason] = useState('');
-  const [state, setState] = useState<{ busy: boolean; error?: string; saved?: number }>({ busy: false });
+  const [state, setState] = useState<{ busy: boolean; error?: string; saved?: { version: number; unchanged: boolean } }>({ busy: false });
   useEffect(() => setText(JSON.stringify(current.document, null, 2)), [current.version]);
   const save = (e: Event) => {
     e.preventDefault();
@@ -32,9 +32,9 @@ function Edit({ current, onSaved }: { current: PolicyVersion; onSaved: () => voi
       return;
     }
     setState({ busy: true });
-    putJson<PolicyVersion>('/policy', { policy, reason: reason.trim(), basedOn: current.version }).then(
+    putJson<PolicyVersion & { unchanged: boolean }>('/policy', { policy, reason: reason.trim(), basedOn: current.version }).then(
       (v) => {
-        setState({ busy: false, saved: v.version });
+        setState({ busy: false, saved: { version: v.version, unchanged: v.unchanged } });
         setReason('');
         onSaved();
       },
@@ -57,7 +57,9 @@ function Edit({ current, onSaved }: { current: PolicyVersion; onSaved: () => voi
       </div>
       {state.saved !== undefined && (
         <p class="outcome executed" role="status">
-          Version {state.saved} is in force: it judges the next action request.
+          {state.saved.unchanged
+            ? `Nothing changed: the document is version ${state.saved.version}, in force already; no new version was made.`
+            : `Version ${state.saved.version} is in force: it judges the next action request.`}
         </p>
       )}
       <Alert message={state.error} />
