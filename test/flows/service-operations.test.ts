@@ -649,11 +649,13 @@ describe('service operations flow (sandbox)', () => {
 
   it("an alarm that continues a confirmed suspected incident tells nobody twice: notices and resolutions carry the incident's request ids", async () => {
     const clock = new ManualClock(world.clock.now());
-    const h = await harness(clock);
     const cellId = busiestCell();
     const at = new Date(clock.now()).toISOString();
     const suspected: Alarm = { id: 'ALM-S', alarmType: 'qualityOfServiceAlarm', perceivedSeverity: 'minor', probableCause: 'performanceDegraded', alarmedObject: { id: cellId, '@referredType': 'Cell' }, raisedTime: at, state: 'raised' };
     const network: Alarm = { ...suspected, id: 'ALM-N', perceivedSeverity: 'minor', probableCause: 'congestion' };
+    // Both in the inbox, as the server has them: the network alarm is the same incident, not another alarm on the place (version 11).
+    const inbox: ReceivedAlarm[] = [suspected, network].map((x) => ({ ...x, sourceSystemId: 'nms', reportingTime: at, changedTime: at }));
+    const h = await harness(clock, undefined, new Set(), { alarmsOnPlace: (alarm) => alarmsOnPlace(alarm, inbox, (site) => twins.engine.cells.cellsOfSite(site)) });
     const sent = () => world.backends.stats().notifications.ok;
     try {
       const before = sent();
@@ -666,12 +668,18 @@ describe('service operations flow (sandbox)', () => {
       // Its own ticket, but no second notice: the same customers, the same request ids.
       expect(sent() - before).toBe(told);
       expect(h.tickets).toHaveLength(2);
-      const cleared = { clearedTime: new Date(clock.now() + HOUR).toISOString() };
-      await signalAlarmCleared(h.engine, suspected.id, cleared);
+      clock.advance(HOUR);
+      const cleared = { clearedTime: new Date(clock.now()).toISOString() };
+      for (let i = 0; i < inbox.length; i++) inbox[i] = { ...inbox[i], state: 'cleared', clearedTime: cleared.clearedTime };
+      // The network alarm's run first: its resolutions, under the incident's ids, are the confirmed alarm's own too.
       await signalAlarmCleared(h.engine, network.id, cleared);
       await h.engine.runOnce();
+      await signalAlarmCleared(h.engine, suspected.id, cleared);
+      await h.engine.runOnce();
       expect(sent() - before).toBe(2 * told);
-      expect((await h.engine.get(network.id))?.output).toMatchObject({ notified: told, resolutionNotices: told, cleared: true });
+      // Each run counts the one resolution under the incident's id as its own: neither says it was withheld.
+      for (const id of [suspected.id, network.id]) expect((await h.engine.get(id))?.output, id).toMatchObject({ notified: told, resolutionNotices: told, cleared: true });
+      for (const id of [suspected.id, network.id]) expect(((await h.engine.get(id))?.output as ServiceOpsResult).resolutionWithheld, id).toBeUndefined();
     } finally {
       await h.close();
     }

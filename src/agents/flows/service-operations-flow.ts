@@ -217,9 +217,10 @@ interface BatchInput {
    * run once at its raise), besides `besides` (the alarms of this run's own incident). Outage
    * notices: one told of the outage by any of them, open or cleared within `FAULT_REACH_MS` of the
    * raise, and not yet of its end, is not told again. Resolutions: one an alarm open on the place
-   * touches is not told it is resolved while it is down.
+   * touches is not told it is resolved while it is down. `noticesId`: the id this run asks its
+   * notices under (another alarm's requests under it are this run's own).
    */
-  onPlace?: { besides: readonly string[] };
+  onPlace?: { besides: readonly string[]; noticesId: string };
 }
 
 /** The id an alarm's run asks its notices under: the alarm its fault is back under, else the incident it goes on, else its own. */
@@ -314,9 +315,14 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     },
   };
 
-  /** Another alarm with the ids its notices may be asked under (version 11: its run's, and its own; before, its own). */
+  /**
+   * Another alarm with the ids its notices may be asked under (version 11: its run's, and its own;
+   * before, its own), but `own`, the asking run's: a request under it is the asking run's own (an
+   * alarm that goes on this run's incident asks under its ids: what it asked there is this run's too).
+   */
   type Keyed = { id: string; keys: string[] };
-  const keyed = async (ids: readonly string[]): Promise<Keyed[]> => Promise.all(ids.map(async (id) => ({ id, keys: version >= 11 && deps.noticesIdOf ? [...new Set([await deps.noticesIdOf(id), id])] : [id] })));
+  const keyed = async (ids: readonly string[], own?: string): Promise<Keyed[]> =>
+    Promise.all(ids.map(async (id) => ({ id, keys: version >= 11 && deps.noticesIdOf ? [...new Set([await deps.noticesIdOf(id), id])].filter((k) => k !== own) : [id] })));
   /** Whether `alarm`'s `purpose` request for the customer was carried out, under any id its notices go under. */
   const doneFor = async (alarm: Keyed, purpose: string, customerId: string): Promise<boolean> => {
     for (const k of alarm.keys) if ((await deps.guarded().statusOf(`${k}:${purpose}:${customerId}`)) === 'executed') return true;
@@ -374,7 +380,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       const others = onPlace ? othersOnPlace(alarm, onPlace.besides) : [];
       const raisedMs = Date.parse(alarm.raisedTime);
       const standing = untilCleared
-        ? await keyed(onPlace ? others.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs - FAULT_REACH_MS).map((a) => a.id) : (earlier ?? []))
+        ? onPlace
+          ? await keyed(others.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs - FAULT_REACH_MS).map((a) => a.id), onPlace.noticesId)
+          : await keyed(earlier ?? [])
         : [];
       const down = onPlace && !untilCleared ? touchedBy(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
       const tell = async (customerId: string): Promise<void> => {
@@ -550,7 +558,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    * touch (found as the alarm's own customers are: `rankAffected` on their cells), or null. Version
    * 10 (`resolved`): also whom a later alarm's run told it is resolved already (one notice a fault).
    */
-  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[]; resolved?: boolean; toldBy?: Record<string, string>; onPlace?: { besides: readonly string[] } }, FaultBack | null> = {
+  const faultBackStep: StepDefinition<{ alarm: Alarm; sinceMs: number; atMs: number; customers: string[]; resolved?: boolean; toldBy?: Record<string, string>; onPlace?: { besides: readonly string[]; noticesId: string } }, FaultBack | null> = {
     id: FAULT_BACK_STEP_ID,
     version: 1,
     run: async ({ alarm, sinceMs, atMs, customers, resolved, toldBy, onPlace }) => {
@@ -564,10 +572,10 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       if (resolved) {
         // Read only: a bounded number at once, as a batch asks its requests.
         const by = new Map<string, string>();
-        const laterKeyed = await keyed(later.map((x) => x.id));
+        const laterKeyed = await keyed(later.map((x) => x.id), onPlace?.noticesId);
         await inParallel(customers, policy.concurrency, async (c) => {
           // The earlier alarm whose outage notice stood for ours: its resolution, if it went since, was their last word too.
-          for (const a of [...laterKeyed, ...(toldBy?.[c] ? await keyed([toldBy[c]]) : [])]) if (await doneFor(a, RESOLUTION_NOTICE_STEP_ID, c)) return void by.set(c, a.id);
+          for (const a of [...laterKeyed, ...(toldBy?.[c] ? await keyed([toldBy[c]], onPlace?.noticesId) : [])]) if (await doneFor(a, RESOLUTION_NOTICE_STEP_ID, c)) return void by.set(c, a.id);
         });
         for (const c of customers) if (by.has(c)) resolvedBy[c] = by.get(c)!;
       }
@@ -601,7 +609,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    */
   const runBatches = async (
     ctx: WorkflowContext,
-    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[] } },
+    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[]; noticesId: string } },
   ): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(o.customers, o.firstSize ?? policy.batchSize, policy.batchSize);
@@ -657,7 +665,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
        * Version 11: the notices read the other alarms on the place when they are asked (one word a
        * customer while any alarm there is open), besides those of this run's own incident.
        */
-      const onPlace = version >= 11 && deps.alarmsOnPlace ? { besides: [...new Set([continues, noticesUnder, ...(toldOfChain ?? [])].filter((x): x is string => x !== undefined))] } : undefined;
+      const onPlace = version >= 11 && deps.alarmsOnPlace ? { besides: [...new Set([continues, noticesUnder, ...(toldOfChain ?? [])].filter((x): x is string => x !== undefined))], noticesId: told ?? asRaised.id } : undefined;
       const place = onPlace ? { onPlace } : {};
       /** Version 10: the customers counted told as such an alarm told them of the outage, each with it. */
       const toldEarlier = new Map<string, string>();
