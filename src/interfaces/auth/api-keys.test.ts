@@ -105,6 +105,8 @@ describe('API keys', () => {
     await expect(keys.create({ subject: 'erin', role: 'viewer', channels: ['fax'] }, 'admin')).rejects.toThrow(/channels/);
     await expect(keys.create({ subject: '', role: 'viewer' }, 'admin')).rejects.toThrow(/subject/);
     await expect(keys.create({ subject: 'erin', role: 'viewer', isAdmin: true }, 'admin')).rejects.toThrow(/isAdmin|Unrecognized/);
+    // Every problem at once, each with what came: not the first alone.
+    await expect(keys.create({ subject: '', role: 'root', channels: ['fax'] }, 'admin')).rejects.toThrow(/^new key: subject: letters, digits .* \(got ""\); role: expected one of .*, got "root"; channels\[0\]: expected one of .*, got "fax" \(example:/);
     expect(await keys.hasActive('admin')).toBe(false);
     await keys.create({ subject: 'root', role: 'admin' }, 'first start');
     expect(await keys.hasActive('admin')).toBe(true);

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { CHANNELS } from '../../domain/events.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import { MAX_PAGE_SIZE, type RecordStore } from '../../store/record-store.js';
 import type { Identity } from './identity.js';
 import { ROLE_NAMES } from './roles.js';
@@ -224,8 +225,7 @@ export async function openApiKeys(
     async create(input, createdBy) {
       const parsed = newApiKeySchema.safeParse(input);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new TwinloopError('BAD_INPUT', `new key: ${issue.path.join('.') || 'body'}: ${issue.message} (example: {"subject": "alice", "role": "care_agent", "channels": ["call"], "expiresAt": "2027-01-01T00:00:00Z"})`);
+        throw new TwinloopError('BAD_INPUT', `new key: ${describeInputIssues(parsed.error.issues, input, { whole: 'body' })} (example: {"subject": "alice", "role": "care_agent", "channels": ["call"], "expiresAt": "2027-01-01T00:00:00Z"})`);
       }
       const n = parsed.data;
       if (n.segments && options.segments) {

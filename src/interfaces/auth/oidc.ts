@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 import type { Identity } from './identity.js';
 import { isRole, ROLE_NAMES, type Role } from './roles.js';
 
@@ -73,8 +74,7 @@ export function roleFromClaim(value: unknown, roleMap: Readonly<Record<string, R
 export function createOidcVerifier(input: OidcSettingsInput, options: { fetchJson?: (url: string) => Promise<unknown> } = {}): OidcVerifier {
   const parsed = oidcSettingsSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TwinloopError('BAD_INPUT', `OIDC settings: ${issue.path.join('.') || 'settings'}: ${issue.message}; see docs/security.md ("OpenID Connect")`);
+    throw new TwinloopError('BAD_INPUT', `OIDC settings: ${describeInputIssues(parsed.error.issues, input, { whole: 'settings' })}; see docs/security.md ("OpenID Connect")`);
   }
   const settings = parsed.data;
   const fetchJson = options.fetchJson ?? (async (url: string) => (await fetch(url)).json());

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SCHEMA_VERSION, type EventOf } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues } from '../../../domain/input-issues.js';
 import { parseFilterQuery } from '../../../twin/feature-filter.js';
 import { queryFields, twinIdsWhere } from '../../../twin/twin-query.js';
 import type { TwinView } from '../../../twin/twin-view.js';
@@ -138,11 +139,9 @@ export function tmf629Routes(s: CustomerServices): RouteModule {
         const view = s.twins.engine.view(req.params.id);
         const profile = view && profileOf(view);
         if (!view || !profile) throw new TwinloopError('NOT_FOUND', `no Customer "${req.params.id}"; POST ${TMF629_BASE}/customer registers one`);
-        const checked = tmfSchema('TMF629', 'Customer_Update').safeParse({ engagedParty: { id: req.params.id, '@referredType': 'Individual' }, ...Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== null)) });
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-        }
+        const update = { engagedParty: { id: req.params.id, '@referredType': 'Individual' }, ...Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== null)) };
+        const checked = tmfSchema('TMF629', 'Customer_Update').safeParse(update);
+        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, update, { whole: 'body' }));
         const changed = patchedCustomer(req.body, { id: req.params.id, profile, party: (await partyOf(req.params.id)) ?? {}, status: statusOf(view) });
         if (changed.profile) await submit(req.params.id, changed.profile);
         await storeParty(req.params.id, changed.party);

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ACTION_CLASSES, type CatalogueEntry, type ProductOffering } from '../../../decisioning/offer-catalogue.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues } from '../../../domain/input-issues.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import type { RouteModule } from '../route-module.js';
@@ -98,10 +99,7 @@ export function tmf620Routes(s: OperatorServices): RouteModule {
         if (patch.id !== undefined && patch.id !== req.params.id) throw new TwinloopError('BAD_INPUT', `id: an offering's id cannot change ("${String(patch.id)}" ≠ "${req.params.id}")`);
         const merged = applyMergePatch(toTmfOffering(current, root(req), categories()), patch) as Record<string, unknown>;
         const checked = offeringSchema.safeParse(merged);
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-        }
+        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, merged, { whole: 'body' }));
         return store(req, merged, req.params.id);
       },
     );

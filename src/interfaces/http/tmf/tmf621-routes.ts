@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TwinEvent } from '../../../domain/events.js';
 import { SCHEMA_VERSION } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues } from '../../../domain/input-issues.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { requireCustomer } from '../http-auth.js';
@@ -110,11 +111,9 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
         },
       },
       async (req) => {
-        const checked = tmfSchema('TMF621', 'TroubleTicket_Update').safeParse(applyMergePatch({}, req.body));
-        if (!checked.success) {
-          const issue = checked.error.issues[0];
-          throw new TwinloopError('BAD_INPUT', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-        }
+        const update = applyMergePatch({}, req.body);
+        const checked = tmfSchema('TMF621', 'TroubleTicket_Update').safeParse(update);
+        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, update, { whole: 'body' }));
         const parts = split(req.params.id);
         if (parts) requireCustomer(req, parts.customerId);
         const h = parts && (await ticketsOf(parts.customerId)).histories.get(parts.ticketId);

@@ -3,6 +3,7 @@ import type { OnboardingInput, OnboardingResult } from '../../../agents/flows/on
 import type { WorkflowRun } from '../../../agents/workflows/index.js';
 import { CHANNELS } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues } from '../../../domain/input-issues.js';
 import { productIdOf, TMF629_BASE, TMF637_BASE } from './tmf629-mapping.js';
 
 /**
@@ -51,8 +52,7 @@ export function newLineInput(parties: readonly Json[], item: Json, channel: stri
   if (parties.length !== 1) throw new TwinloopError('BAD_INPUT', `relatedParty: a new line names the applicant alone (${parties.length} parties given); a customer's order names the customer alone`);
   const parsed = applicantParty.safeParse(parties[index]);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TwinloopError('BAD_INPUT', `relatedParty[${index}].${issue.path.join('.')}: ${issue.message}; an applicant presents id, name, birthDate (YYYY-MM-DD), documentType (passport, id_card, driving_licence) and documentNumber`);
+    throw new TwinloopError('BAD_INPUT', `${describeInputIssues(parsed.error.issues, parties[index], { prefix: ['relatedParty', index] })}; an applicant presents id, name, birthDate (YYYY-MM-DD), documentType (passport, id_card, driving_licence) and documentNumber`);
   }
   if (item.action !== 'add') throw new TwinloopError('BAD_INPUT', `productOrderItem[0].action: "${String(item.action)}" for an applicant; a new line is added ("add", the plan as productOffering)`);
   const offering = (item.productOffering as Json | undefined)?.id;
