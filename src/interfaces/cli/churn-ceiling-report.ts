@@ -22,12 +22,21 @@ export function formatChurnCeiling(r: ChurnCeiling): string {
     r.unobservableGap > t
       ? `unreachable as written on this world: even the feature oracle, the most a model of the observables can rank, is ${f(r.unobservableGap)} below the truth`
       : `reachable only by a model ${t - r.unobservableGap < 0.0005 ? 'ranking as well as' : `within ${f(t - r.unobservableGap)} of`} the feature oracle, which is ${f(r.unobservableGap)} below the truth`;
+  const e = r.everyCustomer;
+  const everyRows = r.seeds.map((s) => {
+    const v = s.everyCustomer;
+    return [`seed ${s.seed}`, `${v.rows} (${v.positives})`, f(v.truthAuc), f(v.featureAuc), f(v.modelAuc), f(v.truthAuc - v.featureAuc), f(v.featureAuc - v.modelAuc), f(v.truthAuc - v.modelAuc)];
+  });
+  if (r.seeds.length > 1) everyRows.push(['mean', '', f(e.truthAuc), f(e.featureAuc), f(e.modelAuc), f(e.unobservableGap), f(e.featureGap), f(e.gap)]);
   return [
     `world ${r.world}, ${r.customers} customers, ${r.months} months, ${r.seeds.length} seed(s), ${r.seconds} s`,
     'AUC on the same validation rows (the latest monthly cutoff): the true churn probabilities, the feature oracle (the true model with the hidden traits integrated out given the observables) and the live churn model',
     formatTable([['', 'rows (churned)', 'truth', 'feature oracle', 'live model', 'truth − feature oracle', 'feature oracle − model', 'truth − model', 'learner'], ...rows]),
     `target (issue 10), the live model within ${t} of the truth: ${asWritten}; ${reach}`,
     `the same margin against the feature oracle: ${r.featureGap <= t ? 'met' : 'MISSED'} (feature oracle − model ${f(r.featureGap)})`,
+    'the same model and references on every customer active at the latest cutoff (the validation rows above are the share of them the training set kept):',
+    formatTable([['', 'rows (churned)', 'truth', 'feature oracle', 'live model', 'truth − feature oracle', 'feature oracle − model', 'truth − model'], ...everyRows]),
+    `target on every active customer: ${e.gap <= t ? 'met' : `MISSED by ${f(e.gap - t)}`} (gap ${f(e.gap)}${r.seeds.length > 1 ? ` ± ${f(e.gapSe)}` : ''}); the feature oracle is ${f(e.unobservableGap)} below the truth, the model ${f(e.featureGap)} below the feature oracle`,
     `(the true monthly hazard alone, without the decisions of contracts ending within the horizon: AUC ${f(r.monthlyHazardAuc)})`,
     `the churn score's 90 % interval as served (the score recalibrated out of time, the customers' stated spread of ${CUSTOMER_LOGIT_SD} log-odds around it and the level's own uncertainty: decision 0030) against the true probability; the point's place is the median of log(high / point) / log(point / low), 1 in the middle, 0 at the top:`,
     ...r.seeds.map((s) => {
