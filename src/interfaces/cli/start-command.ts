@@ -249,6 +249,8 @@ export function registerStartCommand(program: Command): void {
         operator.scored.then((r) => say(readyLine(r, loadavg()[0])), () => {});
         const stop = async () => {
           let code = 0;
+          // Said at once: the parts can take a while to close (a checkpoint, a rebuild's day), and a silent stop reads as hung.
+          say('shutdown: stopping (the edge, then each part; a second Ctrl-C or SIGTERM stops at once: what was accepted is in the store, and the next start goes on from it)');
           // The edge first (its streams end), then the operator; the process always exits and frees the lock.
           try {
             await app.close();

@@ -690,42 +690,53 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       closing = true;
       clearInterval(checkpoints);
       // Producers first (nothing new comes in), then what acts on events, then the stores.
-      const steps: (() => unknown)[] = [
-        () => sandbox?.stop(),
+      const steps: [string, () => unknown][] = [
+        ['the sandbox', () => sandbox?.stop()],
         // What it wrote stays; the next start writes the rest from the seed (and seals it).
-        () => behind.stop(),
-        () => firstRows?.stop(),
-        () => partitionWorker?.close(),
-        () => busIntake?.stop(),
-        () => bus?.close(),
-        () => stopForwarding?.(),
-        () => alarms.stop(),
-        () => confirmed.stop(),
+        ['the history written behind', () => behind.stop()],
+        ["the first model's rows", () => firstRows?.stop()],
+        ['the partitions', () => partitionWorker?.close()],
+        ['the bus intake', () => busIntake?.stop()],
+        ['the bus', () => bus?.close()],
+        ['the alarm forwarding', () => stopForwarding?.()],
+        ['the alarms', () => alarms.stop()],
+        ['the confirmed incidents', () => confirmed.stop()],
         // Stops a training still running (the first model's, the full one behind it) rather than waiting minutes for it.
-        () => intelligence.close(),
-        () => fullTraining,
-        () => assist.close(),
-        () => auth.keys.close(),
-        () => running.close(),
-        () => twins.close(),
-        () => registry.close(),
-        () => owners?.close(),
-        () => bss?.close(),
+        ['the models', () => intelligence.close()],
+        ['the full training', () => fullTraining],
+        ['the assist cards', () => assist.close()],
+        ['the keys', () => auth.keys.close()],
+        ['the flows and records', () => running.close()],
+        ["the twins (their checkpoint)", () => twins.close()],
+        ['the model registry', () => registry.close()],
+        ['the partition owners', () => owners?.close()],
+        ['the back ends', () => bss?.close()],
       ];
       let first: unknown;
-      for (const step of steps) {
+      const began = Date.now();
+      for (const [name, step] of steps) {
+        // A step that takes long is named while it runs: a stop that says nothing for minutes reads as hung.
+        const started = Date.now();
+        const slow = setInterval(() => o.log(`shutdown: still closing ${name} (${Math.round((Date.now() - started) / 1000)} s)`), SLOW_STEP_MS);
+        slow.unref();
         try {
           await step();
         } catch (err) {
           first ??= err;
           warn(`shutdown: ${(err as Error).message}`);
+        } finally {
+          clearInterval(slow);
         }
       }
+      if (Date.now() - began >= SLOW_STEP_MS) o.log(`shutdown: everything closed in ${Math.round((Date.now() - began) / 1000)} s`);
       if (stateDir) removeServerLock(stateDir);
       if (first !== undefined) throw first;
     },
   };
 }
+
+/** How long a step of a stop may take before it is named in the log (and again as often while it runs). */
+const SLOW_STEP_MS = 5000;
 
 /**
  * Whether a first start on the embedded store takes its history from the seed (decision 0021):
