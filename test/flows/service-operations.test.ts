@@ -1101,6 +1101,8 @@ describe('service operations flow (sandbox)', () => {
       expect(r.toldByA.length, name).toBeGreaterThan(3);
       for (const c of r.toldByA) expect(r.templates.get(c), `${name} ${c}`).toEqual(['outage', 'resolved']);
       expect(r.a.cleared && r.b.cleared, name).toBe(true);
+      // A's page says why it did not tell them it was resolved: still down under B, open alongside it.
+      if (name === 'a first') expect(r.pageA.find((c) => c.customerId === r.toldByA[0])!.resolution).toEqual({ state: 'not-sent', why: expect.stringMatching(/^still down when their notice was due \(ALM-OVER-a2, open on the place alongside this one\): not told it is resolved/) });
     }
   }, 120_000);
 

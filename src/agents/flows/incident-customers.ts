@@ -89,6 +89,14 @@ const overBeforeNotice = (steps: readonly StepRecord[]) =>
   steps.some((s) => /^signal:cleared-before-notice(-first)?$/.test(s.key) && s.status === 'succeeded' && s.output !== null && (JSON.parse(s.output) as { timedOut: boolean }).timedOut === false) ||
   (steps.some((s) => s.key.startsWith('trouble-ticket')) && !steps.some((s) => s.key.startsWith('notice-first')));
 
+/** Why the fault-back look kept a resolution: the fault back after the clear, or (version 11) another alarm open alongside it all along. */
+function downWhy(back: FaultBack): string {
+  const alongside = new Set(back.overlapping);
+  if (alongside.size === 0) return `the fault was back when their notice was due (${back.alarmIds.join(', ')} open on the place)`;
+  if (back.alarmIds.every((id) => alongside.has(id))) return `still down when their notice was due (${back.alarmIds.join(', ')}, open on the place alongside this one)`;
+  return `down when their notice was due (${back.alarmIds.join(', ')} open on the place, ${[...alongside].join(', ')} alongside this one)`;
+}
+
 /** When a watched alarm escalated (the watch's end, journaled with its payload), or undefined. */
 function escalation(steps: readonly StepRecord[]): { to: string; atMs: number | null } | undefined {
   for (const s of steps) {
@@ -193,7 +201,7 @@ export function incidentCustomers(a: ReceivedAlarm, run: RunReading | null, sett
     const w = resolution.why.get(c);
     if (w) return answered(w);
     // Before the notice's state: one an earlier alarm told of the outage (version 10) is owed the end as if told here.
-    if (downAgain.has(c)) return notSent(`the fault was back when their notice was due (${back!.alarmIds.join(', ')} open on the place): not told it is resolved while it is down; that alarm's run tells them`);
+    if (downAgain.has(c)) return notSent(`${downWhy(back!)}: not told it is resolved while it is down; that alarm's run tells them`);
     const by = back?.resolvedBy?.[c];
     if (by !== undefined) return notSent(`told it is resolved already by ${by}'s run (the fault came back and went): one notice a fault`);
     if (notice.state !== 'sent' && !toldEarlier.has(c)) return notSent('not told of the outage, so not told of its end');

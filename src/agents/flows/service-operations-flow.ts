@@ -581,7 +581,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       }
       if (back.length === 0 && Object.keys(resolvedBy).length === 0) return ok(null);
       const touched = touchedBy(back, customers);
-      return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}) });
+      const overlapping = onPlace ? back.filter((a) => Date.parse(a.raisedTime) < sinceMs).map((a) => a.id) : [];
+      return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}), ...(overlapping.length > 0 ? { overlapping } : {}) });
     },
   };
   /** Version 10: the earlier alarms on the place cleared at most `FAULT_REACH_MS` before the raise, latest clear first. */

@@ -46,6 +46,8 @@ export interface FaultBack {
   alarmIds: string[];
   customers: string[];
   resolvedBy?: Record<string, string>;
+  /** Version 11: of `alarmIds`, those raised before the clear (open alongside this alarm, not back after it). */
+  overlapping?: string[];
 }
 
 /** A judgement of the severity (version 6): the severity acted on, since when, and when the outage counts from for compensation. */
