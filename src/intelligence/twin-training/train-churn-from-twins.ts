@@ -66,6 +66,8 @@ export interface ChurnTrainingOptions {
   readonly untilSeq?: number;
   /** Train on these customers only (see `sampleTrainingCustomers`); every customer when absent. */
   readonly customers?: readonly string[];
+  /** Rows under a contact's effect left out, in days (`TwinTrainingSetOptions.contactEffectMs`): a model of churn without contact. */
+  readonly contactEffectDays?: number;
   readonly learners?: readonly LearnerName[];
   /** How the learner is fitted (default `selected`). */
   readonly fit?: ChurnFit;
@@ -160,7 +162,7 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
   const horizonMs = horizonDays * DAY_MS;
   const cutoffs = churnCutoffs({ from: options.from ?? (await store.readLog(0, 1))[0]?.time, to: options.to, horizonDays, cutoffs: options.cutoffs });
   options.onProgress?.('building the training set');
-  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers });
+  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers, ...(options.contactEffectDays === undefined ? {} : { contactEffectMs: options.contactEffectDays * DAY_MS }) });
   if (options.signal?.aborted) throw trainingStopped();
   return fitChurnModel(set, horizonDays, options, started);
 }

@@ -108,4 +108,38 @@ describe('twin training set', () => {
     expect(sampleTrainingCustomers(ids, 1000)).toBeUndefined();
     expect(sampleTrainingCustomers(ids, 0)).toBeUndefined();
   });
+
+  it('leaves out the rows under an offer\'s effect, before their cutoff or in their label window, and only them', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'twinloop-train-contact-'));
+    const t = await openTwinService({ store: await openEventStore({ kind: 'sqlite', dataDir: d }), clock: new ManualClock(T + 200 * DAY_MS) });
+    try {
+      let n = 0;
+      const offer = (c: string, at: number, action: 'presented' | 'declined'): TwinEvent => ({ id: `o${++n}`, kind: 'offer', customerId: c, time: new Date(at).toISOString(), source: 'test', v: 1, data: { action, offerId: 'retain-10', channel: 'app' } });
+      const events: TwinEvent[] = [];
+      for (const c of ['X', 'Y', 'Z']) events.push(register(c), activate(c));
+      // With an effect of 30 days: X offered (and declining) 40 days before T is under it at
+      // T − 30 d, past it at T; Y offered 10 days after T is inside T's label window only.
+      events.push(offer('X', T - 40 * DAY_MS, 'presented'), offer('X', T - 40 * DAY_MS + 1000, 'declined'));
+      events.push(offer('Y', T + 10 * DAY_MS, 'presented'), terminate('Y', T + 20 * DAY_MS));
+      events.push(terminate('Z', T + 5 * DAY_MS));
+      expect((await t.intake.submit(events)).filter((o) => o.status !== 'accepted')).toEqual([]);
+      const cutoffs = [T - 30 * DAY_MS, T];
+      const all = await buildTwinTrainingSet(t.store, { cutoffs, horizonMs: H });
+      const untreated = await buildTwinTrainingSet(t.store, { cutoffs, horizonMs: H, contactEffectMs: 30 * DAY_MS });
+      expect(all.matrix.rows).toBe(6);
+      expect(all.contactedRows).toBeUndefined();
+      expect(untreated.contactedRows).toBe(2);
+      expect(untreated.matrix.rows).toBe(4);
+      expect(rowOf(untreated, 'X', 0)).toBeUndefined();
+      expect(rowOf(untreated, 'Y', 1)).toBeUndefined();
+      // The rows kept are the whole pass's, features and labels alike.
+      for (const [id, k] of [['X', 1], ['Y', 0], ['Z', 0], ['Z', 1]] as const) expect(rowOf(untreated, id, k)).toEqual(rowOf(all, id, k));
+      expect(rowOf(untreated, 'Z', 1)?.label).toBe(1);
+      expect(untreated.positives).toBe(1);
+      expect(all.positives).toBe(2);
+    } finally {
+      await t.close();
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

@@ -44,6 +44,15 @@ export interface TwinTrainingSetOptions {
    */
   readonly customers?: readonly string[];
   readonly onProgress?: (seq: number) => void;
+  /**
+   * Leaves a row out when the customer was made an offer (an `offer` event) in the
+   * `contactEffectMs` before its cutoff or inside its label window: its churn then is partly the
+   * contact's doing, not the customer's own. A model of churn without any contact (the simulation
+   * lab's untreated arm) is fitted on the rest; fitted on every row it learns a recent offer's
+   * effect through the offer features and carries it past the effect's end (a pilot's decliners
+   * read 1.5 × their churn four months on, its acceptors 0.75 ×). Absent: every row.
+   */
+  readonly contactEffectMs?: number;
 }
 
 /** Rows of (customer, cutoff) with features as of the cutoff and the churn label after it. */
@@ -59,6 +68,8 @@ export interface TwinTrainingSet {
   readonly positives: number;
   /** Eligible (customer, cutoff) pairs before sampling down to `maxRows`. */
   readonly eligibleRows: number;
+  /** Rows left out as a contact's (`contactEffectMs`), of the sampled ones. */
+  readonly contactedRows?: number;
   readonly eventsRead: number;
 }
 
@@ -100,6 +111,8 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
   const held: (Held[] | undefined)[] = [];
   const churned: boolean[] = [];
   const churnTimes = new Map<number, number[]>();
+  // The times each customer was made an offer, when rows under a contact's effect are left out.
+  const contactTimes = new Map<number, number[]>();
 
   // Reservoir of rows.
   const data = new Float64Array(maxRows * P);
@@ -164,6 +177,11 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
       held.push(undefined);
       churned.push(false);
     }
+    if (options.contactEffectMs !== undefined && e.kind === 'offer') {
+      const list = contactTimes.get(slot);
+      if (list) list.push(e.time);
+      else contactTimes.set(slot, [e.time]);
+    }
     if (nextCut[slot] >= K) {
       // Every row of this customer is taken; only churn (subscription events) still matters.
       if (e.kind === 'subscription') apply(slot, JSON.parse(e.body) as TwinEvent, e.time);
@@ -205,29 +223,40 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
     for (let slot = 0; slot < nextCut.length; slot++) while (nextCut[slot] < K) advance(slot);
   }
 
-  const n = rowSlot.length;
+  // Rows under a contact's effect: an offer in the effect's length before the cutoff or in the label window.
+  const effect = options.contactEffectMs;
+  const contacted = (i: number): boolean => {
+    if (effect === undefined) return false;
+    const T = cutoffs[rowCut[i]];
+    return (contactTimes.get(rowSlot[i]) ?? []).some((t) => t > T - effect && t <= T + horizon);
+  };
+  const kept = rowSlot.map((_, i) => i).filter((i) => !contacted(i));
+  const n = kept.length;
   const labels = new Uint8Array(n);
   const cutoffIndex = new Uint16Array(n);
+  const matrix = new Float64Array(n * P);
   let positives = 0;
-  for (let i = 0; i < n; i++) {
-    const T = cutoffs[rowCut[i]];
-    cutoffIndex[i] = rowCut[i];
-    const times = churnTimes.get(rowSlot[i]);
+  kept.forEach((r, i) => {
+    const T = cutoffs[rowCut[r]];
+    cutoffIndex[i] = rowCut[r];
+    matrix.set(data.subarray(r * P, (r + 1) * P), i * P);
+    const times = churnTimes.get(rowSlot[r]);
     if (times && times.some((t) => t > T && t <= T + horizon)) {
       labels[i] = 1;
       positives++;
     }
-  }
+  });
   return {
     featureNames: CHURN_MODEL_FEATURES,
-    matrix: { rows: n, cols: P, data: data.slice(0, n * P) },
+    matrix: { rows: n, cols: P, data: matrix },
     labels,
     cutoffIndex,
-    customerIds: rowSlot.map((s) => engine.table.idAt(s)),
+    customerIds: kept.map((r) => engine.table.idAt(rowSlot[r])),
     cutoffs,
     horizonMs: horizon,
     positives,
     eligibleRows: eligible,
+    ...(effect === undefined ? {} : { contactedRows: rowSlot.length - n }),
     eventsRead,
   };
 }

@@ -136,13 +136,14 @@ export function registerSimulateCommands(program: Command): void {
     .option('--realisations <n>', 'futures each scenario is realised in (every chance from the cutoff drawn anew): judged against their mean, with one future\'s own noise', intOption('--realisations', 1), 1)
     .option('--only <names>', 'realise only these scenarios (comma-separated, e.g. s19,s3; all are still generated and predicted, so each is the one a full run realises): one scenario in minutes')
     .option('--pilots <n>', 'randomised pilots in the history, four months each, the last ending at the cutoff, read together (2: the operator\'s earlier pilot too, with 12 months of history; docs/simulation.md)', intOption('--pilots', 1, 3), 1)
+    .option('--untreated-model', 'fit the lab\'s churn model without the rows under an offer\'s effect (a baseline of churn without contact; tried, not the default: docs/simulation.md)')
     .option('--json', 'last line: one JSON object')
     .action(
-      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; pilots: number; config?: string; world?: string; only?: string; json?: boolean }, command: Command) => {
+      async (opts: { scenarios: number; customers: number; seed: number; realisations: number; pilots: number; config?: string; world?: string; only?: string; untreatedModel?: boolean; json?: boolean }, command: Command) => {
         // `simulate` takes --json too and may have consumed it before this subcommand saw it.
         const json = Boolean(opts.json ?? (command.optsWithGlobals() as { json?: boolean }).json);
         const world = opts.config || opts.world ? resolveWorld({ config: opts.config, world: opts.world }) : undefined;
-        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, pilots: opts.pilots, world, ...(opts.only === undefined ? {} : { only: opts.only.split(',').map((x) => x.trim()).filter((x) => x !== '') }), log: (l) => process.stderr.write(`${l}\n`) });
+        const r = await validateSimulations({ scenarios: opts.scenarios, customers: opts.customers, seed: opts.seed, realisations: opts.realisations, pilots: opts.pilots, world, untreatedModel: Boolean(opts.untreatedModel), ...(opts.only === undefined ? {} : { only: opts.only.split(',').map((x) => x.trim()).filter((x) => x !== '') }), log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(`${formatValidation(r)}\n${formatErrorBreakdown(r)}\n`);
         if (json) process.stdout.write(`${JSON.stringify({ ...r, targets: { coverage: COVERAGE_TARGET, relativeMae: RELATIVE_MAE_TARGET } })}\n`);
       },
