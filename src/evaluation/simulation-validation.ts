@@ -533,6 +533,46 @@ function logTruthOfOffers(world: SandboxWorld, plans: readonly ScenarioPlan[], h
 }
 
 /**
+ * The one comparison of the latest pilot that holds whatever the customers' hidden types: each
+ * offer's contacted twins (all of them, accepting or not) against every twin it left uncontacted,
+ * both chosen at random, as an increase of the monthly hazard per month of effect; beside what the
+ * lab's split implies for the same twins (each twin's acceptance × an acceptor's change, at the
+ * baseline level the contact fit read, plus the rest × a decliner's increase at its hazard), with
+ * the priors and before them (each arm's own multiplier and the single increase). Logged to judge
+ * whether the split keeps to it; never used to predict.
+ */
+function logIntentToTreat(pilot: PilotRun, estimates: readonly PilotEstimate[], contact: ContactEffectFit, model: AcceptanceModel, risk: (f: Float64Array) => { p: number; h: number }, churned: (id: string) => boolean, effectMonths: number, log: (line: string) => void): void {
+  const months = Math.min(PILOT_MONTHS, Math.max(1, effectMonths));
+  const cumulative = (p: number) => -Math.log(1 - Math.min(0.999, p));
+  const varOf = (p: number, n: number) => Math.min(0.999, p) / ((1 - Math.min(0.999, p)) * Math.max(1, n));
+  const uncontacted = [...pilot.arms[0], ...pilot.outsidePilot.keys()];
+  const pC = uncontacted.filter(churned).length / Math.max(1, uncontacted.length);
+  const parts = PILOT_OFFERS.map((offerId, j) => {
+    const ids = pilot.arms[j + 1].filter((id) => pilot.answers.get(id) !== undefined && pilot.answers.get(id) !== 'refused');
+    const pT = ids.filter(churned).length / Math.max(1, ids.length);
+    const itt = (cumulative(pT) - cumulative(pC)) / months;
+    const se = Math.sqrt(varOf(pT, ids.length) + varOf(pC, uncontacted.length)) / months;
+    const e = estimates[j];
+    let acc = 0;
+    let dec = 0;
+    let raw = 0;
+    for (const id of ids) {
+      const f = pilot.atPilot.get(id);
+      if (!f) continue;
+      const { p, h } = risk(f);
+      const a = acceptProbability(model, j, model.shift(acceptanceCovariates(f, p)));
+      const base = contact.baselineLevel * h;
+      acc += a * (e.acceptedHazardMultiplier.mean - 1) * base;
+      dec += (1 - a) * contact.increase.mean * contactScale(h, contact.power, contact.atHazard);
+      raw += a * (e.unpooledMultiplier.mean - 1) * base + (1 - a) * e.unpooledContactedIncrease.mean;
+    }
+    const n = Math.max(1, ids.length);
+    return `${offerId} (${ids.length} contacted, ${(100 * pT).toFixed(2)} % churned against ${(100 * pC).toFixed(2)} % of ${uncontacted.length} not contacted): + ${(100 * itt).toFixed(2)} ± ${(100 * se).toFixed(2)} points; the lab's split + ${((100 * (acc + dec)) / n).toFixed(2)} (acceptors ${((100 * acc) / n).toFixed(2)}, decliners ${((100 * dec) / n).toFixed(2)}), before the priors + ${((100 * raw) / n).toFixed(2)}`;
+  });
+  log(`intent to treat, the contacted against the twins not contacted, a month of effect: ${parts.join('; ')}`);
+}
+
+/**
  * The lab's monthly hazard at the cutoff against the truth's churn within a month, by the twin's
  * part in the latest pilot (acceptors, decliners, its control arm, the twins left out of it) and
  * by fifth of the lab's hazard: where the level the lab starts from is off. Read to judge, never to predict.
@@ -789,6 +829,7 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
         log(`each pilot alone, oldest first: ${alone.map((c) => `+ ${pts(c.increase)} at ${(100 * c.atHazard).toFixed(2)} %, γ ${c.power.toFixed(2)} (${c.decliners} decliners, baseline ${c.baselineLevel.toFixed(2)})`).join('; ')}`);
       }
       log(`a decliner's monthly hazard + ${pts(contact.increase)} at the decliners' mean hazard ${(100 * contact.atHazard).toFixed(2)} %, × (h / that)^γ with γ ${contact.power.toFixed(2)} (weights ${CONTACT_EFFECT_POWERS.map((g, i) => `${g}: ${contact.powerWeights[i].toFixed(2)}`).join(', ')}; ${contact.decliners} decliners against ${contact.controls} twins not contacted, the baseline at ${contact.baselineLevel.toFixed(2)} × the model's)`);
+      logIntentToTreat(latest, estimates, contact, acceptance, (f) => { const p = scorer.probability(f); return { p, h: hazardOf(p, trained.metadata.horizonDays) }; }, churnedBy, config.offers.effectMonths, log);
       const covariates = new Map<string, readonly number[]>();
       twinSource(twins.engine, scorer, trained.metadata.horizonDays).forEach((id, f, p) => covariates.set(id, acceptanceCovariates(f, p)));
       // Each scenario's group churns at the level the model's fall after a pick gives over its horizon
