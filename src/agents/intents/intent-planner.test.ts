@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeSimulation } from './fake-simulation.js';
-import { alternativesOf, MAX_ALTERNATIVES, planIntent, SCREEN_DRAWS, type Plan } from './intent-planner.js';
+import { alternativesOf, describeActions, MAX_ALTERNATIVES, planIntent, sameAsChosen, SCREEN_DRAWS, type Plan } from './intent-planner.js';
 import { PLAN_DRAWS } from './plan-simulation.js';
 import { parseIntentText } from './intent-text-parser.js';
 import type { Intent } from './intent-schema.js';
@@ -114,7 +114,10 @@ describe('planIntent', () => {
     const sel = await planIntent(intent, { simulate: fakeSimulate });
     if (sel.status === 'no-plan') throw new Error(sel.reason);
     const alternatives = alternativesOf(intent, sel);
-    expect(alternatives.length).toBe(Math.min(MAX_ALTERNATIVES, sel.candidates.length - 1));
+    // One row per simulated outcome (`same` names the others of it), those of the chosen plan's named with it.
+    const chosenKey = JSON.stringify(sel.chosen.outcome);
+    const outcomes = new Set(sel.candidates.map((c) => JSON.stringify(c.outcome)).filter((k) => k !== chosenKey));
+    expect(alternatives.length).toBe(Math.min(MAX_ALTERNATIVES, outcomes.size));
     expect(alternatives.map((a) => a.planId)).not.toContain(sel.chosen.plan.id);
     // Plans within budget that meet the expectations come first, by expected net value.
     const fitting = alternatives.filter((a) => a.fitsBudget && a.meetsExpectations);
@@ -124,6 +127,30 @@ describe('planIntent', () => {
     const over = alternatives.find((a) => !a.fitsBudget);
     if (over) expect(over.whyNot).toMatch(/over the budget of 50000/);
     expect(alternatives[0].actions).toMatch(/^[\w-]+(\([^)]*\))? (top \d+|budget [\d.]+) by \w+/);
+  });
+
+  it('lists candidates the simulation came to the same outcome for once, naming the others, and never says a plan lost on a value equal to the chosen one\'s', async () => {
+    // The digital channel mixes cost the same and move churn the same in the simulation: `intent plans` listed the chosen
+    // plan's twins as alternatives, each "a lower expected net value (6637.2) than … (6637.2)".
+    const intent = intentOf('keep at-risk customers this month, budget 50000, no calls');
+    const sel = await planIntent(intent, { simulate: fakeSimulate });
+    if (sel.status === 'no-plan') throw new Error(sel.reason);
+    const key = (o: { netValue: unknown; cost: unknown; churnersAvoided: unknown }) => JSON.stringify([o.netValue, o.cost, o.churnersAvoided]);
+    const twins = sel.candidates.filter((c) => c !== sel.chosen && key(c.outcome) === key(sel.chosen.outcome));
+    expect(twins.length).toBeGreaterThan(0);
+    // Named with the chosen plan, by id and actions (their channels told apart), not listed as alternatives.
+    expect(sameAsChosen(sel)).toEqual(twins.map((c) => ({ planId: c.plan.id, actions: describeActions(c.plan) })));
+    expect(new Set([describeActions(sel.chosen.plan), ...sameAsChosen(sel).map((x) => x.actions)]).size).toBe(twins.length + 1);
+    const alternatives = alternativesOf(intent, sel);
+    const listed = alternatives.flatMap((a) => [a.planId, ...(a.same ?? []).map((x) => x.planId)]);
+    for (const t of twins) expect(listed).not.toContain(t.plan.id);
+    // One row per outcome, each naming the candidates of its outcome.
+    expect(new Set(alternatives.map((a) => key(a.outcome))).size).toBe(alternatives.length);
+    expect(alternatives.some((a) => (a.same?.length ?? 0) > 0)).toBe(true);
+    for (const a of alternatives) {
+      const m = /a lower expected net value \(([-\d.]+)\) than \S+ \(([-\d.]+)\)/.exec(a.whyNot);
+      if (m) expect(Number(m[1])).toBeLessThan(Number(m[2]));
+    }
   });
 
   it('returns the best effort with the shortfall named when no plan meets the target', async () => {

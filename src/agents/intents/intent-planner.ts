@@ -220,6 +220,30 @@ export interface PlanAlternative {
   /** The expectations it would miss. */
   readonly shortfalls: readonly string[];
   readonly whyNot: string;
+  /** Candidates simulated to this very outcome, collapsed into this row (`sameOutcome`). */
+  readonly same?: readonly SamePlan[];
+}
+
+/**
+ * A candidate whose simulated outcome is the very one of another plan's, named beside it rather than
+ * listed as a plan of its own: they differ in what the simulation does not tell apart (a digital
+ * channel for another: each costs the same and moves churn the same in it). `intent plans` listed
+ * three identical rows of the chosen plan, each "a lower expected net value (6637.2) than … (6637.2)".
+ */
+export interface SamePlan {
+  readonly planId: string;
+  readonly actions: string;
+}
+
+/** Whether two candidates came to the very same simulated outcome (and so the same verdicts). */
+const sameOutcome = (a: ScoredPlan, b: ScoredPlan): boolean =>
+  a.fitsBudget === b.fitsBudget && a.meetsExpectations === b.meetsExpectations && a.screenedOnly === b.screenedOnly && JSON.stringify(outcomeKey(a.outcome)) === JSON.stringify(outcomeKey(b.outcome));
+const outcomeKey = (o: PlanOutcome) => [o.netValue, o.cost, o.churnersAvoided, o.acceptances, o.targeted];
+
+/** The candidates simulated to the chosen plan's very outcome: named with it, not listed as alternatives. */
+export function sameAsChosen(selection: Extract<PlanSelection, { chosen: ScoredPlan }>): SamePlan[] {
+  const chosen = selection.chosen;
+  return selection.candidates.filter((c) => c.plan.id !== chosen.plan.id && sameOutcome(c, chosen)).map((c) => ({ planId: c.plan.id, actions: describeActions(c.plan) }));
 }
 
 /** Most alternatives a plan keeps: the best of them (the planner simulates up to about 50). */
@@ -231,9 +255,16 @@ export const MAX_ALTERNATIVES = 20;
  */
 export function alternativesOf(intent: Intent, selection: Extract<PlanSelection, { chosen: ScoredPlan }>): PlanAlternative[] {
   const chosen = selection.chosen;
-  const others = selection.candidates.filter((c) => c.plan.id !== chosen.plan.id);
+  // Candidates of the very same outcome make one row, the first of them (best first) naming the others; those of the chosen plan's are named with it (`sameAsChosen`).
+  const others = selection.candidates.filter((c) => c.plan.id !== chosen.plan.id && !sameOutcome(c, chosen));
   const ordered = [...others].sort((a, b) => Number(b.fitsBudget && b.meetsExpectations) - Number(a.fitsBudget && a.meetsExpectations) || byValue(a, b));
-  return ordered.slice(0, MAX_ALTERNATIVES).map((c) => {
+  const rows: { c: ScoredPlan; same: ScoredPlan[] }[] = [];
+  for (const c of ordered) {
+    const row = rows.find((r) => sameOutcome(r.c, c));
+    if (row) row.same.push(c);
+    else rows.push({ c, same: [] });
+  }
+  return rows.slice(0, MAX_ALTERNATIVES).map(({ c, same }) => {
     const shortfalls = c.checks.filter((x) => !x.met).map((x) => x.shortfall ?? x.expectationId);
     const whyNot = !c.fitsBudget
       ? `its cost may reach ${round(c.outcome.cost.high)}, over the budget of ${intent.budget?.amount} ${intent.budget?.currency}`
@@ -241,7 +272,7 @@ export function alternativesOf(intent: Intent, selection: Extract<PlanSelection,
         ? `it misses ${shortfalls.join('; ')}; ${chosen.plan.id} meets every expectation`
         : !chosen.meetsExpectations && unmet(c) > unmet(chosen)
           ? `it misses more expectations (${unmet(c)}) than ${chosen.plan.id} (${unmet(chosen)})`
-          : `a lower expected net value (${round(c.outcome.netValue.mean)}) than ${chosen.plan.id} (${round(chosen.outcome.netValue.mean)})${chosen.meetsExpectations ? '' : ' or a larger shortfall'}`;
+          : lostOnValue(intent, c, chosen);
     return {
       planId: c.plan.id,
       actions: describeActions(c.plan),
@@ -250,14 +281,31 @@ export function alternativesOf(intent: Intent, selection: Extract<PlanSelection,
       meetsExpectations: c.meetsExpectations,
       shortfalls,
       whyNot,
+      ...(same.length ? { same: same.map((x) => ({ planId: x.plan.id, actions: describeActions(x.plan) })) } : {}),
     };
   });
+}
+
+/**
+ * Why a plan within budget lost to the chosen one on value, as it did: a lower expected net value
+ * when it is lower as shown (to the cent), else fewer churners avoided, else the same figures shown
+ * and the chosen one's simulation a hair better or first in order. Never "a lower expected net value
+ * (6637.2) than … (6637.2)".
+ */
+function lostOnValue(intent: Intent, c: ScoredPlan, chosen: ScoredPlan): string {
+  const [mine, theirs] = [c.outcome, chosen.outcome];
+  // A best effort is chosen on its shortfall before its value (`choose`).
+  const [short, chosenShort] = [totalShortfall(intent, c), totalShortfall(intent, chosen)];
+  if (!chosen.meetsExpectations && short > chosenShort) return `it falls further short of the expectations than ${chosen.plan.id} (by ${round(short * 100)}% of the targets against ${round(chosenShort * 100)}%)`;
+  if (round(mine.netValue.mean) < round(theirs.netValue.mean)) return `a lower expected net value (${round(mine.netValue.mean)}) than ${chosen.plan.id} (${round(theirs.netValue.mean)})`;
+  if (round(mine.churnersAvoided.mean) < round(theirs.churnersAvoided.mean)) return `the same expected net value (${round(mine.netValue.mean)}) as ${chosen.plan.id}, with fewer churners avoided (${round(mine.churnersAvoided.mean)} against ${round(theirs.churnersAvoided.mean)})`;
+  return `the same expected net value (${round(mine.netValue.mean)}) and churners avoided as ${chosen.plan.id}, which was chosen as ${mine.netValue.mean < theirs.netValue.mean ? 'its net value is higher past the cent' : 'the first of them'}`;
 }
 
 /** A plan's actions in a few words: template, offer and targeting of each. */
 export function describeActions(plan: Plan): string {
   return plan.actions
-    .map((a) => `${a.templateId}${a.offerId ? `(${a.offerId})` : ''}${a.creditAmount ? `(credit ${a.creditAmount})` : ''} ${a.targeting.limit.kind === 'top_k' ? `top ${a.targeting.limit.k}` : `budget ${round(a.targeting.limit.amount)}`} by ${a.targeting.rank}`)
+    .map((a) => `${a.templateId}${a.offerId ? `(${a.offerId})` : ''}${a.creditAmount ? `(credit ${a.creditAmount})` : ''} ${a.targeting.limit.kind === 'top_k' ? `top ${a.targeting.limit.k}` : `budget ${round(a.targeting.limit.amount)}`} by ${a.targeting.rank} via ${a.channels.join('+')}`)
     .join(' + ');
 }
 

@@ -4,7 +4,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { assess, MIN_ELAPSED_SHARE, type Assessment, type Observation } from './intent-assessment.js';
 import { DAY_MS } from '../../domain/time.js';
 import { canMove, intentStage, isFinal, workInProgress, type IntentStage, type PeopleTime } from './intent-lifecycle.js';
-import { alternativesOf, planIntent, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
+import { alternativesOf, planIntent, sameAsChosen, type Plan, type PlannerDeps, type SimulatePlan, type SimulatePlans } from './intent-planner.js';
 import { buildIntentReport, type IntentReport } from './intent-report.js';
 import { formatIntentIssues, horizonDays, intentHorizonEnd, intentSchema, validateIntentDraft, type Intent, type LifecycleStatus, type Segment } from './intent-schema.js';
 import { describeControl, upgradeIntentRecord, type ChosenPlan, type IntentEventKind, type IntentRecord, type IntentStore } from './intent-store.js';
@@ -382,7 +382,7 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
       : size !== undefined
         ? { share, expected: controlGroupSize(size, share), of: size }
         : undefined;
-    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(segment ? { segment } : {}), alternatives: alternativesOf(intent, selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
+    return { plan: selection.chosen.plan, outcome: selection.chosen.outcome, selection: selection.status, shortfalls: selection.shortfalls, ...(segment ? { segment } : {}), alternatives: alternativesOf(intent, selection), ...sameOf(selection), ...(control ? { control } : {}), ...(population?.caveat ? { caveats: [population.caveat] } : {}) };
   };
   /**
    * The plan's control counted again by its campaign's own draw as it is approved: days of people's
@@ -391,6 +391,10 @@ export function createIntentService(deps: IntentServiceDeps): IntentService {
    * moved, the plan started says the count its campaign opens with, beside the one made when it was
    * planned (`planned`, `countedAt`); else it is the plan as it was.
    */
+  const sameOf = (selection: Parameters<typeof sameAsChosen>[0]) => {
+    const same = sameAsChosen(selection);
+    return same.length ? { same } : {};
+  };
   const recountControl = async (chosen: ChosenPlan, intent: Intent): Promise<ChosenPlan> => {
     const c = chosen.control;
     if (!c || c.segment === undefined || !deps.audienceOf) return chosen;

@@ -1,7 +1,7 @@
 import type { Actor } from '../../decisioning/policy/index.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import type { Assessment } from './intent-assessment.js';
-import type { Plan, PlanAlternative, PlanSelection } from './intent-planner.js';
+import type { Plan, PlanAlternative, PlanSelection, SamePlan } from './intent-planner.js';
 import type { PlanOutcome } from './expectation-math.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { Intent } from './intent-schema.js';
@@ -45,6 +45,8 @@ export interface ChosenPlan {
   readonly segment?: ResolvedSegment;
   /** The candidates simulated and not chosen, best first, each with why not (absent for plans made before they were kept). */
   readonly alternatives?: readonly PlanAlternative[];
+  /** Candidates simulated to this plan's very outcome (`sameAsChosen`): named with it, not listed as alternatives. */
+  readonly same?: readonly SamePlan[];
   /**
    * The control group it holds out: `share` of whom its campaign may contact, `expected` of them.
    * With `segment`, counted by the campaign's own draw when the plan was made (`IntentServiceDeps.audienceOf`):

@@ -50,6 +50,11 @@ describe('twinloop intent plans', () => {
     expect(text).toContain(`not chosen (${alternatives.length}, best first):`);
     expect(text).toContain(`${alternatives[0].planId}: ${alternatives[0].actions}`);
     expect(text).toContain(alternatives[0].whyNot);
+    // Candidates simulated to the chosen plan's very outcome are named with it, once.
+    const twin = { planId: 'i1-p9', actions: 'retention-offer-digital(retain-10) budget 25000 by uplift via sms' };
+    expect(formatIntentPlans('i1', { plan: { plan: sel.chosen.plan, outcome: sel.chosen.outcome, selection: sel.status, shortfalls: [], alternatives, same: [twin] } })).toContain(
+      `  the same simulated outcome as i1-p9 (${twin.actions}): the simulation does not tell them apart\n`,
+    );
     expect(formatIntentPlans('i2', {})).toMatch(/has no plan yet/);
     // Accepted and planned without a plan: the reason, not "accept it" (the default world's budget-5000 intent).
     expect(formatIntentPlans('i3', { failure: { at: '2026-12-12T06:31:15.600Z', reason: "no plan: no plan of the catalogue's offers is expected to pay for this segment" } })).toBe("intent i3 failed: no plan: no plan of the catalogue's offers is expected to pay for this segment\n");

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { describeActions } from '../../agents/intents/intent-planner.js';
+import { describeActions, type SamePlan } from '../../agents/intents/intent-planner.js';
 import { describeControl, type IntentRecord } from '../../agents/intents/intent-store.js';
 import { randomUUID } from 'node:crypto';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
@@ -162,13 +162,18 @@ export function formatIntentPlans(id: string, record: Pick<IntentRecord, 'plan' 
   const lines = [
     `${record.pendingPlan ? 're-plan awaiting approval' : 'chosen'}: ${chosen.plan.id} (${chosen.selection}): ${describeActions(chosen.plan)}`,
     `  net value ${iv(chosen.outcome.netValue)}, cost ${iv(chosen.outcome.cost)}, churners avoided ${iv(chosen.outcome.churnersAvoided)}${chosen.shortfalls.length ? `; short: ${chosen.shortfalls.join('; ')}` : ''}`,
+    ...(chosen.same?.length ? [`  ${describeSame(chosen.same)}`] : []),
     ...(chosen.control ? [`  ${describeControl(chosen.control)}`] : []),
   ];
   const alternatives = chosen.alternatives;
   if (!alternatives) lines.push('not chosen: not kept for this plan (planned before alternatives were kept)');
   else {
     lines.push(`not chosen (${alternatives.length}, best first):`);
-    for (const a of alternatives) lines.push(`  ${a.planId}: ${a.actions}`, `    net value ${iv(a.outcome.netValue)}, cost ${iv(a.outcome.cost)}: ${a.whyNot}`);
+    for (const a of alternatives) lines.push(`  ${a.planId}: ${a.actions}`, `    net value ${iv(a.outcome.netValue)}, cost ${iv(a.outcome.cost)}: ${a.whyNot}`, ...(a.same?.length ? [`    ${describeSame(a.same)}`] : []));
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Candidates collapsed into a row, in words: "the same simulated outcome as p29 (…), p33 (…)". */
+const describeSame = (same: readonly SamePlan[]) =>
+  `the same simulated outcome as ${same.map((x) => `${x.planId} (${x.actions})`).join(', ')}: the simulation does not tell them apart`;

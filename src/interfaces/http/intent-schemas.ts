@@ -65,6 +65,9 @@ const planControl = z
   .optional()
   .describe("The control group the plan holds out: share of whom its campaign may contact, about `expected` of the segment's `of` customers counted at planning");
 
+/** A candidate simulated to another's very outcome, named beside it. */
+const samePlan = z.object({ planId: z.string(), actions: z.string().describe('Template, offer, targeting and channels of each action') });
+
 const chosenPlan = z.object({
   plan,
   outcome: z.object({
@@ -90,10 +93,12 @@ const chosenPlan = z.object({
       meetsExpectations: z.boolean(),
       shortfalls: list(z.string()),
       whyNot: z.string().describe('Why the planner chose another: over budget, short of an expectation, or less expected value'),
+      same: list(samePlan).optional().describe('Candidates simulated to this very outcome, collapsed into this row'),
     }),
   )
     .optional()
-    .describe('The candidate plans simulated and not chosen, best first (at most 20); absent for plans made before they were kept'),
+    .describe('The candidate plans simulated and not chosen, best first (at most 20), those of one outcome in one row; absent for plans made before they were kept'),
+  same: list(samePlan).optional().describe("Candidates simulated to this plan's very outcome (they differ in what the simulation does not tell apart, e.g. one digital channel for another): named with it, not listed as alternatives"),
 });
 
 const expectationProgress = z.object({
