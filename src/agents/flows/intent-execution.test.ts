@@ -170,7 +170,7 @@ describe('intent observer', () => {
     const outcome = { netValue: { mean: 100, low: -50, high: 300 }, churnersAvoided: { mean: 2, low: 0, high: 4 }, cost: { mean: 500, low: 400, high: 600 }, targeted: 1482 };
     const a = assess(intent, { outcome, startedAt: now - 5 * DAY_MS }, o);
     expect(a.carriedOut).toBe(
-      "50 of the 1,482 customers the plan targeted contacted (59 tried); 987 of its audience not reached yet: ticks cut short 3 times as the contact policy's quiet hours began before the tick had reached its part (its contacts are made one by one, and the world's day ran on meanwhile); left out: 56 no-consent, 6 channel-opt-out; 14 held out as its control group",
+      "50 of the 1,482 customers the plan targeted contacted (59 tried); 987 of its audience not reached yet: ticks cut short 3 times as the contact policy's quiet hours began before the tick had reached its part (its contacts go out a batch at a time, ten at once by default: decision 0089; the world's day ran on between batches); left out: 56 no-consent, 6 channel-opt-out; 14 held out as its control group",
     );
     // Two runs (a re-plan's beside the first): added up.
     expect(combinedObservation([o, o], now).delivery).toMatchObject({ contacted: 100, notReached: 1974, cutShort: { 'quiet-hours': 6 } });

@@ -30,10 +30,30 @@ describe('assess', () => {
     expect(off.replan).toMatch(/retained_customers atLeast 500 projected at 400/);
   });
 
-  it(`does not extrapolate before ${MIN_ELAPSED_SHARE * 100}% of the horizon`, () => {
+  it(`projects nothing before ${MIN_ELAPSED_SHARE * 100}% of the horizon, and reads the status on the value as it stands, not on the plan's word`, () => {
+    // A newcomer read "net_value now -4,340.5, Projected -267,644.65, Status on-track": a point three
+    // days in divided by their share of six months, beside the plan's own verdict.
     const a = assess(intent, plan, at(5, 1));
-    expect(a.status).toBe('on-track');
+    expect(a.status).toBe('at-risk');
     expect(a.replan).toBeUndefined();
+    expect(a.expectations[0].projected).toBeUndefined();
+    expect(a.expectations[0]).toMatchObject({
+      current: 1,
+      currentRange: { low: -4, high: 6 },
+      notProjected: 'too early to project: 5% of the horizon has passed, and a pace is read from 10% on',
+      notShown: "too early to tell: 1 (90%: -4 to 6) measured at 5% of the horizon is short of the target as it stands, and a pace is read from 10% on; the plan's simulation expected 600 at the horizon",
+    });
+    // Shown to meet it already (its interval's worse end): on track.
+    const net = { ...intent, intentExpectation: [{ id: 'n', targetName: 'net_value' as const, targetCondition: 'atLeast' as const, targetValue: 0 }] };
+    const paid: Observation = { asOf: START + 5 * DAY_MS, values: { net_value: 500 }, ranges: { net_value: { low: 100, high: 900 } }, spend: 1000 };
+    expect(assess(net, plan, paid).expectations[0]).toMatchObject({ status: 'on-track', notProjected: expect.stringMatching(/^too early to project/) });
+    const lost: Observation = { ...paid, values: { net_value: -4340.5 }, ranges: { net_value: { low: -9000, high: 2000 } } };
+    expect(assess(net, plan, lost)).toMatchObject({ status: 'at-risk', expectations: [{ status: 'at-risk', notShown: expect.stringMatching(/^too early to tell: -4340.5 \(90%: -9000 to 2000\) measured at 5% of the horizon is short of the target as it stands/) }] });
+  });
+
+  it('projects with its interval once enough of the horizon has passed', () => {
+    expect(assess(intent, plan, at(50, 260)).expectations[0]).toMatchObject({ projected: 520, projectedRange: { low: 510, high: 530 } });
+    expect(assess(intent, plan, at(50, 260)).expectations[0].notProjected).toBeUndefined();
   });
 
   it('re-plans when spend passes the budget', () => {

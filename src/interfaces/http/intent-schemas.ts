@@ -109,8 +109,10 @@ const expectationProgress = z.object({
   current: z.number().optional().describe("The KPI measured now, in the expectation's terms, on the customers of the intent's campaign (treated and held out of its segment)"),
   measuredAt: isoTime.optional().describe('When `current` was measured (the world time)'),
   currentRange: z.object({ low: z.number(), high: z.number() }).optional().describe('The 90 % interval of `current` when it is an estimate from few customers (churners avoided, net value, churn rate); off track only when its better end falls short too'),
-  notShown: z.string().optional().describe("At the horizon: why a value that meets the target by its point estimate is not shown to (its interval's worse end misses it); the intent then ends not-achieved"),
-  projected: z.number().optional(),
+  notShown: z.string().optional().describe("Why the status is not the point estimate's: at the horizon, a value that meets the target by its point estimate is not shown to (its interval's worse end misses it), and the intent then ends not-achieved; before a tenth of the horizon has passed, 'too early to tell: …' (the value as it stands is not shown to meet the target)"),
+  projected: z.number().optional().describe('Where the pace so far leads at the horizon; absent before a tenth of the horizon has passed (notProjected says so)'),
+  projectedRange: z.object({ low: z.number(), high: z.number() }).optional().describe("The 90 % interval of `projected`: `currentRange` carried to the horizon the same way"),
+  notProjected: z.string().optional().describe("Why nothing is projected yet ('too early to project: 2% of the horizon has passed, …')"),
   expectedAtHorizon: z.number().optional(),
   status: expectationStatus,
 });

@@ -45,7 +45,7 @@ interface Stage {
 }
 interface IntentReport {
   readonly status?: string;
-  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; currentRange?: { low: number; high: number }; notShown?: string; measuredAt?: string; projected?: number; status: string }[];
+  readonly expectations: readonly { expectationId: string; targetName: string; targetCondition: string; targetValue: number; current?: number; currentRange?: { low: number; high: number }; notShown?: string; measuredAt?: string; projected?: number; projectedRange?: { low: number; high: number }; notProjected?: string; status: string }[];
   readonly spend: { spent: number; budget?: number; currency?: string };
   readonly measured?: { at: string; basis?: string };
   /** How much of the plan its runs carried out, and why not all. */
@@ -291,8 +291,11 @@ export function IntentPage({ id }: { id: string }) {
                     {figure(e.current)}
                     {e.currentRange && <span class="muted"> (90 %: {figure(e.currentRange.low)} to {figure(e.currentRange.high)})</span>}
                   </td>
-                  <td class="num">{figure(e.projected)}</td>
-                  <td>{e.notShown ? <span title={e.notShown}>{e.notShown.startsWith('not yet readable') ? 'not yet readable' : 'not shown by its interval'}</span> : e.status}</td>
+                  <td class="num">
+                    {e.notProjected ? <span title={e.notProjected}>too early to project</span> : figure(e.projected)}
+                    {e.projectedRange && <span class="muted"> (90 %: {figure(e.projectedRange.low)} to {figure(e.projectedRange.high)})</span>}
+                  </td>
+                  <td>{e.notShown ? <span title={e.notShown}>{e.notShown.startsWith('not yet readable') ? 'not yet readable' : e.notShown.startsWith('too early to tell') ? `${e.status}: too early to tell` : 'not shown by its interval'}</span> : e.status}</td>
                 </tr>
               ))}
             </tbody>
