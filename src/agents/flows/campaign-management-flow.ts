@@ -3,7 +3,7 @@ import { ok, rejected } from '../../domain/connectors/connector-result.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { cents } from '../../decisioning/action-pricing.js';
 import { requireOffering } from '../../decisioning/offer-catalogue.js';
-import { channelSchema, type Channel } from '../../domain/events.js';
+import { channelSchema } from '../../domain/events.js';
 import { NOTIFICATION_CHANNELS } from '../../domain/connectors/notifications.js';
 import type { AuditTrail } from '../governance/audit-trail.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
@@ -251,7 +251,7 @@ export interface CampaignResult {
 
 interface AdjustInput {
   campaignId: string;
-  channels: Record<string, Channel | '*'>;
+  channels: Record<string, string>;
   allocation: CampaignAllocation;
   before: Record<string, number>;
   pauses: { variantId: string; rule: string; reason: string; evidence: Record<string, number | string> }[];
@@ -346,7 +346,8 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
     oneRunPer: { runIdOf: (input) => campaignRunId(input.campaignId), taken: (input, run) => campaignTaken(deps, input, run) },
     async run(ctx, input) {
       const ids = input.variants.map((v) => v.id);
-      const channels = Object.fromEntries(input.variants.map((v) => [v.id, v.channel]));
+      // The channel each variant goes out on, as its name says (an SMS variant's contacts land on the twin as web ones).
+      const channels = Object.fromEntries(input.variants.map((v) => [v.id, v.notificationChannel ?? v.channel]));
       let shares: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 1 / ids.length]));
       const paused = new Set<string>();
       const adjustments: CampaignAdjustment[] = [];

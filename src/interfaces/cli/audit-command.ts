@@ -10,9 +10,12 @@ import { globalOptions } from './cli-context.js';
 
 /** One audit entry on one line: seq, time and its clock (operator or wall), type, actor, action, customer, why. */
 export function formatAuditRecord(r: AuditRecord): string {
-  const e = r.entry as { type?: string; requestId?: string; actor?: { kind?: string; id?: string }; action?: { actionClass?: string; channel?: string; customerId?: string; cost?: number }; why?: { summary?: string; rule?: string | null } };
+  const e = r.entry as { type?: string; requestId?: string; actor?: { kind?: string; id?: string }; action?: { actionClass?: string; channel?: string; customerId?: string; cost?: number; params?: { notificationChannel?: unknown } }; why?: { summary?: string; rule?: string | null } };
   const who = e.actor ? `${e.actor.kind ?? '?'}:${e.actor.id ?? '?'}` : '?';
-  const what = e.action ? `${e.action.actionClass ?? '?'}/${e.action.channel ?? '?'}${e.action.customerId ? ` ${e.action.customerId}` : ''}${e.action.cost ? ` cost ${e.action.cost}` : ''}` : '';
+  // A message goes out on its own channel (an SMS is a web contact on the twin): said beside the request's, as a campaign's variant names it ("a0-retain-10-sms" read "offer/web").
+  const sent = e.action?.params?.notificationChannel;
+  const via = typeof sent === 'string' && sent !== e.action?.channel ? ` via ${sent}` : '';
+  const what = e.action ? `${e.action.actionClass ?? '?'}/${e.action.channel ?? '?'}${via}${e.action.customerId ? ` ${e.action.customerId}` : ''}${e.action.cost ? ` cost ${e.action.cost}` : ''}` : '';
   const why = e.why?.summary ?? e.why?.rule ?? '';
   return `${String(r.seq).padStart(6)}  ${new Date(r.at).toISOString()} ${auditClockOf(r).padEnd(8)}  ${(e.type ?? '?').padEnd(18)} ${who.padEnd(24)} ${what}${why ? `  (${why})` : ''}  ${e.requestId ?? ''}`.trimEnd();
 }
