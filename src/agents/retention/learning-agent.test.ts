@@ -142,6 +142,37 @@ describe('learning retention agent', () => {
     expect(agent.stratumOf(features(0, 9999), 'none', 0.01)).toMatch(/\|m2m$/);
     expect(agent.stratumOf(features(12, 40), 'none', 0.01)).toMatch(/\|ends$/);
     expect(agent.stratumOf(features(12, 200), 'none', 0.01)).toMatch(/\|runs$/);
+    expect(agent.cellOf(features(12, 40), 'none', 0.01)).toMatch(/\|ends$/);
     expect(new LearningRetentionAgent(options).stratumOf(features(12, 40), 'none', 0.01)).toMatch(/\|contract$/);
+  });
+
+  it('with contract-stakes, reads a contract ending inside the effect window with the others, and keeps its cell apart for the stake', () => {
+    const features = (months: number, daysLeft: number) => {
+      const f = new Float64Array(FEATURE_NAMES.length);
+      f[FEATURE_INDEX.contract_months] = months;
+      f[FEATURE_INDEX.contract_days_left] = daysLeft;
+      return f;
+    };
+    const agent = new LearningRetentionAgent({ ...options, design: 'contract-stakes' });
+    expect(agent.stratumOf(features(0, 9999), 'none', 0.01)).toMatch(/\|m2m$/);
+    expect(agent.cellOf(features(0, 9999), 'none', 0.01)).toMatch(/\|m2m$/);
+    // One stratum for the read whatever the contract's end (decision 0094's amendment), two cells for the stake.
+    expect(agent.stratumOf(features(12, 40), 'none', 0.01)).toMatch(/\|contract$/);
+    expect(agent.stratumOf(features(12, 200), 'none', 0.01)).toMatch(/\|contract$/);
+    expect(agent.cellOf(features(12, 40), 'none', 0.01)).toMatch(/\|contract\|ends$/);
+    expect(agent.cellOf(features(12, 200), 'none', 0.01)).toMatch(/\|contract\|runs$/);
+    expect(new LearningRetentionAgent(options).cellOf(features(12, 40), 'none', 0.01)).toMatch(/\|contract$/);
+    // A pilot of contracts: 100 held out whose contract ended inside the window, 30 of whom left (at
+    // a hazard of 0.02 the model expected about 6), and 100 offered whose contract ran past it.
+    const engine = base(300, () => 0, () => 'declined', (i) => (i < 30 ? 60 : 0));
+    for (let i = 0; i < 200; i++) {
+      agent.remember(`C${i}`, { at: T0 + 30 * DAY_MS, hazard: 0.02, heldOut: i < 100 }, engine, { features: features(12, i < 100 ? 40 : 200), answers: 'none' });
+    }
+    const month = agent.planMonth(engine, scores(engine, 0.02, 4000), 40, 6, 1);
+    // The read holds one contract stratum: the ending contracts' churn is not a level of its own.
+    expect([...month.read.strata.keys()].filter((s) => s.endsWith('|contract'))).toHaveLength(1);
+    expect([...month.read.strata.keys()].some((s) => /\|(ends|runs)$/.test(s))).toBe(false);
+    const cells = agent.designEpisodes(engine, T0 + 120 * DAY_MS, 91 * DAY_MS, false, 'cell');
+    expect(new Set(cells.map((e) => e.stratum.split('|').pop()))).toEqual(new Set(['ends', 'runs']));
   });
 });

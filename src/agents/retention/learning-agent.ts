@@ -64,7 +64,7 @@ export interface EndedEntry extends LedgerEntry {
 }
 
 /**
- * How the held-out contact design reads and plans (decision 0094):
+ * How the held-out contact design reads and plans (decision 0094 and its amendment):
  * - `pooled` (the default): a contract is one stratum part whatever its end, every stratum is pooled
  *   toward one level, a candidate's stake is at the agent's calibration, anyone inside a contact's or
  *   holdout's window waits, and a pair batch is bounded on the whole read;
@@ -72,12 +72,17 @@ export interface EndedEntry extends LedgerEntry {
  *   toward a level of its own; each stratum's stake is at its own held-out churn; only an accepted
  *   offer still running holds a customer back; and a pair batch is bounded on the agent's own
  *   randomised units as well. It lifts plain-effects at 6,000 customers and seed 3 at 1,000, and
- *   loses most of seed 5's value at 1,000 (docs/learning.md, "A contract's end read apart").
+ *   freezes seed 5 at 1,000: neither its guard nor a pair batch passes in month 1, so no unit of its
+ *   own comes back to move the read (docs/learning.md, "One read, a stake per cell");
+ * - `contract-stakes`: `pooled`'s read (18 strata, one level), with `contract-ends`' stakes, re-contact
+ *   rule and own-read bound; a contract ending inside the window is told apart only as the stratum's
+ *   cell, whose held-out churn sets the stake. It holds seed 5 (12,907 against `pooled`'s 11,789) and
+ *   answering-base seed 3, and loses `contract-ends`' seed 3.
  */
-export type DesignVariant = 'pooled' | 'contract-ends';
+export type DesignVariant = 'pooled' | 'contract-ends' | 'contract-stakes';
 
 /** The design variants, for an edge to check a name against. */
-export const DESIGN_VARIANTS: readonly DesignVariant[] = ['pooled', 'contract-ends'];
+export const DESIGN_VARIANTS: readonly DesignVariant[] = ['pooled', 'contract-ends', 'contract-stakes'];
 
 /** Settings of the agent. */
 export interface LearningAgentOptions {
@@ -125,6 +130,8 @@ export interface DesignEntry {
   accepted?: boolean;
   /** A unit of a campaign the agent was told of (last quarter's pilot), not of its own plans. */
   readonly external?: boolean;
+  /** The stratum's cell, whose held-out churn sets a candidate's stake (`LearningRetentionAgent.cellOf`). */
+  readonly cell: string;
 }
 
 /** What a customer had answered when chosen: the answers part of the design's stratum. */
@@ -148,11 +155,16 @@ export class LearningRetentionAgent {
   /** The churn model's hazards that cut the strata into risk bands (tertiles of the first customers the design saw). */
   private bands: [number, number] | undefined;
   private readonly effectMonths: number;
+  /** `contract-ends` or `contract-stakes`: stakes per cell, re-contact of the held out and refusing, the own-read bound. */
   private readonly ends: boolean;
+  /** `contract-ends`: a contract ending inside the effect window is a stratum of the read, on a level of its own. */
+  private readonly splitRead: boolean;
 
   constructor(private readonly options: LearningAgentOptions) {
     this.effectMonths = options.effectMonths ?? 3;
-    this.ends = (options.design ?? 'pooled') === 'contract-ends';
+    const design = options.design ?? 'pooled';
+    this.ends = design !== 'pooled';
+    this.splitRead = design === 'contract-ends';
   }
 
   /**
@@ -176,17 +188,33 @@ export class LearningRetentionAgent {
   private readonly pendingDesign: { customerId: string; at: number; hazard: number; heldOut: boolean; features: Float64Array; answers: 'none' | 'accepted' | 'refused' }[] = [];
 
   /**
-   * The design's stratum: the answers so far, the churn risk's band and the contract: month to
-   * month or not, or (`contract-ends`) month to month, a contract ending inside the effect window, or
-   * one running past it. A contract's end inside the window is the customer's decision to stay or go,
-   * which a contact meets; past the window the lock-in holds whatever the contact does (on
-   * plain-effects' pilot the two read opposite ways, ρ ≈ 0.82 and a harm, and pooled they read as harm).
+   * The design's stratum, what the read pools: the answers so far, the churn risk's band and the
+   * contract: month to month or not, or (`contract-ends`) month to month, a contract ending inside the
+   * effect window, or one running past it. A contract's end inside the window is the customer's decision
+   * to stay or go, which a contact meets; past the window the lock-in holds whatever the contact does
+   * (on plain-effects' pilot the two read opposite ways, ρ ≈ 0.82 and a harm, and pooled they read as harm).
    */
   stratumOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
     const [low, high] = this.bands ?? [Infinity, Infinity];
     const band = hazard < low ? 'low' : hazard < high ? 'mid' : 'high';
-    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : !this.ends ? 'contract' : contractEndsWithin(features[FEATURE_INDEX.contract_days_left], this.effectMonths * DAYS_PER_MONTH) ? 'ends' : 'runs';
+    const contract = features[FEATURE_INDEX.contract_months] === 0 ? 'm2m' : !this.splitRead ? 'contract' : this.endsInWindow(features) ? 'ends' : 'runs';
     return `${answers}|${band}|${contract}`;
+  }
+
+  /**
+   * The stratum's cell, whose held-out churn sets a candidate's stake: with `contract-stakes` the
+   * stratum with a contract ending inside the effect window (which the churn model's 30-day score
+   * misjudges several times over) told from one running past it; otherwise the stratum itself.
+   */
+  cellOf(features: Float64Array, answers: 'none' | 'accepted' | 'refused', hazard: number): string {
+    const stratum = this.stratumOf(features, answers, hazard);
+    if (!this.ends || this.splitRead || features[FEATURE_INDEX.contract_months] === 0) return stratum;
+    return `${stratum}|${this.endsInWindow(features) ? 'ends' : 'runs'}`;
+  }
+
+  /** Whether the contract ends inside the effect window (intelligence/contract-end.ts: the end day counts). */
+  private endsInWindow(features: Float64Array): boolean {
+    return contractEndsWithin(features[FEATURE_INDEX.contract_days_left], this.effectMonths * DAYS_PER_MONTH);
   }
 
   /** Cuts the risk bands once, at the tertiles of the hazards given, and files the entries waiting for them. */
@@ -196,7 +224,7 @@ export class LearningRetentionAgent {
       const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Infinity);
       this.bands = [at(1 / 3), at(2 / 3)];
     }
-    for (const p of this.pendingDesign) this.design.push({ customerId: p.customerId, at: p.at, hazard: p.hazard, heldOut: p.heldOut, stratum: this.stratumOf(p.features, p.answers, p.hazard), external: true });
+    for (const p of this.pendingDesign) this.design.push({ customerId: p.customerId, at: p.at, hazard: p.hazard, heldOut: p.heldOut, stratum: this.stratumOf(p.features, p.answers, p.hazard), cell: this.cellOf(p.features, p.answers, p.hazard), external: true });
     this.pendingDesign.length = 0;
   }
 
@@ -214,9 +242,10 @@ export class LearningRetentionAgent {
   /**
    * The design's episodes as of `now`: each watched from its start to the end of the effect window,
    * the customer's leaving, a later choice of the same customer or now, whichever comes first.
-   * `ownOnly`: the agent's own plans' units alone, without the campaigns it was told of.
+   * `ownOnly`: the agent's own plans' units alone, without the campaigns it was told of; `by`: each
+   * episode named by its stratum (what the read pools) or its cell (what a stake is calibrated on).
    */
-  designEpisodes(engine: Pick<TwinEngine, 'contactRecord'>, now: number, windowMs: number, ownOnly = false): DesignEpisode[] {
+  designEpisodes(engine: Pick<TwinEngine, 'contactRecord'>, now: number, windowMs: number, ownOnly = false, by: 'stratum' | 'cell' = 'stratum'): DesignEpisode[] {
     const nextAt = new Map<DesignEntry, number>();
     const lastOf = new Map<string, DesignEntry>();
     for (const e of [...this.design].sort((a, b) => a.at - b.at)) {
@@ -234,7 +263,7 @@ export class LearningRetentionAgent {
       if (!(end > e.at)) continue;
       const churned = leftAt <= end;
       const accepted = e.heldOut ? undefined : (e.accepted ?? (record?.lastAcceptedAt ?? 0) >= e.at);
-      out.push({ stratum: e.stratum, heldOut: e.heldOut, expected: (e.hazard * ((churned ? leftAt : end) - e.at)) / MONTH_MS, churned, accepted });
+      out.push({ stratum: e[by], heldOut: e.heldOut, expected: (e.hazard * ((churned ? leftAt : end) - e.at)) / MONTH_MS, churned, accepted });
     }
     return out;
   }
@@ -279,7 +308,7 @@ export class LearningRetentionAgent {
       // Someone still inside an offer's window is not contacted again: the effect is still running,
       // and a new acceptance would only prolong it (two days' slack past the window: a monthly
       // campaign's calendar drifts by a day or two, and three months of it fall a day short of the
-      // window, when a contact still finds the last one's effect in force). With `contract-ends` only
+      // window, when a contact still finds the last one's effect in force). With `contract-ends` or `contract-stakes` only
       // an accepted offer holds a customer back: one held out or who refused may be chosen again (the
       // episode ends there and stays evidence); kept waiting, the pilot's held-out and refusing
       // customers sat out a month too many (plain-effects seed 2: 131 of the feature oracle's 404 month-1 picks).
@@ -323,17 +352,28 @@ export class LearningRetentionAgent {
     this.settleBands(this.pendingDesign.length > 0 ? this.pendingDesign.map((p) => p.hazard) : active.map((a) => a.modelHazard));
     // `contract-ends`: a contract ending in the window pooled toward a level of its own (it is the
     // customer's decision to stay, which no other stratum's level speaks for; month to month and a
-    // contract running past the window share one), and the agent's own randomised units read alone,
-    // on which a pair batch's loss is bounded too, so that a pilot's fluke does not make the bound
-    // confident (held-out-design.ts).
+    // contract running past the window share one). With either variant the agent's own randomised
+    // units are read alone too, on which a pair batch's loss is bounded as well, so that a pilot's
+    // fluke does not make the bound confident (held-out-design.ts).
     const groupOf = (stratum: string) => (stratum.endsWith('|ends') ? 'ends' : 'rest');
-    const read = this.ends ? readGroupedDesign(this.designEpisodes(engine, now, windowMs), groupOf, { seed }) : readHeldOutDesign(this.designEpisodes(engine, now, windowMs), { seed });
-    const ownRead = this.ends ? readGroupedDesign(this.designEpisodes(engine, now, windowMs, true), groupOf, { seed: seed + 1 }) : undefined;
-    // `contract-ends`: each stratum's stake at its own held-out customers' churn against what the
-    // churn model expected of them, pooled toward the agent's calibration with CALIBRATION_PRIOR
-    // expected churns: the model's 30-day score misjudges a contract's end inside the window by several times.
-    const stratumCalibration = (stratum: string) => {
-      const h = this.ends ? read.strata.get(stratum)?.heldOut : undefined;
+    const readOf = (episodes: DesignEpisode[], seed: number) => (this.splitRead ? readGroupedDesign(episodes, groupOf, { seed }) : readHeldOutDesign(episodes, { seed }));
+    const read = readOf(this.designEpisodes(engine, now, windowMs), seed);
+    const ownRead = this.ends ? readOf(this.designEpisodes(engine, now, windowMs, true), seed + 1) : undefined;
+    // `contract-ends`, `contract-stakes`: each cell's stake at its own held-out customers' churn against what the churn
+    // model expected of them, pooled toward the agent's calibration with CALIBRATION_PRIOR expected
+    // churns: the model's 30-day score misjudges a contract's end inside the window by several times.
+    const heldOutByCell = new Map<string, { churned: number; expected: number }>();
+    if (this.ends) {
+      for (const e of this.designEpisodes(engine, now, windowMs, false, 'cell')) {
+        if (!e.heldOut) continue;
+        const x = heldOutByCell.get(e.stratum) ?? { churned: 0, expected: 0 };
+        x.expected += e.expected;
+        if (e.churned) x.churned++;
+        heldOutByCell.set(e.stratum, x);
+      }
+    }
+    const cellCalibration = (cell: string) => {
+      const h = heldOutByCell.get(cell);
       return h ? (h.churned + CALIBRATION_PRIOR * calibration) / (h.expected + CALIBRATION_PRIOR) : calibration;
     };
     const taken = new Set([...plan.contact, ...plan.holdout].map((c) => c.customerId));
@@ -345,21 +385,22 @@ export class LearningRetentionAgent {
         .map((c) => {
           const a = byId.get(c.customerId)!;
           const p = RESPONSE_CLASSES.map((k) => c.classes[k]);
-          const stratum = this.stratumOf(a.features, a.answers, a.modelHazard);
-          return { customerId: c.customerId, stratum, hazard: Math.min(1, a.modelHazard * stratumCalibration(stratum)), value: c.value, spend: contactSpend(c, p, { acceptance }, this.options.contactCost) };
+          return {
+            customerId: c.customerId,
+            stratum: this.stratumOf(a.features, a.answers, a.modelHazard),
+            hazard: Math.min(1, a.modelHazard * cellCalibration(this.cellOf(a.features, a.answers, a.modelHazard))),
+            value: c.value,
+            spend: contactSpend(c, p, { acceptance }, this.options.contactCost),
+          };
         }),
       read,
       { budget: Math.max(0, budget - plan.contact.length), effectMonths: this.effectMonths, monthsLeft, holdoutShare: this.options.holdoutShare, risk: this.options.risk, seed, ...(ownRead ? { ownRead } : {}) },
     );
-    const hazardOf = new Map(active.map((a) => [a.id, a.modelHazard]));
-    const stratumOf = (id: string) => {
-      const a = byId.get(id)!;
-      return this.stratumOf(a.features, a.answers, a.modelHazard);
-    };
     for (const [list, heldOut] of [[[...plan.contact, ...design.contact], false], [[...plan.holdout, ...design.holdout], true]] as const) {
       for (const c of list) {
-        this.record(c.customerId, { at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut }, engine);
-        this.addDesign({ customerId: c.customerId, at: now, hazard: hazardOf.get(c.customerId) ?? 0, heldOut, stratum: stratumOf(c.customerId) }, engine);
+        const a = byId.get(c.customerId)!;
+        this.record(c.customerId, { at: now, hazard: a.modelHazard, heldOut }, engine);
+        this.addDesign({ customerId: c.customerId, at: now, hazard: a.modelHazard, heldOut, stratum: this.stratumOf(a.features, a.answers, a.modelHazard), cell: this.cellOf(a.features, a.answers, a.modelHazard) }, engine);
       }
     }
     return { plan, model, profiles, calibration, design, read, strata: new Map(active.map((a) => [a.id, this.stratumOf(a.features, a.answers, a.modelHazard)])) };
