@@ -47,7 +47,7 @@ function setup() {
 
 describe('suspected incidents', () => {
   it('a confirmation raises an alarm on the place (audited, with who and why); a dismissal raises none; neither twice', async () => {
-    const { alarms, audited, deps } = setup();
+    const { alarms, audited, deps, kept } = setup();
     const nora = { kind: 'human' as const, id: 'nora' };
     const r = await reviewSuspicion(deps, 'anomaly-1', { decision: 'confirm', reason: 'drive test: no 4G on cell-1', by: nora });
     expect(r.alarm).toMatchObject({ sourceSystemId: ANOMALY_SOURCE_SYSTEM_ID, externalAlarmId: 'anomaly-1', perceivedSeverity: 'minor', alarmedObject: { id: 'cell-1', '@referredType': 'Cell' }, raisedTime: iso(T - 10 * 60_000), state: 'raised' });
@@ -56,6 +56,10 @@ describe('suspected incidents', () => {
     await expect(reviewSuspicion(deps, 'anomaly-1', { decision: 'dismiss', reason: 'changed my mind', by: nora })).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(reviewSuspicion(deps, 'anomaly-9', { decision: 'dismiss', reason: 'x', by: nora })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(reviewSuspicion(deps, 'anomaly-2', { decision: 'dismiss', reason: '  ', by: nora })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    // One found in history was over before anyone could act on it: nothing to confirm (no alarm raised) or dismiss.
+    kept.set('anomaly-4', { ...suspicion('anomaly-4', 'cell-3'), state: 'closed', history: true });
+    await expect(reviewSuspicion(deps, 'anomaly-4', { decision: 'confirm', reason: 'seen in the counters', by: nora })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/found in history/) });
+    expect(alarms.all()).toHaveLength(1);
 
     const d = await reviewSuspicion(deps, 'anomaly-2', { decision: 'dismiss', reason: 'planned maintenance window', by: nora });
     expect(d).toMatchObject({ alarm: null, suspicion: { review: { decision: 'dismissed', alarmId: null } } });

@@ -118,6 +118,7 @@ export interface ReviewOutcome {
 export async function reviewSuspicion(deps: SuspectedIncidentDeps, id: string, req: ReviewRequest): Promise<ReviewOutcome> {
   const s = deps.anomalies.suspicions().find((x) => x.id === id);
   if (!s) throw new TwinloopError('NOT_FOUND', `no suspected incident "${id}"; GET /service-operations/anomalies lists them`);
+  if (s.history) throw new TwinloopError('CONFLICT', `${id} was found in history (its signals came in ${new Date(s.openedMs).toISOString()}, a day or more before anyone saw them): it was over before anyone could act on it, so there is nothing to confirm or dismiss`);
   if (s.review) throw new TwinloopError('CONFLICT', `${id} was already ${s.review.decision} by ${s.review.by.id} at ${new Date(s.review.atMs).toISOString()} (${s.review.reason})`);
   const reason = req.reason.trim();
   if (reason.length === 0) throw new TwinloopError('BAD_INPUT', 'reason: say why the suspicion is confirmed or dismissed');

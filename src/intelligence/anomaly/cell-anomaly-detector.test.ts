@@ -59,7 +59,8 @@ describe('cell anomaly detection', () => {
     const cell = opened[0];
     expect(cell).toMatchObject({ openedMs: t + 25 * 60_000, signals: 4, state: 'open', customers: ['C5', 'C45'], signal: 'service-contact-burst' });
     expect(cell.expected).toBeLessThan(0.01);
-    expect(cell.pValue).toBeLessThan(alphaPerSignal(0.002, 30 * (25 / 365)));
+    // Rarer than one false suspicion a month over every test the network's 40 cells and 20 sites make.
+    expect(cell.pValue).toBeLessThan(alphaPerSignal(1, 30 * (2000 / 365)));
     // Later calls from the cell, and from the site's other cell (cell-4), join it.
     expect(d.observe([call('C85', t + 40 * 60_000), call('C44', t + 50 * 60_000)])).toEqual([]);
     expect(d.suspicions().find((s) => s.id === cell.id)!.customers).toEqual(['C5', 'C45', 'C85', 'C44']);
@@ -84,7 +85,8 @@ describe('cell anomaly detection', () => {
   });
 
   it("expects more where the base calls more at that hour of the day: the busy hour's cluster is ordinary, the same at night is not", () => {
-    const d = createCellAnomalyDetector(fakeCells());
+    // A tenth of a false suspicion a month: the budget of a network of this one's 60 places.
+    const d = createCellAnomalyDetector(fakeCells(), { falseAlarmsPerMonth: 0.1 });
     // A month of ordinary calls, all in the evening (18:00-19:00), 12 a day across the 40 cells.
     const evenings = Array.from({ length: 30 * 12 }, (_, i) => call('C' + ((i * 7) % 1000), T0 + Math.floor(i / 12) * 24 * H + 18 * H + (i % 12) * 5 * 60_000));
     expect(d.observe(evenings)).toEqual([]);
@@ -112,6 +114,21 @@ describe('cell anomaly detection', () => {
     // A caller of that cell joins it rather than opening another.
     expect(d.observe([call('C125', t + 20 * 60_000), call('C165', t + 21 * 60_000)])).toEqual([]);
     expect(d.suspicions().find((s) => s.id === opened[0].id)!.customers).toEqual(['C5', 'C45', 'C85', 'C125', 'C165']);
+  });
+
+  it("holds a burst to what an operator would act on: several customers, well over what was expected, rare for the whole network", () => {
+    const d = createCellAnomalyDetector(fakeCells());
+    const t = T0 + 31 * 24 * H;
+    // Three bad sessions of two customers on a quiet cell in minutes (expected a few thousandths):
+    // rare for that cell alone, but one car or one bad corner, not an incident.
+    expect(d.observe([session('C5', t, 5, { droppedCalls: 1 }), session('C45', t + 60_000, 5, { droppedCalls: 1 }), session('C5', t + 2 * 60_000, 5, { droppedCalls: 1 })])).toEqual([]);
+    // A third customer's makes it a cell failing its customers.
+    expect(d.observe([session('C85', t + 3 * 60_000, 5, { droppedCalls: 1 })]).map((s) => s.objectId)).toEqual(['cell-5']);
+    // A significant excess that is not several times the expected count is no incident: with a
+    // busy base (half its customers calling a day), a few more calls than usual on a cell suspect nothing.
+    const strict = createCellAnomalyDetector(fakeCells(), { minRateRatio: 1e6 });
+    expect(strict.observe([0, 1, 2, 3].map((k) => call('C' + (40 * k + 9), t + k * 60_000)))).toEqual([]);
+    expect(() => createCellAnomalyDetector(fakeCells(), { minRateRatio: 0.5 })).toThrow(/minRateRatio/);
   });
 
   it('suspects nothing where an open alarm already explains the signals, and keeps its suspicions across a restart', () => {
@@ -142,7 +159,11 @@ describe('cell anomaly detection', () => {
     const opened = d.observe(outage);
     expect(opened.map((s) => `${s.scope}:${s.objectId}`)).toEqual(['Site:site-3']);
     // Months behind the operator's clock (a loaded history): found in history.
-    expect(opened[0].history).toBe(true);
+    // Closed at once (nobody can act on it), yet its burst's later signals join it, not a new one.
+    expect(opened[0]).toMatchObject({ history: true, state: 'closed' });
+    expect(d.observe([session('C246', t + 10 * 60_000, 6, { droppedCalls: 1 })])).toEqual([]);
+    expect(d.suspicions()[0].customers).toContain('C246');
+    expect(d.suspicions()[0].state).toBe('closed');
     // The clock catches up with the events: what is found now was found as it happened.
     now = t + 2 * H;
     const later = d.observe([5, 5, 5].map((cell, k) => session('C' + (40 * k + cell), t + H + k * 60_000, cell, { droppedCalls: 1 })));

@@ -12,11 +12,12 @@ import { alphaPerSignal, poissonTail } from './poisson-burst.js';
  * their service, on every cell the caller was seen on lately. At each signal, the signals in the
  * window (from at least `minCustomers` distinct customers) are compared with what the place's
  * customers make at the population's usual rate of that signal at that hour of the day (both learned from the signals outside suspicions, priors until then; bad
- * sessions weighted by each customer's share of usage there): a count rarer than the false-alarm
- * budget allows, with every arrival counted as a try, opens a suspected incident (one per signal,
+ * sessions weighted by each customer's share of usage there): a count at least `minRateRatio`
+ * times the expected one and rarer than the network's false-alarm budget allows, with every
+ * arrival at every place of the network counted as a try, opens a suspected incident (one per signal,
  * on the place where the burst is rarest, however many places burst with it); it closes after
  * a quiet spell. A suspicion opened on signals the operator's clock has long passed (a loaded
- * history) is marked as found in history. A signal on a cell or site already under suspicion joins it, and
+ * history) is marked as found in history and closed at once: nobody can act on it. A signal on a cell or site already under suspicion joins it, and
  * one on a cell an open alarm covers (`known`) is explained by that alarm and suspects nothing.
  * Times are the events' own (the event clock).
  */
@@ -43,6 +44,13 @@ export interface SignalOptions {
   minCount: number;
   /** Signals per customer per day assumed before any is seen (the prior of the learned rate). */
   priorRatePerCustomerDay: number;
+  /**
+   * Fewest distinct customers behind a burst: one customer's phone dropping calls, or one
+   * customer calling again and again, is not a network incident; nor, for bad sessions, are two
+   * customers' (two people in one car, one bad corner): what an operator would act on is a cell
+   * that fails several of its customers.
+   */
+  minCustomers: number;
 }
 
 /** Tuning of the detector; every field has a documented default (DEFAULT_CELL_ANOMALY_OPTIONS). */
@@ -53,40 +61,46 @@ export interface CellAnomalyOptions {
   sessions: SignalOptions;
   /** A data session under this throughput is a bad one (Mbit/s). */
   poorThroughputMbps: number;
-  /** False suspicions tolerated per watched cell or site per 30 days, per signal (sets the burst threshold). */
+  /**
+   * False suspicions tolerated per 30 days across the whole network, per signal: every arrival
+   * tests each of its places, and the threshold divides this budget by the tests the whole
+   * network makes in a month (Bonferroni over every cell and site at every hour), so a quiet
+   * cell is held to the same bar as a busy one rather than given a budget of its own.
+   */
   falseAlarmsPerMonth: number;
+  /** Fewest times the expected count a burst must be: a significant but small excess on a busy place is no incident. */
+  minRateRatio: number;
   /** A suspicion closes once its cell or site has been this long without a signal. */
   quietMs: number;
   /** A caller counts on the cells their usage came from within this long; customers seen on a cell since then make its baseline. */
   presenceMs: number;
   /** How many customer-days the priors weigh before the base's own rates take over. */
   priorCustomerDays: number;
-  /** Fewest distinct customers behind a burst: one customer's phone dropping calls, or one customer calling again and again, is not a network incident. */
-  minCustomers: number;
   /** A suspicion opened on a signal this far behind the operator's clock was found in history (`history`). */
   historyLagMs: number;
 }
 
 /**
  * Defaults: contacts in 2-hour windows (calls about one failure come within an hour or two of
- * each other), at least 2, a prior of one a customer a year; bad sessions in 30-minute windows
- * (a failing cell drops calls by the minute), at least 3, a prior of one a customer every 100
- * days; 1 Mbit/s as the floor of a usable data session; 0.002 false suspicions per cell or site a
- * month and signal (under one a month on the default world's 400 cells and 134 sites); closed
- * after 6 quiet hours; customers placed on the cells of their last 30 days; priors worth 10,000
- * customer-days (a few days of a mid-size base); at least 2 distinct customers behind a burst; a
- * suspicion found a day or more after its signals is history (a loaded history is days to months
+ * each other), at least 2 from 2 customers, a prior of one a customer a year; bad sessions in
+ * 30-minute windows (a failing cell drops calls by the minute), at least 3 from 3 customers, a
+ * prior of one a customer every 100 days; 1 Mbit/s as the floor of a usable data session; one
+ * false suspicion a month and signal over the whole network (the old 0.002 per place on the
+ * default world's 400 cells and 134 sites, now shared by them all: a quiet cell no longer gets a
+ * budget of its own); at least 5 times the expected count; closed after 6 quiet hours; customers
+ * placed on the cells of their last 30 days; priors worth 10,000 customer-days (a few days of a
+ * mid-size base); a suspicion found a day or more after its signals is history (a loaded history is days to months
  * old, while at the sandbox's 3,600× a busy intake already trails its clock by simulated hours).
  */
 export const DEFAULT_CELL_ANOMALY_OPTIONS: CellAnomalyOptions = {
-  contacts: { windowMs: 2 * 3_600_000, minCount: 2, priorRatePerCustomerDay: 1 / 365 },
-  sessions: { windowMs: 30 * 60_000, minCount: 3, priorRatePerCustomerDay: 0.01 },
+  contacts: { windowMs: 2 * 3_600_000, minCount: 2, priorRatePerCustomerDay: 1 / 365, minCustomers: 2 },
+  sessions: { windowMs: 30 * 60_000, minCount: 3, priorRatePerCustomerDay: 0.01, minCustomers: 3 },
   poorThroughputMbps: 1,
-  falseAlarmsPerMonth: 0.002,
+  falseAlarmsPerMonth: 1,
+  minRateRatio: 5,
   quietMs: 6 * 3_600_000,
   presenceMs: 30 * DAY_MS,
   priorCustomerDays: 10_000,
-  minCustomers: 2,
   historyLagMs: DAY_MS,
 };
 
@@ -201,9 +215,9 @@ type Place = { scope: 'Cell' | 'Site'; id: string; siteId: string | null };
  */
 export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<CellAnomalyOptions> = {}, known: KnownIncident = () => false, now?: () => number): CellAnomalyDetector {
   const o: CellAnomalyOptions = { ...DEFAULT_CELL_ANOMALY_OPTIONS, ...options };
-  const okSignal = (x: SignalOptions) => x.windowMs > 0 && x.minCount >= 1 && x.priorRatePerCustomerDay > 0;
-  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0 && o.minCustomers >= 1 && o.historyLagMs > 0)) {
-    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays, poorThroughputMbps and historyLagMs must be > 0, minCount and minCustomers ≥ 1');
+  const okSignal = (x: SignalOptions) => x.windowMs > 0 && x.minCount >= 1 && x.priorRatePerCustomerDay > 0 && x.minCustomers >= 1;
+  if (!(okSignal(o.contacts) && okSignal(o.sessions) && o.quietMs > 0 && o.presenceMs > 0 && o.falseAlarmsPerMonth > 0 && o.minRateRatio >= 1 && o.priorCustomerDays > 0 && o.poorThroughputMbps > 0 && o.historyLagMs > 0)) {
+    throw new TwinloopError('BAD_INPUT', 'anomaly detection: windowMs, priorRatePerCustomerDay, quietMs, presenceMs, falseAlarmsPerMonth, priorCustomerDays, poorThroughputMbps and historyLagMs must be > 0, minCount, minCustomers and minRateRatio ≥ 1');
   }
   const watches = new Map<string, Watch>();
   let all: SuspectedIncident[] = [];
@@ -252,6 +266,23 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
     const there = (p.scope === 'Cell' ? presence.cells : presence.sites).get(p.id);
     return !there ? 0 : kind === 'contacts' ? there.customers : there.usageShare;
   };
+  /**
+   * The members of every cell and site together (a customer counted on each place they are a
+   * member of): at the usual rate, the tests the whole network makes a day are rate × this.
+   */
+  const familyMembers = new WeakMap<CellsPresence, { contacts: number; sessions: number }>();
+  const membersOfAll = (kind: 'contacts' | 'sessions', presence: CellsPresence): number => {
+    let m = familyMembers.get(presence);
+    if (!m) {
+      m = { contacts: 0, sessions: 0 };
+      for (const there of [...presence.cells.values(), ...presence.sites.values()]) {
+        m.contacts += there.customers;
+        m.sessions += there.usageShare;
+      }
+      familyMembers.set(presence, m);
+    }
+    return m[kind];
+  };
 
   /** One signal of `kind` from `customerId` at `atMs`, on the places it counts on. */
   const signal = (kind: 'contacts' | 'sessions', customerId: string, atMs: number, places: Place[]): SuspectedIncident[] => {
@@ -261,10 +292,12 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
     let joined = false;
     for (const p of places) {
       const open = watches.get(`${p.scope}:${p.id}`)?.open;
-      if (!open || open.state !== 'open') continue;
+      // One found in history is closed from the start but still takes its burst's signals until a quiet spell.
+      if (!open || (open.state !== 'open' && !open.history)) continue;
       if (atMs - open.lastSignalMs > o.quietMs) {
+        if (open.state === 'open') changed.add(open);
         open.state = 'closed';
-        changed.add(open);
+        if (open.history) watches.delete(`${p.scope}:${p.id}`);
         continue;
       }
       open.lastSignalMs = Math.max(open.lastSignalMs, atMs);
@@ -286,12 +319,17 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       w.recent.push({ t: atMs, customerId });
       // The place's signals a day at the usual rate; what the window expects at this hour; the
       // chance the arriving signal finds that many others in it.
+      // A burst needs the count, the customers, the excess over what was expected, and a tail
+      // rarer than the network's budget over all the tests the network makes in a month.
       const presence = presenceAt(atMs);
-      const perDay = rate(kind, presence.customers) * membersOf(kind, p, presence);
-      const expected = perDay * dayShare(kind, atMs - x.windowMs, atMs);
-      const pValue = poissonTail(expected, w.recent.length - 1);
-      if (w.recent.length < x.minCount || new Set(w.recent.map((r) => r.customerId)).size < o.minCustomers) continue;
-      if (pValue > alphaPerSignal(o.falseAlarmsPerMonth, perDay * 30)) continue;
+      const perCustomer = rate(kind, presence.customers);
+      const expected = perCustomer * membersOf(kind, p, presence) * dayShare(kind, atMs - x.windowMs, atMs);
+      // Counted in distinct customers: one customer's repeated drops or calls are one customer's trouble.
+      const who = new Set(w.recent.map((r) => r.customerId)).size;
+      const pValue = poissonTail(expected, who - 1);
+      if (w.recent.length < x.minCount || who < x.minCustomers) continue;
+      if (who < o.minRateRatio * expected) continue;
+      if (pValue > alphaPerSignal(o.falseAlarmsPerMonth, perCustomer * membersOfAll(kind, presence) * 30)) continue;
       bursts.push({ p, w, expected, pValue });
     }
     const opened: SuspectedIncident[] = [];
@@ -301,6 +339,7 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
       // signals are all the site has, the site when its other cells add theirs), watched on every
       // place that burst, so their later signals join it.
       const best = bursts.reduce((a, b) => (b.pValue < a.pValue ? b : a));
+      const history = now !== undefined && now() - atMs >= o.historyLagMs;
       const s: SuspectedIncident = {
         id: `anomaly-${all.length + 1}`,
         scope: best.p.scope,
@@ -308,13 +347,14 @@ export function createCellAnomalyDetector(cells: AnomalyCells, options: Partial<
         siteId: best.p.siteId,
         openedMs: atMs,
         lastSignalMs: atMs,
-        state: 'open',
+        // Found in history: over before anyone could act on it, so closed as it is found.
+        state: history ? 'closed' : 'open',
         signals: best.w.recent.length,
         expected: Math.round(best.expected * 1e4) / 1e4,
         pValue: best.pValue,
         customers: [...new Set(best.w.recent.map((r) => r.customerId))],
         signal: kind === 'contacts' ? 'service-contact-burst' : 'bad-session-burst',
-        history: now !== undefined && now() - atMs >= o.historyLagMs,
+        history,
       };
       for (const b of bursts) {
         b.w.recent = [];
