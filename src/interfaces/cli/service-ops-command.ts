@@ -38,11 +38,22 @@ export function leadText(leadMs: number): string {
 }
 const share = (x: number | null) => (x === null ? '-' : `${Math.round(100 * x)} %`);
 
+/**
+ * When the incident was known, in words: a suspicion's opening (detected by anomaly detection), or
+ * for one the alarm told of, the network's raise and when the alarm reached us (never a detection
+ * after the raise).
+ */
+export function detectionText(i: Pick<IncidentView, 'detectedTime' | 'detectedBy' | 'raisedTime' | 'anomalyLeadMs'>): string {
+  if (i.detectedBy === 'anomaly') return `detected ${i.detectedTime} by anomaly detection${i.anomalyLeadMs !== null ? ` (${leadText(i.anomalyLeadMs)})` : ''}`;
+  const late = Date.parse(i.detectedTime) - Date.parse(i.raisedTime);
+  return `raised ${i.raisedTime} by the network, reached us ${late > 0 ? `${minutes(late)} later (${i.detectedTime})` : 'at once'}${i.anomalyLeadMs !== null ? `; ${leadText(i.anomalyLeadMs)}` : ''}`;
+}
+
 /** One incident on one line: the alarm, its place and state, and its figures. */
 export function formatIncident(i: IncidentView): string {
   return [
     `${i.alarmId.padEnd(10)} ${`${i.alarmedObject['@referredType']} ${i.alarmedObject.id}`.padEnd(16)} ${i.perceivedSeverity.padEnd(8)} ${i.state.padEnd(8)} run ${i.runStatus.padEnd(9)}`,
-    `detected ${i.detectedTime} by ${i.detectedBy}${i.anomalyLeadMs !== null ? ` (${leadText(i.anomalyLeadMs)})` : ''}`,
+    detectionText(i),
     `affected ${i.affectedCustomers.length}, notified ${i.notifiedCustomers.length}, compensated ${i.compensatedCustomers.length}${i.compensationRaisedCustomers.length > 0 ? ` (${i.compensationRaisedCustomers.length} topped up after an escalation)` : ''}, paid ${i.compensationPaid}${i.compensationApproved > 0 ? `, approved not paid yet ${i.compensationApproved}` : ''}`,
     `raise → first notice ${minutes(i.timeToFirstNoticeMs)}, repair ${minutes(i.timeToRepairMs)}`,
     `called or complained ${i.contactedCustomers}, notified first ${i.notifiedBeforeContact} (${share(i.notifiedBeforeContactShare)})`,
