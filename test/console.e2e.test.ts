@@ -677,7 +677,9 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const folded = page.getByTestId('found-in-history');
     expect(await folded.locator('summary').innerText()).toMatch(/^\d[\d,]* found in history\b.*: their signals came in a day or more after they happened/);
     await folded.locator('summary').click();
-    expect(await folded.locator('[data-testid=anomalies-in-history] tbody tr', { hasText: past!.id }).getByTestId('anomaly-state').innerText()).toMatch(/found in history$/);
+    expect(await folded.locator('[data-testid=anomalies-in-history] tbody tr', { hasText: past!.id }).getByTestId('anomaly-state').innerText()).toMatch(/^closed found in history$/);
+    // Over before anyone could act on it: no Review on it.
+    expect(await folded.locator('[data-testid=anomalies-in-history] tbody tr', { hasText: past!.id }).getByTestId('anomaly-review').innerText()).toBe('none: over before anyone could act');
     const treated = (await api<{ items: { alarmId: string; anomalyIds: string[]; anomalyLeadMs: number | null }[] }>('GET', '/service-operations/incidents', undefined, opsKey)).body.items.find((i) => i.alarmId === runId);
     expect(treated?.anomalyIds).toContain(suspicion.id);
     expect(treated?.anomalyLeadMs).toBeGreaterThanOrEqual(0);

@@ -166,6 +166,13 @@ function ReviewCell({ anomaly, reviewing, onToggle }: { anomaly: Anomaly; review
         )}
       </td>
     );
+  // Found in history: over before anyone could act on it (closed as it was found); nothing to review.
+  if (anomaly.history)
+    return (
+      <td data-testid="anomaly-review">
+        <span class="muted">none: over before anyone could act</span>
+      </td>
+    );
   if (!may(who, 'alarms:write'))
     return (
       <td data-testid="anomaly-review">
