@@ -12,7 +12,7 @@ import { callServer, requireServer } from './server-client.js';
  */
 
 /** A suspected incident as GET /service-operations/anomalies answers it. */
-interface AnomalyAnswer {
+export interface AnomalyAnswer {
   id: string;
   scope: string;
   objectId: string;
@@ -73,8 +73,9 @@ export function formatServiceOpsSettings(s: ServiceOpsSettings): string {
   return `in force: flows act on ${s.actingSeverities.join(', ')}; ${paid}; quiet spell ${hours(s.quietSpellMs)}; chains reach ${hours(s.chainReachMs)}`;
 }
 
-function formatAnomaly(a: AnomalyAnswer): string {
-  const review = a.review ? `${a.review.decision} by ${a.review.by}${a.review.alarmId ? ` → ${a.review.alarmId}` : ''}: ${a.review.reason}` : 'not reviewed';
+/** One suspected incident on one line; one found in history has nothing to review (the server refuses a review of it). */
+export function formatAnomaly(a: AnomalyAnswer): string {
+  const review = a.review ? `${a.review.decision} by ${a.review.by}${a.review.alarmId ? ` → ${a.review.alarmId}` : ''}: ${a.review.reason}` : a.history ? 'nothing to review: over before anyone could act' : 'not reviewed';
   return `${a.id.padEnd(12)} ${`${a.scope} ${a.objectId}`.padEnd(16)} ${a.openedTime}  ${a.state.padEnd(6)}${a.history ? ' (found in history)' : ''} ${a.signal} ${a.signals} against ${a.expected} expected, ${a.customers.length} customers  ${review}`;
 }
 
