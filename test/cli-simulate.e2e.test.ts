@@ -35,6 +35,16 @@ describe('twinloop simulate FILE on a store the sandbox filled', () => {
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('trains on at most the rows asked for (--max-rows), and refuses a count it cannot use', async () => {
+    // 300 customers at up to 5 monthly cutoffs: more rows than 1,000, of which a uniform 1,000 are kept.
+    const out = await twinloop(['model', 'train-twins', '--customers', '0', '--max-rows', '1000', '--data-dir', data]);
+    // Fitted on the earlier cutoffs' rows, validated on the latest's: 1,000 between them.
+    const fitted = Number(/trained on (\d+) rows/.exec(out)?.[1]);
+    const validated = Number(/, (\d+) rows\)\n/.exec(out)?.[1]);
+    expect(fitted + validated).toBe(1000);
+    await expect(twinloop(['model', 'train-twins', '--max-rows', '10', '--data-dir', data])).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(/--max-rows must be an integer from 100 up/) });
+  }, 300_000);
+
   it("carries each twin's month-to-month revenue noise, read from the log's bills and top-ups, as the server's lab does", async () => {
     // A price rise that moves no churn (elasticity 0 ± 0, the model's level fixed): both arms
     // churn alike, so without the revenue noise the interval of the revenue change holds only

@@ -15,6 +15,7 @@ import { loadModel, saveModel } from '../../intelligence/model/model-file.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
 import { summarizeVersion, trainAndRegister } from '../../intelligence/live/churn-model-service.js';
 import { DEFAULT_TRAINING_CUSTOMERS } from '../../intelligence/twin-training/training-customers.js';
+import { DEFAULT_MAX_TRAINING_ROWS } from '../../intelligence/twin-training/twin-training-set.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { resolveStoreOptions } from '../../store/store-options.js';
 import type { ModelRegistry, ModelVersionInfo } from '../../store/model-registry.js';
@@ -260,11 +261,12 @@ export function registerTwinModelCommands(model: Command): void {
     .option('--horizon <duration>', 'label window: churned within this long after each cutoff', '30d')
     .option('--cutoffs <n>', 'monthly cutoffs to stack (default 12)', intOption('--cutoffs', 1))
     .option('--customers <n>', `customers to train on, a fixed sample of a larger population (default ${DEFAULT_TRAINING_CUSTOMERS}; 0: every customer)`, intOption('--customers', 0))
+    .option('--max-rows <n>', `training rows kept at most, a uniform sample of the (customer, cutoff) rows (default ${DEFAULT_MAX_TRAINING_ROWS}); with --customers 0 a large population may train on every row of its history`, intOption('--max-rows', 100))
     .option('--promote', 'make it the champion (default: challenger, or champion when there is none); needs --reason')
     .option('--reason <text>', 'why it should serve, with --promote (kept in the audit trail as model.promoted)')
     .option('--json', 'print the registered version as one JSON object')
     .action(
-      async (opts: { horizon: string; cutoffs?: number; customers?: number; promote?: boolean; reason?: string; json?: boolean }, command: Command) => {
+      async (opts: { horizon: string; cutoffs?: number; customers?: number; maxRows?: number; promote?: boolean; reason?: string; json?: boolean }, command: Command) => {
         const horizonMs = parseDuration(opts.horizon, '--horizon');
         if (opts.promote) checkPromotionReason(opts.reason);
         const options = globalOptions(command);
@@ -276,6 +278,7 @@ export function registerTwinModelCommands(model: Command): void {
               horizonDays: horizonMs / DAY_MS,
               cutoffs: opts.cutoffs,
               maxCustomers: opts.customers,
+              maxRows: opts.maxRows,
               promotion: 'champion-if-none',
               onProgress: (stage) => (opts.json ? undefined : process.stderr.write(`${stage}…\n`)),
             }),
