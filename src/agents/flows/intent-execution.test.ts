@@ -60,6 +60,9 @@ describe('flowInputOf', () => {
     expect(flowInputOf(approved([halves, { ...halves, templateId: 'service-check-in', offerId: undefined }], 900), intent, { now: () => now }).input.budget).toBe(2500);
     // A plan kept before its simulation's count was: its segment, as it ran then.
     expect(flowInputOf(approved([action('retention-offer-digital', 'retain-10')]), intent, { now: () => now }).input.audienceMax).toBeUndefined();
+    // A top-k plan has no budget sum of its own: the intent's budget still caps what the campaign spends.
+    const topK = { ...action('retention-offer-digital', 'retain-10'), targeting: { rank: 'churn_x_value' as const, limit: { kind: 'top_k' as const, k: 300 } } };
+    expect(flowInputOf(approved([topK], 300), intent, { now: () => now }).input.budget).toBe(5000);
   });
 
   it("ends the campaign at the intent's horizon, counted from the intent's creation, however late it is executed", () => {

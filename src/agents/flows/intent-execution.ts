@@ -83,7 +83,8 @@ export function flowInputOf(approved: ApprovedPlan, intent: Intent, deps: Pick<I
     audience: segment,
     // As many as its simulation targeted, its control group drawn among them (a plan made before it said: the whole segment).
     ...(outcome.targeted !== undefined ? { audienceMax: audienceHolding(outcome.targeted, first.controlGroupShare) } : {}),
-    budget: planBudget(plan),
+    // Never above the intent's own budget, whatever the plan's limits (a top-k plan under a budgeted intent has no sum).
+    budget: Math.min(planBudget(plan), intent.budget?.amount ?? Number.MAX_SAFE_INTEGER),
     controlShare: first.controlGroupShare,
     // At the intent's horizon, from its creation (what its plan was simulated to and its checks read):
     // counted from the execute it ran two days past it.
