@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -11,7 +11,7 @@ import type { RecordStore, StoredDecision } from '../../store/record-store.js';
 import type { AcceptedEvent, AppliedListener } from '../../twin/intake.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { answerAmong } from './offer-settlement.js';
-import { startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
+import { KEEP_REFUSED_MS, startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
 
 const T0 = Date.UTC(2026, 2, 2, 14, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -171,6 +171,28 @@ describe('outcome watch', () => {
     expect(await watch.sweep()).toMatchObject({ ignored: 0, stayed: 1, churned: 1 });
     expect(intake.written.map((e) => e.id).sort()).toEqual(['ignored:d1:retain-10', 'outcome:r-churn', 'outcome:r-stay']);
     expect(await watch.sweep()).toMatchObject({ ignored: 0, stayed: 0, churned: 0 });
+  });
+
+  it('writes off what the intake still refuses as ahead of its clock after a quarter of an hour, saying so (a world reset behind would be retried for ever)', async () => {
+    const intake = fakeIntake();
+    intake.submit = async (events) => events.map((e) => ({ status: 'rejected' as const, id: e.id, reason: 'time: in the future', retryable: true as const }));
+    const lines: string[] = [];
+    watch = await start(intake, { log: (l) => void lines.push(l) });
+    intake.apply([acted('r-stay', T0)]);
+    now = T0 + 90 * DAY_MS;
+    const wall = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(wall);
+    try {
+      expect((await watch.sweep()).stayed).toBe(0);
+      clock.mockReturnValue(wall + KEEP_REFUSED_MS - 1);
+      expect((await watch.sweep()).stayed).toBe(0);
+      clock.mockReturnValue(wall + KEEP_REFUSED_MS);
+      expect((await watch.sweep()).stayed).toBe(1);
+      expect((await watch.sweep()).stayed).toBe(0);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(lines.at(-1)).toBe('outcomes: outcome:r-stay was refused: time: in the future; refused for 15 min, written off');
   });
 
   it("dates an ignore at its window's end however late the sweep, and looks for the answer after the presentation while the timeline cannot be read", async () => {

@@ -62,6 +62,13 @@ export interface PendingAnswer {
  * The `offer ignored` event of an offer presented by request `requestId` and left unanswered,
  * stamped `time`: one id per request, so writing it twice is a duplicate the intake drops.
  */
+/**
+ * How long (wall clock) an answer or outcome the intake refuses as dated ahead of its clock is kept
+ * and offered again: a restart's world behind the last run's catches up within minutes at any live
+ * speed; one that never does (a world reset under the same data) would be retried for ever.
+ */
+export const KEEP_REFUSED_MS = 15 * 60_000;
+
 export function ignoredOfferEvent(requestId: string, a: PendingAnswer, time: string): TwinEvent {
   return {
     id: eventIdOf('ignored', requestId),
@@ -218,6 +225,8 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
   }
 
   const trouble = oncePerCause(o.log);
+  /** Since when (wall clock) each event the intake refused as dated ahead of its clock has been refused. */
+  const refusedSince = new Map<string, number>();
   /**
    * Submits events; false when the intake could not take them now (they are tried again next
    * sweep), else the events it refused for now only (`retryable`: dated ahead of its clock, as
@@ -232,9 +241,16 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
       // One line per sweep and reason, however many events it refused.
       const byReason = new Map<string, string[]>();
       answers.forEach((a, i) => {
-        if (a.status !== 'rejected') return;
-        if (a.retryable) later.add(i);
-        const reason = `${a.reason ?? 'no reason given'}${a.retryable ? '; kept, tried again at the next sweep' : ''}`;
+        const id = events[i].id;
+        if (a.status !== 'rejected') return void refusedSince.delete(id);
+        // Kept while the intake's clock may still reach it; a world that stays behind (reset under the same data) does not.
+        const since = a.retryable ? (refusedSince.get(id) ?? Date.now()) : undefined;
+        const keep = since !== undefined && Date.now() - since < KEEP_REFUSED_MS;
+        if (keep) {
+          refusedSince.set(id, since);
+          later.add(i);
+        } else refusedSince.delete(id);
+        const reason = `${a.reason ?? 'no reason given'}${keep ? '; kept, tried again at the next sweep' : since !== undefined ? `; refused for ${KEEP_REFUSED_MS / 60_000} min, written off` : ''}`;
         byReason.set(reason, [...(byReason.get(reason) ?? []), a.id ?? 'an event']);
       });
       for (const [reason, ids] of byReason) o.log?.(`outcomes: ${ids.length === 1 ? `${ids[0]} was` : `${ids.length} events (${ids[0]}, …) were`} refused: ${reason}`);
