@@ -7,7 +7,7 @@ import { createAlarmInbox, type ReceivedAlarm } from '../../src/agents/flows/ala
 import { serviceOpsExecutor, twinScores } from '../../src/agents/flows/service-ops-executor.js';
 import { affectedOfRun, BATCH_KEYS, type BatchOutcome } from '../../src/agents/flows/service-ops-journal.js';
 import { ALARM_CLEARED_LATE_SIGNAL, ALARM_CLEARED_SIGNAL, ALARM_WATCH_ENDED_SIGNAL, signalAlarmCleared, signalAlarmEscalated, signalAlarmSeverity } from '../../src/agents/flows/service-ops-signals.js';
-import { batchesOf, noticesIdOfRun, serviceOperationsWorkflow, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
+import { batchesOf, noticesIdOfRun, resolvesAtClearOfRun, serviceOperationsWorkflow, type ServiceOpsDeps, type ServiceOpsResult } from '../../src/agents/flows/service-operations-flow.js';
 import { rankAffected, type IncidentEvidence } from '../../src/agents/flows/affected-customers.js';
 import { createBadSessionLog, type CellBadSessions } from '../../src/agents/flows/bad-session-log.js';
 import { incidentCustomers, runSeverity } from '../../src/agents/flows/incident-customers.js';
@@ -53,7 +53,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: ReadonlySet<string> = new Set(), extra: Partial<Pick<ServiceOpsDeps, 'contactAllowedAt' | 'alarmsOnPlace' | 'clearedOf' | 'noticesIdOf'>> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
+async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing: Pick<ReadonlySet<string>, 'has'> = new Set(), extra: Partial<Pick<ServiceOpsDeps, 'contactAllowedAt' | 'alarmsOnPlace' | 'clearedOf' | 'noticesIdOf' | 'resolvesAtClear'>> = {}, actionPolicy = DEFAULT_ACTION_POLICY) {
   const gov = await openGovernanceStore({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'gov-')) });
   const journal = await openWorkflowJournal({ kind: 'sqlite', dataDir: await mkdtemp(join(dir, 'wf-')) });
   const tickets: string[] = [];
@@ -67,7 +67,7 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing:
   // What the flow asks the executor, as it built it (before the executor's parse).
   const asked: Record<string, unknown>[] = [];
   const asking: GuardedExecutor = { ...guarded, execute: async (input) => (asked.push(input as Record<string, unknown>), guarded.execute(input)) };
-  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, noticesIdOf: (id) => noticesIdOfRun(engine, id), ...extra }));
+  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, noticesIdOf: (id) => noticesIdOfRun(engine, id), resolvesAtClear: (id) => resolvesAtClearOfRun(engine, id), ...extra }));
   return { engine, journal, gov, tickets, asked, guarded, queue, close: async () => (await journal.close(), await gov.close()) };
 }
 
@@ -1035,7 +1035,7 @@ describe('service operations flow (sandbox)', () => {
    * each customer A told of the outage was sent, in order. `lag`: A's run looks at the place once
    * without B (B reached the inbox just after A's first look: a raise at the instant of A's clear).
    */
-  const twoOnOneCell = async (ids: [string, string], start: number, script: readonly (readonly ['raise' | 'clear' | 'wake', 'A' | 'B', number])[], o: { continues?: string; contactHours?: boolean; lag?: boolean } = {}) => {
+  const twoOnOneCell = async (ids: [string, string], start: number, script: readonly (readonly ['raise' | 'clear' | 'wake', 'A' | 'B', number])[], o: { continues?: string; contactHours?: boolean; lag?: boolean; failing?: Pick<ReadonlySet<string>, 'has'> } = {}) => {
     const cell = busiestCell();
     const iso = (ms: number) => new Date(ms).toISOString();
     const clock = tomorrowAt(start);
@@ -1048,7 +1048,7 @@ describe('service operations flow (sandbox)', () => {
       hideB = false;
       return alarmsOnPlace(alarm, all, (site) => twins.engine.cells.cellsOfSite(site));
     };
-    const h = await harness(clock, undefined, new Set(), { ...(o.contactHours ? contactHours : {}), alarmsOnPlace: seen });
+    const h = await harness(clock, undefined, o.failing ?? new Set(), { ...(o.contactHours ? contactHours : {}), alarmsOnPlace: seen });
     const alarmOf = (id: string, raisedMs: number, clearedMs?: number): ReceivedAlarm => ({ id, alarmType: 'equipmentAlarm', perceivedSeverity: 'major', probableCause: 'equipmentMalfunction', alarmedObject: { id: cell, '@referredType': 'Cell' }, raisedTime: iso(raisedMs), state: clearedMs === undefined ? 'raised' : 'cleared', ...(clearedMs === undefined ? {} : { clearedTime: iso(clearedMs) }), sourceSystemId: 'nms', reportingTime: iso(raisedMs), changedTime: iso(clearedMs ?? raisedMs) });
     try {
       for (const [what, which, hour] of script) {
@@ -1076,7 +1076,7 @@ describe('service operations flow (sandbox)', () => {
       const templates = new Map([...sent].map(([c, rs]) => [c, rs.map((id) => (id.includes(':resolution-notices:') ? 'resolved' : 'outage'))]));
       const runA = (await h.engine.get(ids[0]))!;
       const pageA = incidentCustomers(inbox.get(ids[0])!, { status: runA.status, steps: (await h.journal.loadHistory(ids[0])).steps }, serviceOpsSettings(DEFAULT_SERVICE_OPS_POLICY, { quietSpellMs: 6 * HOUR, chainReachMs: 24 * HOUR }));
-      return { toldByA, templates, pageA, a: runA.output as ServiceOpsResult, b: (await h.engine.get(ids[1]))!.output as ServiceOpsResult };
+      return { toldByA, sent, templates, pageA, a: runA.output as ServiceOpsResult, b: (await h.engine.get(ids[1]))!.output as ServiceOpsResult };
     } finally {
       await h.close();
     }
@@ -1105,6 +1105,27 @@ describe('service operations flow (sandbox)', () => {
       if (name === 'a first') expect(r.pageA.find((c) => c.customerId === r.toldByA[0])!.resolution).toEqual({ state: 'not-sent', why: expect.stringMatching(/^still down when their notice was due \(ALM-OVER-a2, open on the place alongside this one\): not told it is resolved/) });
     }
   }, 120_000);
+
+  it('a resolution kept from a customer because another open alarm touches them is kept only when that alarm\'s run will tell them: one its outage ask failed for hears "resolved" from the first clear (version 11)', async () => {
+    // B raised at 10:00, its outage ask failing for every other one of the first 40 customers it asks (batches of 3, then 10: no batch fails
+    // whole, which would be tried again later); A at 11:00 tells those itself (B never did) and clears first, at 12:00, while B is open.
+    const [a, b] = ['ALM-FAILB-1', 'ALM-FAILB-2'];
+    const order = new Map<string, number>();
+    const failing = { has: (id: string) => id.startsWith(`${b}:outage-notices:`) && ((i) => i % 2 === 1 && i < 40)(order.get(id) ?? order.set(id, order.size).get(id)!) };
+    const r = await twoOnOneCell([a, b], 10, [['raise', 'B', 10], ['raise', 'A', 11], ['clear', 'A', 12], ['clear', 'B', 14]], { failing });
+    expect(r.toldByA.length).toBeGreaterThan(1);
+    // Those B's ask failed for: B's clear tells only whom it told, so A's clear tells them it is over (before: nobody did).
+    const failedByB = [...order.keys()].filter((id) => failing.has(id)).map((id) => id.slice(`${b}:outage-notices:`.length));
+    expect(failedByB.length).toBeGreaterThan(1);
+    for (const c of failedByB) expect(r.sent.get(c), c).toEqual([`${a}:outage-notices:${c}`, `${a}:resolution-notices:${c}`]);
+    // Everyone A told hears one "outage" and one "resolved", from A's clear or B's.
+    for (const c of r.toldByA) expect(r.sent.get(c), c).toEqual([`${a}:outage-notices:${c}`, expect.stringMatching(new RegExp(`^(${a}|${b}):resolution-notices:${c}$`))]);
+    // Those B told itself still hear "resolved" only at B's clear, from B.
+    expect(r.a.resolutionWithheld).toBeGreaterThan(0);
+    const toldByB = [...r.sent].filter(([, ids]) => ids[0].startsWith(`${b}:`));
+    expect(toldByB.length).toBeGreaterThan(1);
+    for (const [c, ids] of toldByB) expect(ids, c).toEqual([`${b}:outage-notices:${c}`, `${b}:resolution-notices:${c}`]);
+  }, 90_000);
 
   it('a raise at the instant of a clear, reaching the inbox after the clearing run looked, is not told "resolved" while it is down (version 11)', async () => {
     // B is raised at 12:00 as A clears; A's run looks at the place before B is in the inbox, then asks its resolutions.

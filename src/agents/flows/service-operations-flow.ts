@@ -4,6 +4,7 @@ import { alarmOpenAt, type Alarm } from '../../domain/connectors/network-alarms.
 import { TwinloopError } from '../../domain/errors.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
+import { FINISHED_STATUSES } from '../../store/workflow-journal.js';
 import type { GuardedExecutor, GuardedStatus } from '../governance/guarded-executor.js';
 import type { StepDefinition, WorkflowContext, WorkflowDefinition, WorkflowEngine } from '../workflows/index.js';
 import { rankAffected, type CellLookup, type IncidentEvidence, type ScoreLookup } from './affected-customers.js';
@@ -40,7 +41,7 @@ export const SERVICE_OPS_WORKFLOW_ID = 'service-operations';
  * Version 11: one outage a customer until every alarm on the place is clear (decision 0103). Alarms
  * overlapping on the place are one fault: an outage notice is not sent to whom another alarm there
  * (open, or cleared within a day) told of the outage and not yet of its end, and a resolution is not
- * sent to whom another open alarm there touches (that run tells them at its clear). Another alarm's
+ * sent to whom another open alarm there touches and whose run will tell them at its clear. Another alarm's
  * notices are read under the id its run asked them under (`noticesIdOf`: version 10 read a run that
  * went on an incident under its own id, and told its customers "outage" again), and the batches read
  * the place when they ask (`onPlace`), not once at the raise. A top-up's evidence no longer carries
@@ -114,6 +115,12 @@ export interface ServiceOpsDeps {
    * the incident's was held by a failed ask). Without it: the alarm's own id alone.
    */
   noticesIdOf?: (alarmId: string) => Promise<string>;
+  /**
+   * Whether another alarm's run will tell a customer "resolved" at its clear, read from the engine
+   * (`resolvesAtClearOfRun`). Version 11 keeps a resolution from a customer another open alarm touches
+   * only when it will. Without it: whenever that alarm touches them.
+   */
+  resolvesAtClear?: (alarmId: string) => Promise<(customerId: string) => boolean>;
   /**
    * When the operator heard that the alarm cleared (ISO, the alarm inbox's), or undefined while it is
    * raised: read just before each outage notice is asked (version 3 on), so a notice whose batch
@@ -233,6 +240,29 @@ export async function noticesIdOfRun(engine: Pick<WorkflowEngine, 'get'>, alarmI
 }
 
 
+/**
+ * Whether the run of `alarmId` will tell a customer "resolved" at its clear
+ * (`ServiceOpsDeps.resolvesAtClear`), as a run of version 11 tells those it notified: its outage
+ * notice reached them, or it counted them told by another alarm. One it found and has not come to
+ * yet (its notices wait for the contact hours, or the run is not started: it will find them as
+ * they are ranked now) it will notify or count told then. Nobody: a run that ended, or one of
+ * version 10 or before (it does not count told a customer an alarm open alongside told).
+ */
+export async function resolvesAtClearOfRun(engine: Pick<WorkflowEngine, 'get' | 'steps'>, alarmId: string): Promise<(customerId: string) => boolean> {
+  const run = await engine.get(alarmId);
+  if (!run) return () => true;
+  if (run.definitionId !== SERVICE_OPS_WORKFLOW_ID || run.definitionVersion < 11 || FINISHED_STATUSES.includes(run.status)) return () => false;
+  const [found, decided, notified] = [new Set<string>(), new Set<string>(), new Set<string>()];
+  for (const st of (await engine.steps(alarmId)) ?? []) {
+    if (st.status !== 'succeeded' || st.output === null) continue;
+    if (st.stepId === AFFECTED_STEP_ID || st.stepId === SHOWING_STEP_ID) for (const c of st.output as string[]) found.add(c);
+    if (st.stepId !== OUTAGE_NOTICE_STEP_ID) continue;
+    const r = st.output as BatchOutcome;
+    for (const c of [...r.executed, ...Object.keys(r.toldBefore ?? {})]) notified.add(c);
+    for (const c of [...r.executed, ...r.pending, ...Object.keys(r.why ?? {}), ...Object.keys(r.toldBefore ?? {})]) decided.add(c);
+  }
+  return (c) => notified.has(c) || (found.has(c) && !decided.has(c));
+}
 
 /** Splits a ranked list into the first batch and fixed-size batches after it. */
 export function batchesOf<T>(items: readonly T[], first: number, size: number): T[][] {
@@ -357,6 +387,21 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     return out;
   };
 
+  /**
+   * Version 11: of `customers`, those an alarm of `open` (open on the place) touches and whose run
+   * will tell them "resolved" at its clear, each with the first that does: their resolution is that
+   * run's. One that alarm touches but will not tell (its outage ask failed, went to a person or came
+   * after the clear; found on its cells only since its raise; a run of version 10 or before) is told
+   * by this run, or never would be.
+   */
+  const stillDownUnder = async (open: readonly Alarm[], customers: readonly string[]): Promise<Map<string, string>> => {
+    const touched = touchedBy(open, customers);
+    if (!deps.resolvesAtClear) return touched;
+    const tells = new Map<string, (customerId: string) => boolean>();
+    for (const id of new Set(touched.values())) tells.set(id, await deps.resolvesAtClear(id));
+    return new Map([...touched].filter(([c, id]) => tells.get(id)!(c)));
+  };
+
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
@@ -384,7 +429,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           ? await keyed(others.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs - FAULT_REACH_MS).map((a) => a.id), onPlace.noticesId)
           : await keyed(earlier ?? [])
         : [];
-      const down = onPlace && !untilCleared ? touchedBy(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
+      const down = onPlace && !untilCleared ? await stillDownUnder(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
       const tell = async (customerId: string): Promise<void> => {
         // Version 10: told of the outage by an earlier alarm on the place and not yet that it was over, a customer is not told it again.
         const by = standing.length > 0 ? await outageStillTold(standing, customerId) : undefined;
@@ -580,7 +625,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         for (const c of customers) if (by.has(c)) resolvedBy[c] = by.get(c)!;
       }
       if (back.length === 0 && Object.keys(resolvedBy).length === 0) return ok(null);
-      const touched = touchedBy(back, customers);
+      // Version 11: only those the other alarm's run will tell at its clear (else this run tells them now).
+      const touched = onPlace ? await stillDownUnder(back, customers) : touchedBy(back, customers);
       const overlapping = onPlace ? back.filter((a) => Date.parse(a.raisedTime) < sinceMs).map((a) => a.id) : [];
       return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}), ...(overlapping.length > 0 ? { overlapping } : {}) });
     },
