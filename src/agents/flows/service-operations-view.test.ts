@@ -101,6 +101,8 @@ describe('the service-operations view', () => {
     const { items } = await view.incidents();
     expect(items.find((i) => i.alarmId === 'alarm-5')).toMatchObject({ watch: true, runStatus: 'waiting', affectedCustomers: ['C1', 'C2'], notifiedCustomers: [] });
     expect(items.find((i) => i.alarmId === 'alarm-6')).toMatchObject({ watch: false });
+    // Two alarms, one acted on: the watched warning tells nobody.
+    expect((await view.incidents()).summary).toMatchObject({ incidents: 2, actedOn: 1 });
     // Before warnings were watched, a warning had no run: nothing is said to watch it.
     const before = serviceOperationsView({ alarms: { all: () => [warned] }, run: async () => null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
     expect((await before.incidents()).items[0]).toMatchObject({ watch: false, runStatus: 'none' });

@@ -321,7 +321,8 @@ export function serviceOperationsView(deps: ServiceOpsViewDeps) {
       const repairs = items.flatMap((i) => (i.timeToRepairMs === null ? [] : [i.timeToRepairMs]));
       const summary: IncidentSummary = {
         incidents: items.length,
-        actedOn: items.filter((i) => i.runStatus !== 'none').length,
+        // Acted on: a run that tells or pays someone; one that only watches a warning tells nobody (0072).
+        actedOn: items.filter((i) => i.runStatus !== 'none' && !i.watch).length,
         affected: items.reduce((n, i) => n + i.affectedCustomers.length, 0),
         notified: items.reduce((n, i) => n + i.notifiedCustomers.length, 0),
         compensated: items.reduce((n, i) => n + i.compensatedCustomers.length, 0),

@@ -42,7 +42,7 @@ const incident = z.object({
 });
 const summary = z.object({
   incidents: z.number().int(),
-  actedOn: z.number().int(),
+  actedOn: z.number().int().describe('Alarms whose run tells or pays someone (a warning it only watches is not counted)'),
   affected: z.number().int(),
   notified: z.number().int(),
   compensated: z.number().int(),
