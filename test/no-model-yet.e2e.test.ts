@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 
 /**
  * Work that needs a churn model (a simulation, an intent's planning) asked while none serves is
@@ -17,17 +17,17 @@ describe('asked for work that needs a churn model while none serves', () => {
   let app: FastifyInstance;
   let auth: { authorization: string; 'content-type': string };
 
+  let running: BareOperator | undefined;
+
   beforeAll(async () => {
-    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
-    app = createOperatorServer(operator, { version: 'test' });
-    await app.ready();
+    running = await startBareOperator(dir);
+    ({ operator, app } = running);
     // No history: the start trains nothing.
     await operator.scored;
     auth = { authorization: `Bearer ${(await operator.auth.keys.create({ subject: 'mia', role: 'admin' }, 'no-model test')).key}`, 'content-type': 'application/json' };
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
