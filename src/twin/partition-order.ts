@@ -50,6 +50,8 @@ interface SortedSlots {
   readonly size: number;
   readonly slots: Int32Array;
   readonly keys: readonly PartitionKey[];
+  /** Each slot's position in `slots`. */
+  readonly positions: Int32Array;
 }
 
 const sortedByEngine = new WeakMap<TwinEngine, SortedSlots>();
@@ -61,9 +63,20 @@ function sortedSlots(engine: TwinEngine): SortedSlots {
   if (kept && kept.size === size) return kept;
   const keys = Array.from({ length: size }, (_, slot) => partitionKey(engine.table.idAt(slot)));
   const slots = Int32Array.from({ length: size }, (_, s) => s).sort((a, b) => comparePartitionKeys(keys[a], keys[b]));
-  const sorted = { size, slots, keys: Array.from(slots, (s) => keys[s]) };
+  const positions = new Int32Array(size);
+  slots.forEach((slot, at) => (positions[slot] = at));
+  const sorted = { size, slots, keys: Array.from(slots, (s) => keys[s]), positions };
   sortedByEngine.set(engine, sorted);
   return sorted;
+}
+
+/**
+ * The partition order of the engine's slots, as kept between reads: `compare` two slots (negative
+ * when `a` comes first) and a slot's key, neither built again for each read of a list.
+ */
+export function partitionOrderOfSlots(engine: TwinEngine): { compare: (a: number, b: number) => number; keyOf: (slot: number) => PartitionKey } {
+  const { keys, positions } = sortedSlots(engine);
+  return { compare: (a, b) => positions[a] - positions[b], keyOf: (slot) => keys[positions[slot]] };
 }
 
 /** A page in the partition order: `more` is false once the scan reached the last twin. */

@@ -1,10 +1,9 @@
 import { TwinloopError } from '../domain/errors.js';
 import { partitionOf } from '../domain/partitions.js';
-import { compileFilters, parseFilterQuery, readsExtraFields } from './feature-filter.js';
-import { comparePartitionKeys, partitionKey, type PartitionKey } from './partition-order.js';
+import { parseFilterQuery } from './feature-filter.js';
+import { comparePartitionKeys, partitionKey, partitionOrderOfSlots, type PartitionKey } from './partition-order.js';
 import type { TwinEngine } from './twin-engine.js';
-import { FEATURE_COUNT } from './twin-features.js';
-import { queryFields, twinItem, type ExtraFields, type TwinPage, type TwinSort } from './twin-query.js';
+import { compareRankValues, queryFields, rankTwins, type ExtraFields, type TwinPage, type TwinSort } from './twin-query.js';
 
 /**
  * A twin list ranked by a field and paged by cursor over partition workers (`GET /twins?sort=-churn`
@@ -22,9 +21,7 @@ export interface RankKey {
 
 /** Negative when `a` comes before `b` in the list ranked by `sort`. */
 export function compareRankKeys(a: RankKey, b: RankKey, sort: Pick<TwinSort, 'descending'>): number {
-  if (a.value === null || b.value === null) return a.value === b.value ? comparePartitionKeys(a.key, b.key) : a.value === null ? 1 : -1;
-  if (a.value !== b.value) return (sort.descending ? -1 : 1) * (a.value - b.value);
-  return comparePartitionKeys(a.key, b.key);
+  return compareRankValues(a.value ?? NaN, b.value ?? NaN, sort) || comparePartitionKeys(a.key, b.key);
 }
 
 /** How a sort is written in a query string and a cursor (`-churn`). */
@@ -72,37 +69,19 @@ export function rankKeyOf(item: ListedTwin, field: string): RankKey {
 
 /**
  * The twins passing every filter ranked by `sort`, after `after`, up to `limit`, and whether more
- * follow: every twin is read once to rank them, as `queryTwinsSorted` does on one process.
+ * follow (`rankTwins`, ties in the partition order): every twin is read once to rank them.
  */
 export function queryTwinsRankedAfter(engine: TwinEngine, pairs: Readonly<Record<string, string>>, sort: TwinSort, after: RankKey | undefined, limit: number, keep: (customerId: string) => boolean, extra?: ExtraFields): { items: Listed[]; more: boolean } {
-  const fields = queryFields(extra);
-  const filters = parseFilterQuery(pairs, fields);
-  const test = compileFilters(filters, fields);
-  const at = fields.indexOf(sort.field);
-  if (at === undefined) throw new TwinloopError('BAD_INPUT', `sort=${sortText(sort)}: unknown field "${sort.field}"; sort by one of ${fields.names.join(', ')}, with a leading - for the highest first`);
-  const rankRead = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields)) ? extra.reader() : undefined;
-  const shown = extra !== undefined && (rankRead !== undefined || (extra.readable?.() ?? false));
-  const vec = new Float64Array(fields.names.length);
-  const ranked: { id: string; rank: RankKey }[] = [];
-  for (let slot = 0; slot < engine.table.size; slot++) {
-    const id = engine.table.idAt(slot);
-    if (!keep(id)) continue;
-    engine.features(id, engine.eventClock, vec);
-    if (rankRead) rankRead(id, vec, FEATURE_COUNT);
-    if (!test(vec)) continue;
-    const rank = { value: Number.isFinite(vec[at]) ? vec[at] : null, key: partitionKey(id) };
-    if (after && compareRankKeys(rank, after, sort) <= 0) continue;
-    ranked.push({ id, rank });
-  }
-  ranked.sort((a, b) => compareRankKeys(a.rank, b.rank, sort));
-  const page = ranked.slice(0, limit);
-  const showRead = shown && page.length > 0 ? (rankRead ?? extra.reader()) : undefined;
-  const items = page.map(({ id }) => {
-    engine.features(id, engine.eventClock, vec);
-    if (showRead) showRead(id, vec, FEATURE_COUNT);
-    return twinItem(id, vec, shown ? extra : undefined);
+  const filters = parseFilterQuery(pairs, queryFields(extra));
+  const order = partitionOrderOfSlots(engine);
+  const afterValue = after?.value ?? NaN;
+  // The twin's key is built only for a value equal to the cursor's, where the partition order decides.
+  const atOrBefore = after && ((slot: number, value: number) => {
+    const c = compareRankValues(value, afterValue, sort);
+    return c < 0 || (c === 0 && comparePartitionKeys(order.keyOf(slot), after.key) <= 0);
   });
-  return { items, more: ranked.length > limit };
+  const { items, total } = rankTwins(engine, filters, sort, 0, limit, { extra, keep, tie: order.compare, atOrBefore });
+  return { items, more: total > limit };
 }
 
 /**

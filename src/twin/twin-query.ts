@@ -88,41 +88,59 @@ export function twinItem(customerId: string, vec: Float64Array, extra: ExtraFiel
 }
 
 /**
- * The twins passing every filter, in the order of `sort` (ties in slot order; a twin without a
- * value last), from rank `offset`, up to `limit`: every twin is read once to rank them (about as
- * long as counting a segment), so a marketer sees the riskiest or most valuable first. `next` is
- * the rank to resume from.
+ * Two values of a ranked field: negative when `x` comes first in the order of `sort`. A twin
+ * without a value (NaN: a churned twin's churn) comes after every twin with one, whichever the
+ * direction; 0 for equal values, the tie left to the caller's order.
  */
-export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFilter[], sort: TwinSort, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
+export function compareRankValues(x: number, y: number, sort: Pick<TwinSort, 'descending'>): number {
+  const noX = !Number.isFinite(x);
+  const noY = !Number.isFinite(y);
+  if (noX || noY) return noX === noY ? 0 : noX ? 1 : -1;
+  return x === y ? 0 : (sort.descending ? -1 : 1) * (x - y);
+}
+
+/** How a ranked list breaks ties and where it starts: the one ranking of `queryTwinsSorted` and of a worker's ranked page (ranked-order.ts). */
+export interface RankOptions {
+  readonly extra?: ExtraFields;
+  /** The twins a caller may see (a segment-scoped key, a worker's live partitions). */
+  readonly keep?: (customerId: string) => boolean;
+  /** Negative when slot `a` comes before slot `b` among equal values: slot order when absent. */
+  readonly tie?: (a: number, b: number) => number;
+  /** True for a twin (its slot and value of the field) at or before a cursor's place: left out. */
+  readonly atOrBefore?: (slot: number, value: number) => boolean;
+}
+
+/**
+ * The twins passing every filter, in the order of `sort` (ties as `options.tie` says; a twin
+ * without a value last), from rank `from`, up to `limit`, and how many passed: every twin is read
+ * once to rank them (about as long as counting a segment), so a marketer sees the riskiest or most
+ * valuable first. The page's twins alone are read again to be shown.
+ */
+export function rankTwins(engine: TwinEngine, filters: readonly FeatureFilter[], sort: TwinSort, from: number, limit: number, options: RankOptions = {}): { items: TwinPage['items']; total: number } {
+  const { extra, keep, tie, atOrBefore } = options;
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
   const at = fields.indexOf(sort.field);
-  if (at === undefined) throw new TwinloopError('BAD_INPUT', `sort: unknown field "${sort.field}"`);
+  if (at === undefined) throw new TwinloopError('BAD_INPUT', `sort=${sort.descending ? '-' : ''}${sort.field}: unknown field "${sort.field}"; sort by one of ${fields.names.join(', ')}, with a leading - for the highest first`);
   // Every twin's extra fields only when the order or a filter reads them; the page's twins' are read again below to show them.
   const rankRead = extra !== undefined && (at >= FEATURE_COUNT || readsExtraFields(filters, fields)) ? extra.reader() : undefined;
   const shown = extra !== undefined && (rankRead !== undefined || (extra.readable?.() ?? false));
   const vec = new Float64Array(fields.names.length);
   const slots: number[] = [];
-  const keys: number[] = [];
+  const values: number[] = [];
   for (let slot = 0; slot < engine.table.size; slot++) {
     const id = engine.table.idAt(slot);
     if (keep && !keep(id)) continue;
     engine.features(id, engine.eventClock, vec);
     if (rankRead) rankRead(id, vec, FEATURE_COUNT);
     if (!test(vec)) continue;
+    if (atOrBefore && atOrBefore(slot, vec[at])) continue;
     slots.push(slot);
-    keys.push(vec[at]);
+    values.push(vec[at]);
   }
-  const sign = sort.descending ? -1 : 1;
   const order = slots.map((_, i) => i);
-  order.sort((a, b) => {
-    const x = keys[a];
-    const y = keys[b];
-    // A twin without a value (a churned twin's churn) after every twin with one, whichever the direction.
-    if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) === Number.isNaN(y) ? slots[a] - slots[b] : Number.isNaN(x) ? 1 : -1;
-    return x === y ? slots[a] - slots[b] : sign * (x - y);
-  });
-  const page = order.slice(offset, offset + limit);
+  order.sort((a, b) => compareRankValues(values[a], values[b], sort) || (tie ? tie(slots[a], slots[b]) : slots[a] - slots[b]));
+  const page = order.slice(from, from + limit);
   const showRead = shown && page.length > 0 ? (rankRead ?? extra.reader()) : undefined;
   const items = page.map((i) => {
     const id = engine.table.idAt(slots[i]);
@@ -130,7 +148,13 @@ export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFi
     if (showRead) showRead(id, vec, FEATURE_COUNT);
     return twinItem(id, vec, shown ? extra : undefined);
   });
-  return { items, next: offset + limit < order.length ? offset + limit : null };
+  return { items, total: order.length };
+}
+
+/** `rankTwins` from rank `offset`, ties in slot order: `next` is the rank to resume from. */
+export function queryTwinsSorted(engine: TwinEngine, filters: readonly FeatureFilter[], sort: TwinSort, offset: number, limit: number, extra?: ExtraFields, keep?: (customerId: string) => boolean): TwinPage {
+  const { items, total } = rankTwins(engine, filters, sort, offset, limit, { extra, keep });
+  return { items, next: offset + limit < total ? offset + limit : null };
 }
 
 /**
