@@ -31,6 +31,16 @@ export const PILOT_OFFERS = ['retain-10', 'retain-25'] as const;
 
 export { ACCEPTANCE_COVARIATES, acceptanceCovariates, type AcceptanceModel } from '../simulation/index.js';
 
+/** A pilot twin its offer reached: it answered, accepted or not (no answer is an answer); a refused delivery is no contact. */
+export function wasContacted(answer: string | undefined): boolean {
+  return answer !== undefined && answer !== 'refused';
+}
+
+/** A contacted pilot twin that did not accept (declined, or gave no answer). */
+export function declinedContact(answer: string | undefined): boolean {
+  return answer === 'declined' || answer === 'no-answer';
+}
+
 /**
  * Who accepts, as the randomised pilot shows it (`fitAcceptanceModel` over each contacted twin's
  * answer and its covariates at the pilot's start, one intercept per pilot offer).
@@ -41,7 +51,7 @@ export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answe
     for (const id of arms[j]) {
       const answer = answers.get(id);
       const x = covariatesAtStart.get(id);
-      if (answer === undefined || answer === 'refused' || x === undefined) continue;
+      if (!wasContacted(answer) || x === undefined) continue;
       rows.push({ offer: j - 1, x, y: answer === 'accepted' ? 1 : 0 });
     }
   }
@@ -49,7 +59,7 @@ export function pilotAcceptanceModel(arms: readonly (readonly string[])[], answe
 }
 
 /** One group's effect against the control group reweighted to look like it, with its standard error: a change of the multiplier (0 = none) and of the monthly hazard. */
-interface GroupEffect {
+export interface GroupEffect {
   readonly effect: number;
   readonly effectSe: number;
   /** The group's monthly hazard less its like's in the control group, per month of effect. */
@@ -64,9 +74,10 @@ interface GroupEffect {
  * model's, at its covariates when the pilot started). Acceptors are not a random subset of the
  * contacted; their like in the control group is. The churn over the pilot becomes a cumulative
  * hazard; an effect lasting `effectMonths` of the pilot's PILOT_MONTHS is diluted in it, and is
- * read back per month of effect, as a ratio and as a difference.
+ * read back per month of effect, as a ratio and as a difference. With every weight 1, the plain
+ * comparison of a randomised arm against the uncontacted (the intent-to-treat log of `simulate validate`).
  */
-function groupEffect(group: readonly boolean[], control: readonly { churned: boolean; weight: number }[], effectMonths: number): GroupEffect {
+export function groupEffect(group: readonly boolean[], control: readonly { churned: boolean; weight: number }[], effectMonths: number): GroupEffect {
   const n = group.length;
   const cT = Math.max(1, group.filter(Boolean).length);
   let w = 0;
@@ -130,7 +141,7 @@ function inverseVariance(reads: readonly { effect: number; se: number }[]): { ef
 function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answers: ReadonlyMap<string, string>, acceptanceOf: (j: number, id: string) => number, effectMonths: number, control: readonly string[]): { offers: RawPilot[]; contacted: GroupEffect & { readonly decliners: number } } {
   const offers = PILOT_OFFERS.map((offerId, j) => {
     const ids = arms[j + 1];
-    const delivered = ids.filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused');
+    const delivered = ids.filter((id) => wasContacted(answers.get(id)));
     const acceptors = delivered.filter((id) => answers.get(id) === 'accepted');
     const a = acceptors.length / Math.max(1, delivered.length);
     const aSd = Math.sqrt((a * (1 - a)) / Math.max(1, delivered.length));
@@ -139,7 +150,7 @@ function rawPilot(churned: ChurnedBy, arms: readonly (readonly string[])[], answ
   });
   // The contacted who did not accept, both offers together (a contact is a contact): against the
   // control twins as likely to decline, each offer in proportion to the answers it got.
-  const decliners = PILOT_OFFERS.flatMap((_, j) => arms[j + 1].filter((id) => answers.get(id) === 'declined' || answers.get(id) === 'no-answer'));
+  const decliners = PILOT_OFFERS.flatMap((_, j) => arms[j + 1].filter((id) => declinedContact(answers.get(id))));
   const total = offers.reduce((t, o) => t + o.delivered, 0);
   const declineWeight = (id: string) => PILOT_OFFERS.reduce((t, _, j) => t + (offers[j].delivered / Math.max(1, total)) * (1 - acceptanceOf(j, id)), 0);
   const contacted = groupEffect(decliners.map(churned), control.map((id) => ({ churned: churned(id), weight: declineWeight(id) })), effectMonths);
@@ -405,7 +416,7 @@ export interface PilotTwins {
 }
 
 function contactFitPilot({ arms, answers, atPilot, outsidePilot, churned }: PilotTwins, probabilityOf: (f: Float64Array) => number, hazardOf: (p: number) => number, model: AcceptanceModel): ContactFitPilot {
-  const answered = PILOT_OFFERS.map((_, j) => arms[j + 1].filter((id) => answers.get(id) !== undefined && answers.get(id) !== 'refused').length);
+  const answered = PILOT_OFFERS.map((_, j) => arms[j + 1].filter((id) => wasContacted(answers.get(id))).length);
   const total = Math.max(1, answered.reduce((t, x) => t + x, 0));
   const row = (id: string, f: Float64Array, weighted: boolean): ContactFitRow => {
     const p = probabilityOf(f);
@@ -425,7 +436,7 @@ function contactFitPilot({ arms, answers, atPilot, outsidePilot, churned }: Pilo
     for (const id of arms[j]) {
       const a = answers.get(id);
       const f = atPilot.get(id);
-      if (f && (a === 'declined' || a === 'no-answer')) decliners.push(row(id, f, false));
+      if (f && declinedContact(a)) decliners.push(row(id, f, false));
     }
   }
   return { control, decliners };

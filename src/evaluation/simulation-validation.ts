@@ -6,7 +6,7 @@ import { TwinloopError } from '../domain/errors.js';
 import type { TwinEvent } from '../domain/events.js';
 import { createRng } from '../intelligence/random.js';
 import { createChurnScorer, recalibratedScorer } from '../intelligence/live/churn-scorer.js';
-import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate, type PilotTwins } from './pilot-estimates.js';
+import { ACCEPTANCE_COVARIATES, acceptanceCovariates, CONTACT_EFFECT_POWERS, groupEffect, PILOT_MONTHS, PILOT_OFFERS, pilotAcceptanceModel, pilotContactEffect, pilotEstimates, type AcceptanceModel, type ContactEffectFit, type PilotEstimate, type PilotTwins, wasContacted } from './pilot-estimates.js';
 import { trainChurnFromTwins } from '../intelligence/twin-training/train-churn-from-twins.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type SandboxWorld, type WorldConfig } from '../sandbox/index.js';
 import { acceptProbability, compileScenarios, monthlyRevenueOf, contactScale, hazardOf, estimateIncidentEffect, estimateIncidentRates, estimatePriceResponse, parseScenarios, PRICE_RESPONSE_WINDOW_DAYS, revenueSd, simulatePlans, twinSource, withAcceptanceModel, type CustomerSpan, type PlanRecord, type PriceResponse, type RevenueRecord, type Estimate, type ImpactRecord, type IncidentEffect, type IncidentRates, type Scenario, type ScenarioPlan, latestWindow, withGroupLevels, errorBreakdown, summariseBreakdowns, type ErrorBreakdown, type ErrorBreakdownSummary } from '../simulation/index.js';
@@ -532,6 +532,11 @@ function logTruthOfOffers(world: SandboxWorld, plans: readonly ScenarioPlan[], h
   }
 }
 
+/** A pilot's twins it left uncontacted, chosen at random: its control arm and every active twin outside it. */
+function uncontactedBy(pilot: PilotRun): string[] {
+  return [...pilot.arms[0], ...pilot.outsidePilot.keys()];
+}
+
 /**
  * The one comparison of the latest pilot that holds whatever the customers' hidden types: each
  * offer's contacted twins (all of them, accepting or not) against every twin it left uncontacted,
@@ -542,16 +547,13 @@ function logTruthOfOffers(world: SandboxWorld, plans: readonly ScenarioPlan[], h
  * whether the split keeps to it; never used to predict.
  */
 function logIntentToTreat(pilot: PilotRun, estimates: readonly PilotEstimate[], contact: ContactEffectFit, model: AcceptanceModel, risk: (f: Float64Array) => { p: number; h: number }, churned: (id: string) => boolean, effectMonths: number, log: (line: string) => void): void {
-  const months = Math.min(PILOT_MONTHS, Math.max(1, effectMonths));
-  const cumulative = (p: number) => -Math.log(1 - Math.min(0.999, p));
-  const varOf = (p: number, n: number) => Math.min(0.999, p) / ((1 - Math.min(0.999, p)) * Math.max(1, n));
-  const uncontacted = [...pilot.arms[0], ...pilot.outsidePilot.keys()];
-  const pC = uncontacted.filter(churned).length / Math.max(1, uncontacted.length);
+  const uncontacted = uncontactedBy(pilot);
+  const control = uncontacted.map((id) => ({ churned: churned(id), weight: 1 }));
+  const pC = control.filter((c) => c.churned).length / Math.max(1, uncontacted.length);
   const parts = PILOT_OFFERS.map((offerId, j) => {
-    const ids = pilot.arms[j + 1].filter((id) => pilot.answers.get(id) !== undefined && pilot.answers.get(id) !== 'refused');
+    const ids = pilot.arms[j + 1].filter((id) => wasContacted(pilot.answers.get(id)));
     const pT = ids.filter(churned).length / Math.max(1, ids.length);
-    const itt = (cumulative(pT) - cumulative(pC)) / months;
-    const se = Math.sqrt(varOf(pT, ids.length) + varOf(pC, uncontacted.length)) / months;
+    const { increase: itt, increaseSe: se } = groupEffect(ids.map(churned), control, effectMonths);
     const e = estimates[j];
     let acc = 0;
     let dec = 0;
@@ -817,7 +819,6 @@ export async function validateSimulations(o: SimulationValidationOptions): Promi
       // (both chosen at random), as the contact's effect below: the control arm alone is a sixth of
       // them, and its few churners made the acceptors' read noisier than it need be.
       // The earlier pilots are read the same way, each against its own uncontacted twins over its own months.
-      const uncontactedBy = (r: PilotRun) => [...r.arms[0], ...r.outsidePilot.keys()];
       const controlCovariates = new Map([...startCovariates, ...covariatesOf(latest.outsidePilot)]);
       const earlier = runs.slice(0, -1).map((r) => ({ churned: r.churned, arms: r.arms, answers: r.answers, covariatesAtStart: new Map([...covariatesOf(r.atPilot), ...covariatesOf(r.outsidePilot)]), uncontacted: uncontactedBy(r) }));
       const estimates: PilotEstimate[] = pilotEstimates(churnedBy, latest.arms, latest.answers, acceptance, controlCovariates, config.offers.effectMonths, uncontactedBy(latest), earlier);
