@@ -17,12 +17,14 @@ import {
   FAULT_BEFORE_STEP_ID,
   FAULT_REACH_MS,
   OUTAGE_NOTICE_STEP_ID,
+  PAID_ON_PLACE_STEP_ID,
   RESOLUTION_NOTICE_STEP_ID,
   SEVERITY_STEP_ID,
   SHOWING_STEP_ID,
   TROUBLE_TICKET_STEP_ID,
   type BatchOutcome,
   type FaultBack,
+  type PaidOnPlace,
   type SeverityJudged,
 } from './service-ops-journal.js';
 
@@ -122,6 +124,13 @@ export interface ServiceOpsDeps {
    */
   resolvesAtClear?: (alarmId: string) => Promise<(customerId: string) => boolean>;
   /**
+   * What another alarm's run paid each customer (carried out or waiting for a person, payments and
+   * top-ups), read from the engine (`compensatedByRun`). Version 11 pays a customer once for alarms
+   * overlapping on the place (decision 0103, amended): what they paid is taken off. Without it:
+   * each alarm pays its own.
+   */
+  compensatedBy?: (alarmId: string) => Promise<(customerId: string) => number>;
+  /**
    * When the operator heard that the alarm cleared (ISO, the alarm inbox's), or undefined while it is
    * raised: read just before each outage notice is asked (version 3 on), so a notice whose batch
    * goes out after the clear is not sent, whether or not the run has heard the clear yet (at 3,600x
@@ -132,6 +141,8 @@ export interface ServiceOpsDeps {
 
 /** Whole-batch retries when every request failed: enough to ride out a back-end blip, not a long outage. */
 const BATCH_ATTEMPTS = 3;
+/** A batch's customers it did not ask (held back, answered by another alarm's ask, the outage over): not counted when judging whether every ask failed. */
+const NOT_ASKED: ReadonlySet<string> = new Set(['down', 'asked-before', 'over']);
 
 const alarmSchema = z.object({
   id: z.string().min(1).max(200),
@@ -228,6 +239,8 @@ interface BatchInput {
    * notices under (another alarm's requests under it are this run's own).
    */
   onPlace?: { besides: readonly string[]; noticesId: string };
+  /** Version 11, payments: what alarms overlapping on the place paid each customer for the same outage (`paid-on-place`), taken off theirs. */
+  paidElsewhere?: Record<string, PaidOnPlace>;
 }
 
 /** The id an alarm's run asks its notices under: the alarm its fault is back under, else the incident it goes on, else its own. */
@@ -262,6 +275,21 @@ export async function resolvesAtClearOfRun(engine: Pick<WorkflowEngine, 'get' | 
     for (const c of [...r.executed, ...r.pending, ...Object.keys(r.why ?? {}), ...Object.keys(r.toldBefore ?? {})]) decided.add(c);
   }
   return (c) => notified.has(c) || (found.has(c) && !decided.has(c));
+}
+
+/**
+ * What the run of `alarmId` paid each customer, carried out or waiting for a person (its payments
+ * and top-ups: every batch of its compensation step), read from the engine
+ * (`ServiceOpsDeps.compensatedBy`). Batches journaled without their credit (before it was kept) count nothing.
+ */
+export async function compensatedByRun(engine: Pick<WorkflowEngine, 'steps'>, alarmId: string): Promise<(customerId: string) => number> {
+  const paid = new Map<string, number>();
+  for (const st of (await engine.steps(alarmId)) ?? []) {
+    if (st.stepId !== COMPENSATION_STEP_ID || st.status !== 'succeeded' || st.output === null) continue;
+    const b = st.output as BatchOutcome;
+    for (const c of [...b.executed, ...b.pending]) paid.set(c, (paid.get(c) ?? 0) + (b.amounts?.[c] ?? b.amount ?? 0));
+  }
+  return (c) => paid.get(c) ?? 0;
 }
 
 /** Splits a ranked list into the first batch and fixed-size batches after it. */
@@ -405,7 +433,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
     id: string,
-    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean, addsTo?: readonly string[]) => ActionRequestInput | Promise<ActionRequestInput>,
+    request: (alarm: Alarm, customerId: string, incident: string, toldOf?: readonly string[], paidBefore?: number, waitingBefore?: boolean, addsTo?: readonly string[], elsewhere?: PaidOnPlace) => ActionRequestInput | Promise<ActionRequestInput>,
     // What the request id names after the incident (default the step's id): one id per thing asked of a customer.
     purposeOf: (alarm: Alarm) => string = () => id,
     // Notices of an outage: not asked once the alarm has cleared (`clearedOf`).
@@ -413,7 +441,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
   ): StepDefinition<BatchInput, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo, onPlace }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo, onPlace, paidElsewhere }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before' | 'over' | 'down'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
@@ -439,8 +467,16 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           return;
         }
         toldBefore.delete(customerId);
-        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true, addsTo?.[customerId]);
-        if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
+        const elsewhere = paidElsewhere?.[customerId];
+        const req = await request(alarm, customerId, incident ?? alarm.id, toldOf, paidBefore, waitingBefore?.includes(customerId) === true, addsTo?.[customerId], elsewhere);
+        if (req.actionClass === 'compensation' && elsewhere) {
+          // Version 11: paid for this outage by alarms overlapping on the place; owed only what is left of this one's amount.
+          if ((req.cost ?? 0) <= 0) {
+            statuses.set(customerId, { status: 'asked-before', reason: `compensated for this outage by ${elsewhere.by.join(', ')} (${elsewhere.amount} in all), open on the place alongside this alarm: one compensation an outage` });
+            return;
+          }
+          (out.amounts ??= {})[customerId] = req.cost ?? 0;
+        } else if (req.actionClass === 'compensation') out.amount = req.cost ?? 0;
         const full = { ...req, id: `${incident ?? alarm.id}:${purposeOf(alarm)}:${customerId}`, params: { ...req.params, workflowId: ctx.workflowId } };
         const ask = async (): Promise<{ status: GuardedStatus | 'asked-before'; reason: string }> => {
           try {
@@ -498,9 +534,13 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       }
       if (goesOn) out.underAlarm = customers.filter((c) => underAlarm.has(c));
       if (toldBefore.size > 0) out.toldBefore = Object.fromEntries(customers.flatMap((c) => (toldBefore.has(c) ? [[c, toldBefore.get(c)!]] : [])));
-      // Only a batch where nothing got through is retried, a few times (the executor or back end
-      // is down); single failures (e.g. a customer who has left) are reported, not retried.
-      if (customers.length > 0 && out.failed === customers.length && ctx.attempt < BATCH_ATTEMPTS) return transient(`all ${customers.length} requests of the batch failed`);
+      // Only a batch where nothing asked got through is retried, a few times (the executor or back end
+      // is down); single failures (e.g. a customer who has left) are reported, not retried. Customers
+      // not asked (held back while another alarm on the place is open, told or paid by another alarm,
+      // the outage over) are out of the count: a batch of 10 with 4 held back and 6 failed is retried
+      // (before, it was given up and those 6 never heard "resolved").
+      const askedOf = customers.filter((c) => !NOT_ASKED.has(statuses.get(c)?.status ?? 'failed')).length;
+      if (askedOf > 0 && out.failed === askedOf && ctx.attempt < BATCH_ATTEMPTS) return transient(`all ${askedOf} requests of the batch failed`);
       return ok(out);
     },
   });
@@ -545,12 +585,18 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     actor,
     why,
   });
-  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident) =>
-    compensationAsk(customerId, incident, policy.compensation[alarm.perceivedSeverity] ?? 0, `network incident ${incident}`, {
-      summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`,
-      evidence: { alarmId: alarm.id },
-    }),
-  );
+  // Version 11: what alarms overlapping on the place paid the customer for the same outage is taken off
+  // (`elsewhere`): one compensation an outage, the worst severity's amount in all (decision 0103, amended).
+  const compensation = batchStep(COMPENSATION_STEP_ID, (alarm, customerId, incident, _toldOf, _paidBefore, _waiting, _addsTo, elsewhere) => {
+    const owed = policy.compensation[alarm.perceivedSeverity] ?? 0;
+    const lasting = `lasting more than ${Math.round(policy.compensateAfterMs / 60_000)} minutes`;
+    if (!elsewhere) return compensationAsk(customerId, incident, owed, `network incident ${incident}`, { summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) ${lasting}`, evidence: { alarmId: alarm.id } });
+    const amount = Math.max(0, owed - elsewhere.amount);
+    return compensationAsk(customerId, incident, amount, `network incident ${incident}`, {
+      summary: `Compensation for network alarm ${incident} (${alarm.perceivedSeverity}) ${lasting}: ${amount}, the ${owed} owed less the ${elsewhere.amount} asked for the same outage by ${elsewhere.by.join(', ')}, open on the place alongside it`,
+      evidence: { alarmId: alarm.id, paidOnPlace: elsewhere.amount, paidBy: elsewhere.by },
+    });
+  });
   // Version 6: an escalation after the customers were paid at a lower severity's amount pays the
   // difference, asked once per customer and severity (`…:compensation-uplift-critical:C…`), so a
   // customer is owed, in all, the amount of the worst severity the outage reached.
@@ -631,6 +677,32 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       return ok({ alarmIds: back.map((a) => a.id), customers: customers.filter((c) => touched.has(c)), ...(Object.keys(resolvedBy).length > 0 ? { resolvedBy } : {}), ...(overlapping.length > 0 ? { overlapping } : {}) });
     },
   };
+  /**
+   * Version 11: of `customers`, what the other alarms on the place that overlap this one (raised by
+   * `untilMs`, this alarm's clear or now, and not cleared before its raise) paid each for the same
+   * outage, with which alarms: one compensation an outage (decision 0103, amended). Alarms of the
+   * run's own incident are not others: they pay under its request ids already.
+   */
+  const paidOnPlaceStep: StepDefinition<{ alarm: Alarm; customers: string[]; untilMs: number; onPlace: { besides: readonly string[]; noticesId: string } }, Record<string, PaidOnPlace>> = {
+    id: PAID_ON_PLACE_STEP_ID,
+    version: 1,
+    run: async ({ alarm, customers, untilMs, onPlace }) => {
+      const out: Record<string, PaidOnPlace> = {};
+      if (!deps.compensatedBy) return ok(out);
+      const raisedMs = Date.parse(alarm.raisedTime);
+      const overlapping = othersOnPlace(alarm, onPlace.besides).filter((a) => Date.parse(a.raisedTime) <= untilMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs));
+      for (const a of overlapping) {
+        const paid = await deps.compensatedBy(a.id);
+        for (const c of customers) {
+          const amount = paid(c);
+          if (amount <= 0) continue;
+          const e = (out[c] ??= { amount: 0, by: [] });
+          [e.amount, e.by] = [e.amount + amount, [...e.by, a.id]];
+        }
+      }
+      return ok(out);
+    },
+  };
   /** Version 10: the earlier alarms on the place cleared at most `FAULT_REACH_MS` before the raise, latest clear first. */
   const faultBeforeStep: StepDefinition<{ alarm: Alarm }, string[]> = {
     id: FAULT_BEFORE_STEP_ID,
@@ -656,7 +728,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    */
   const runBatches = async (
     ctx: WorkflowContext,
-    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[]; noticesId: string } },
+    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[]; noticesId: string }; paidElsewhere?: Readonly<Record<string, PaidOnPlace>> },
   ): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(o.customers, o.firstSize ?? policy.batchSize, policy.batchSize);
@@ -664,7 +736,9 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     for (let i = 0; i < batches.length; i++) {
       const waitingBefore = o.waiting ? batches[i].filter((c) => o.waiting!.has(c)) : [];
       const addsTo = o.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (o.addsTo!.has(c) ? [[c, [...o.addsTo!.get(c)!]]] : []))) } : {};
-      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo, ...(o.onPlace ? { onPlace: o.onPlace } : {}) };
+      const elsewhere = o.paidElsewhere ? batches[i].filter((c) => o.paidElsewhere![c] !== undefined) : [];
+      const paidElsewhere = elsewhere.length > 0 ? { paidElsewhere: Object.fromEntries(elsewhere.map((c) => [c, o.paidElsewhere![c]])) } : {};
+      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo, ...(o.onPlace ? { onPlace: o.onPlace } : {}), ...paidElsewhere };
       const r = await ctx.step(o.step, input, { key: `${o.key}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
@@ -917,14 +991,21 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         const comp: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
         let raisedPay = 0;
         let thresholdPaid = false;
-        /** Asks compensation for every customer found and not asked yet, at the severity in force. */
-        const payFound = async (prefix: string) => {
+        /**
+         * Asks compensation for every customer found and not asked yet, at the severity in force.
+         * Version 11: less what alarms overlapping on the place paid them for the same outage, looked
+         * at once before the batches (journaled: a replay pays as decided), up to `untilMs` (the clear), else now.
+         */
+        const payFound = async (prefix: string, untilMs?: number) => {
           const amount = amountOf(alarm.perceivedSeverity);
           const who = [...known].filter((c) => !asked.has(c));
           for (const c of who) asked.add(c);
-          const r = await runBatches(ctx, { step: compensation, alarm, customers: who, key: prefix, under: continues });
+          const paidElsewhere = onPlace && deps.compensatedBy && who.length > 0 ? await ctx.step(paidOnPlaceStep, { alarm, customers: who, untilMs: untilMs ?? (await ctx.now(`${prefix}-${PAID_ON_PLACE_STEP_ID}-at`)), onPlace }, { key: `${prefix}-${PAID_ON_PLACE_STEP_ID}` }) : {};
+          const r = await runBatches(ctx, { step: compensation, alarm, customers: who, key: prefix, under: continues, paidElsewhere });
           keep(r, COMPENSATION_STEP_ID);
           for (const c of owes(r)) paid.set(c, amount);
+          // Paid in full by an overlapping alarm: what they have is what a later escalation tops up from.
+          for (const [c, e] of Object.entries(paidElsewhere)) if (!paid.has(c) && r.why?.[c]?.status === 'asked-before') paid.set(c, e.amount);
           comp.executed.push(...r.executed);
           comp.pending.push(...r.pending);
           comp.refused += r.refused;
@@ -969,8 +1050,8 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           if (thresholdPaid) await payDifference();
         }
         const endMs = isCleared ? (clearTime ? Date.parse(clearTime) : await ctx.now('cleared-at')) : undefined;
-        if (thresholdPaid) await payFound('compensation-later');
-        else if (amountOf(alarm.perceivedSeverity) > 0 && endMs !== undefined && paidFromMs !== undefined && endMs - paidFromMs > policy.compensateAfterMs) await payFound(COMPENSATION_STEP_ID);
+        if (thresholdPaid) await payFound('compensation-later', endMs);
+        else if (amountOf(alarm.perceivedSeverity) > 0 && endMs !== undefined && paidFromMs !== undefined && endMs - paidFromMs > policy.compensateAfterMs) await payFound(COMPENSATION_STEP_ID, endMs);
         // Version 7: told it is over in the contact policy's hours, not woken for it.
         const resolutionWait = isCleared && notified.length > 0 ? await dayFor('resolution-hours') : undefined;
         if (resolutionWait !== undefined) await ctx.sleep('resolution-hours', resolutionWait);

@@ -185,8 +185,10 @@ export function compensationPaid(steps: readonly StepRecord[], settings: Pick<Se
     const b = parsed<BatchOutcome>(s, NO_BATCH);
     const known = [...b.executed, ...b.pending].find((c) => hadBefore.has(c));
     const each = b.amount ?? (known !== undefined ? hadBefore.get(known)! : amountOf(acting));
-    paid += b.executed.length * each;
-    approved += approvedIn(b) * each;
+    // Version 11: a customer an overlapping alarm paid part of was credited the rest (`amounts`).
+    const of = (c: string) => b.amounts?.[c] ?? each;
+    for (const c of b.executed) paid += of(c);
+    for (const c of b.pending) if (b.why?.[c]?.status === 'approved') approved += of(c);
   }
   for (const u of uplifts) {
     const each = u.batch.amount ?? Math.max(0, amountOf(u.severity) - u.before);

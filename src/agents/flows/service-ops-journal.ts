@@ -32,6 +32,18 @@ export const FAULT_BACK_STEP_ID = 'fault-back';
  */
 export const FAULT_BEFORE_STEP_ID = 'fault-before';
 /**
+ * Version 11 (decision 0103, amended): before a round of payments, what other alarms on the place
+ * overlapping this one (open at some moment of its life) paid each customer of the round (carried out
+ * or waiting for a person), with those alarms; key `${prefix}-paid-on-place`. Journaled: a replay
+ * pays as the run decided, whatever those runs paid since.
+ */
+export const PAID_ON_PLACE_STEP_ID = 'paid-on-place';
+/** What overlapping alarms on the place paid a customer for the same outage (`PAID_ON_PLACE_STEP_ID`): in all, and which. */
+export interface PaidOnPlace {
+  amount: number;
+  by: string[];
+}
+/**
  * How far before a raise an earlier alarm's clear is looked at (version 10): a resolution waits at
  * most for the contact policy's quiet hours (11 h by default), so a day finds every one still owed.
  */
@@ -94,6 +106,13 @@ export interface BatchOutcome {
    * compensation batches journaled before it was kept (the view reads the settings then).
    */
   amount?: number;
+  /**
+   * Version 11, a payment batch: the credit of each customer paid less than `amount` (the difference,
+   * what an overlapping alarm on the place paid them for the same outage taken off; decision 0103,
+   * amended). Their `why` is absent when carried out; a customer whom such an alarm paid in full is
+   * not asked (`why` asked-before, naming it).
+   */
+  amounts?: Record<string, number>;
   /**
    * Version 10, an outage notice batch: its customers not told, as an earlier alarm on the place told
    * them of the outage and not yet that it was over (in `why` as asked-before, naming it); the run

@@ -8,7 +8,7 @@ import { recordDocuments } from '../../store/document-store.js';
 import { careCardOf, customerCareWorkflow, DEFAULT_AGENT_DECISION_TIMEOUT_MS, DEFAULT_CARE_APPROVAL_TIMEOUT_MS } from '../../agents/flows/customer-care-flow.js';
 import { createIntentObserver, createPlanExecutor, flowInputOf, observationOfCampaignMeasure, observationOfChurnSteps } from '../../agents/flows/intent-execution.js';
 import { DEFAULT_ORDER_APPROVAL_TIMEOUT_MS, orderFulfilmentWorkflow } from '../../agents/flows/order-fulfilment-flow.js';
-import { noticesIdOfRun, resolvesAtClearOfRun, serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
+import { compensatedByRun, noticesIdOfRun, resolvesAtClearOfRun, serviceOperationsWorkflows } from '../../agents/flows/service-operations-flow.js';
 import { alarmsOnPlace } from '../../agents/flows/suspected-incidents.js';
 import type { Alarm } from '../../domain/connectors/network-alarms.js';
 import type { ApprovedPlan, ExecutePlan, ObserveIntent, PlanAudience } from '../../agents/intents/intent-service.js';
@@ -447,6 +447,8 @@ export function operatorFlows(
       noticesIdOf: (alarmId: string) => noticesIdOfRun(s.workflows, alarmId),
       // A resolution is kept from a customer another open alarm touches only when that alarm's run will tell them (version 11).
       resolvesAtClear: (alarmId: string) => resolvesAtClearOfRun(s.workflows, alarmId),
+      // Alarms overlapping on a place pay a customer once: what another's run paid them is taken off (version 11, decision 0103 amended).
+      compensatedBy: (alarmId: string) => compensatedByRun(s.workflows, alarmId),
       // No outage notice goes after the clear the inbox has heard of, whether or not the run has yet.
       clearedOf: (alarmId: string) => {
         const a = s.alarms.get(alarmId);
