@@ -23,6 +23,13 @@ export interface EventSink {
 }
 
 /**
+ * How long (wall clock) a record the intake refuses as dated ahead of its clock (`retryable`) is kept
+ * and offered again: a restart's world behind the last run's catches up within minutes at any live
+ * speed; one that never does (a world reset under the same data) would be retried for ever.
+ */
+export const KEEP_REFUSED_MS = 15 * 60_000;
+
+/**
  * Backoff after an answer to try again later (OVERLOADED, or a transient store failure such as a
  * busy database or a connection cut off: `isRetryable`): starts at 20 ms, doubles, capped at 2 s,
  * so a store back after an outage is used again within 2 s.

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TwinloopError } from '../../domain/errors.js';
-import type { RecordOutcome } from '../../domain/event-sink.js';
+import { KEEP_REFUSED_MS, type RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { twinEventSchema } from '../../domain/events.js';
 import type { ActionRequest } from '../../decisioning/policy/index.js';
@@ -89,6 +89,60 @@ describe('action events', () => {
     expect(outcome).toEqual({ ok: true, detail: { deliveryId: 'DLV-1' } });
     expect(submitted.map((b) => b.map((e) => e.id))).toEqual([['action:dec-42:retain-10:presented']]);
     expect(lines).toEqual(['actions: the report of dec-42:retain-10 was refused: time is in the future']);
+  });
+
+  it('keeps a report the intake refuses as dated ahead of its clock as pending, and sends it again until taken: the action reaches the timeline, not dropped', async () => {
+    const submitted: string[] = [];
+    const lines: string[] = [];
+    // The intake's clock is behind the world's: it refuses the report as in the future until it catches up.
+    let intakeBehind = true;
+    const wrapped = reportingExecutor(async () => ({ ok: true, detail: { deliveryId: 'DLV-1' } }), {
+      sink: {
+        submit: async (events) => {
+          submitted.push(...events.map((e) => e.id));
+          return events.map((e) => (intakeBehind && e.id.startsWith('action:dec-42') ? { status: 'rejected' as const, id: e.id, reason: `time: ${e.time} is in the future`, retryable: true as const } : { status: 'accepted' as const, id: e.id }));
+        },
+      },
+      clock: { now: () => AT },
+      log: (l) => lines.push(l),
+      pendingEveryMs: 0,
+    });
+    expect(await wrapped(request(), { cost: 36 } as never)).toEqual({ ok: true, detail: { deliveryId: 'DLV-1' } });
+    expect(wrapped.pendingReports()).toBe(1);
+    expect(lines).toEqual(['actions: the report of dec-42:retain-10 was refused: time: 2026-03-02T14:12:00.000Z is in the future; kept as pending, sent again until the intake takes it']);
+    // Still behind: kept, said once.
+    expect(await wrapped.sendPending()).toBe(1);
+    expect(lines).toHaveLength(1);
+    // The next action carried out sends it again with its own; the intake has caught up.
+    intakeBehind = false;
+    await wrapped(request({ id: 'credit-9', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+    expect(wrapped.pendingReports()).toBe(0);
+    expect(submitted).toEqual(['action:dec-42:retain-10:presented', 'action:dec-42:retain-10:presented', 'action:credit-9:delivered', 'action:dec-42:retain-10:presented']);
+    // Taken, it is remembered: the same request carried out again is not reported twice.
+    await wrapped(request(), { cost: 36 } as never);
+    expect(submitted).toHaveLength(4);
+  });
+
+  it('writes off a report still refused as ahead of the clock after a quarter of an hour, saying so (a world reset behind would keep it for ever)', async () => {
+    const lines: string[] = [];
+    const wrapped = reportingExecutor(async () => ({ ok: true }), {
+      sink: { submit: async (events) => events.map((e) => ({ status: 'rejected' as const, id: e.id, reason: 'time: in the future', retryable: true as const })) },
+      clock: { now: () => AT },
+      log: (l) => lines.push(l),
+      pendingEveryMs: 0,
+    });
+    const wall = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockReturnValue(wall);
+    try {
+      await wrapped(request({ id: 'credit-1', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+      clock.mockReturnValue(wall + KEEP_REFUSED_MS - 1);
+      expect(await wrapped.sendPending()).toBe(1);
+      clock.mockReturnValue(wall + KEEP_REFUSED_MS);
+      expect(await wrapped.sendPending()).toBe(0);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(lines.at(-1)).toBe('actions: the report of credit-1 was refused: time: in the future; refused for 15 min, written off');
   });
 
   it('sends the report again while the intake answers "try again later": the action is on the timeline once the intake takes it', async () => {

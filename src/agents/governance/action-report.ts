@@ -1,6 +1,6 @@
 import { cents, isPlanChangeTerms, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
-import { submitUntilTaken, type EventSink } from '../../domain/event-sink.js';
+import { KEEP_REFUSED_MS, submitUntilTaken, type EventSink, type RecordOutcome } from '../../domain/event-sink.js';
 import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
 import type { ActionRequest, ExecuteVerdict } from '../../decisioning/policy/index.js';
@@ -83,44 +83,115 @@ export function actionEventOf(request: ActionRequest, verdict: Pick<ExecuteVerdi
   return { id: eventIdOf('action', request.id, status), kind: 'action', customerId: request.customerId, time: new Date(at).toISOString(), source: TWINLOOP_SOURCE, v: 1, data };
 }
 
+/** How often (wall clock) reports the intake refused as dated ahead of its clock are sent again while nothing else is carried out. */
+export const PENDING_REPORT_EVERY_MS = 5_000;
+
+/** An executor that writes what it carried out to the customers' timelines, and says which reports the intake has not taken yet. */
+export interface ReportingExecutor extends ActionExecutor {
+  /**
+   * The reports the intake refused as dated ahead of its clock (the world's clock ahead of the
+   * intake's, as after a restart whose world resumed behind the last run's): actions carried out and
+   * not on their customers' timelines yet, kept and sent again until it takes them.
+   */
+  pendingReports(): number;
+  /** Sends the kept reports again now; resolves with how many are still pending. */
+  sendPending(): Promise<number>;
+}
+
 /**
  * Wraps an executor so that every action it carries out on a customer is written to the twins'
  * intake as an `action` event (after the back end answered, before the caller hears of it). While
  * the intake answers "try again later" the report is sent again (up to `REPORT_PATIENCE_MS`): a
- * report given up was an action carried out and never on the customer's timeline. The action
- * stands whatever the intake answers: a refused report, or one still not written, is told to `log`.
- * Only a report the intake answered is remembered as made, so the same request carried out again
- * (a workflow step re-run, a repeat after a crash before the caller's answer was kept) reports it.
+ * report given up was an action carried out and never on the customer's timeline. A report the
+ * intake refuses as dated ahead of its clock is kept as pending (`pendingReports`) and sent again
+ * with each later action and every `PENDING_REPORT_EVERY_MS` until taken, for at most
+ * `KEEP_REFUSED_MS` (wall clock), then written off saying so: before, it was dropped, and the
+ * action was missing from the timeline for good. The action stands whatever the intake answers: a
+ * refused report, or one still not written, is told to `log`. Only a report the intake answered
+ * for good is remembered as made, so the same request carried out again (a workflow step re-run, a
+ * repeat after a crash before the caller's answer was kept) reports it.
  */
 export function reportingExecutor(
   executor: ActionExecutor,
-  o: { sink: EventSink; clock: Clock; log?: (line: string) => void; patienceMs?: number; sleep?: (ms: number) => Promise<void> },
-): ActionExecutor {
+  o: { sink: EventSink; clock: Clock; log?: (line: string) => void; patienceMs?: number; sleep?: (ms: number) => Promise<void>; pendingEveryMs?: number },
+): ReportingExecutor {
   // A request carried out again with the same id (a workflow step re-run) is answered the same by
   // the back end's idempotency: it is reported once per status.
   const reported = new Set<string>();
-  return async (request, verdict) => {
+  /** Reports refused as dated ahead of the intake's clock, by event id, with since when (wall clock). */
+  const pending = new Map<string, { event: TwinEvent; requestId: string; since: number }>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const remember = (id: string) => {
+    reported.add(id);
+    if (reported.size > REPORTED_MEMORY) reported.delete(reported.values().next().value!);
+  };
+  /** What the intake answered each report: taken, kept as pending (ahead of its clock), or refused for good. */
+  const settle = (reports: readonly { event: TwinEvent; requestId: string }[], answers: readonly RecordOutcome[]) => {
+    reports.forEach(({ event, requestId }, i) => {
+      const a = answers[i];
+      if (a?.status !== 'rejected') {
+        pending.delete(event.id);
+        return remember(event.id);
+      }
+      const since = a.retryable ? (pending.get(event.id)?.since ?? Date.now()) : undefined;
+      if (since !== undefined && Date.now() - since < KEEP_REFUSED_MS) {
+        if (!pending.has(event.id)) o.log?.(`actions: the report of ${requestId} was refused: ${a.reason}; kept as pending, sent again until the intake takes it`);
+        pending.set(event.id, { event, requestId, since });
+        return;
+      }
+      pending.delete(event.id);
+      remember(event.id);
+      o.log?.(`actions: the report of ${requestId} was refused: ${a.reason ?? 'no reason given'}${since !== undefined ? `; refused for ${KEEP_REFUSED_MS / 60_000} min, written off` : ''}`);
+    });
+  };
+  const submit = async (reports: readonly { event: TwinEvent; requestId: string }[]) => {
+    let retried = false;
+    const answers = await submitUntilTaken(o.sink, reports.map((r) => r.event), {
+      patienceMs: o.patienceMs ?? REPORT_PATIENCE_MS,
+      sleep: o.sleep,
+      onRetry: (err) => {
+        if (!retried) o.log?.(`actions: the report of ${reports[0].requestId}${reports.length > 1 ? ` and ${reports.length - 1} more` : ''} waits for the intake (${err.message}); sending it again`);
+        retried = true;
+      },
+    });
+    settle(reports, answers);
+  };
+  const schedule = () => {
+    const every = o.pendingEveryMs ?? PENDING_REPORT_EVERY_MS;
+    if (timer !== undefined || pending.size === 0 || every <= 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void sendPending().finally(schedule);
+    }, every);
+    timer.unref?.();
+  };
+  let sending: Promise<number> | undefined;
+  /** One resend at a time: the timer and a later action do not send the same reports twice at once. */
+  const sendPending = (): Promise<number> =>
+    (sending ??= (async () => {
+      try {
+        if (pending.size > 0) await submit([...pending.values()]);
+      } catch (err) {
+        o.log?.(`actions: ${pending.size} pending reports were not written: ${(err as Error).message}; kept`);
+      } finally {
+        sending = undefined;
+      }
+      return pending.size;
+    })());
+  const wrapped = async (request: ActionRequest, verdict: ExecuteVerdict) => {
     const outcome = await executor(request, verdict);
     const event = actionEventOf(request, verdict, outcome, o.clock.now());
-    if (event && !reported.has(event.id)) {
+    if (event && !reported.has(event.id) && !pending.has(event.id)) {
       try {
-        let retried = false;
-        const answers = await submitUntilTaken(o.sink, [event], {
-          patienceMs: o.patienceMs ?? REPORT_PATIENCE_MS,
-          sleep: o.sleep,
-          onRetry: (err) => {
-            if (!retried) o.log?.(`actions: the report of ${request.id} waits for the intake (${err.message}); sending it again`);
-            retried = true;
-          },
-        });
-        reported.add(event.id);
-        if (reported.size > REPORTED_MEMORY) reported.delete(reported.values().next().value!);
-        const refused = answers.find((a) => a.status === 'rejected');
-        if (refused) o.log?.(`actions: the report of ${request.id} was refused: ${refused.reason ?? 'no reason given'}`);
+        await submit([{ event, requestId: request.id }]);
       } catch (err) {
         o.log?.(`actions: the report of ${request.id} was not written: ${(err as Error).message}`);
       }
     }
+    // Reports kept as pending go again with each later action, as the intake's clock moves on.
+    if (pending.size > 0 && !(event && pending.has(event.id) && pending.size === 1)) await sendPending();
+    schedule();
     return outcome;
   };
+  return Object.assign(wrapped, { pendingReports: () => pending.size, sendPending });
 }

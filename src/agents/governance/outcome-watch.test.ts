@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RecordOutcome } from '../../domain/event-sink.js';
+import { KEEP_REFUSED_MS, type RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import type { DecisionOutcome } from '../../decisioning/decision-record.js';
@@ -11,7 +11,7 @@ import type { RecordStore, StoredDecision } from '../../store/record-store.js';
 import type { AcceptedEvent, AppliedListener } from '../../twin/intake.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { answerAmong } from './offer-settlement.js';
-import { KEEP_REFUSED_MS, startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
+import { startOutcomeWatch, type OutcomeWatch, type OutcomeWatchOptions } from './outcome-watch.js';
 
 const T0 = Date.UTC(2026, 2, 2, 14, 0);
 const iso = (ms: number) => new Date(ms).toISOString();

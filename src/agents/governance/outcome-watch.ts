@@ -1,5 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
-import type { EventSink } from '../../domain/event-sink.js';
+import { KEEP_REFUSED_MS, type EventSink } from '../../domain/event-sink.js';
 import type { Channel, TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
 import { ANSWER_WINDOW_MS, type DecisionOutcome } from '../../decisioning/decision-record.js';
@@ -62,12 +62,6 @@ export interface PendingAnswer {
  * The `offer ignored` event of an offer presented by request `requestId` and left unanswered,
  * stamped `time`: one id per request, so writing it twice is a duplicate the intake drops.
  */
-/**
- * How long (wall clock) an answer or outcome the intake refuses as dated ahead of its clock is kept
- * and offered again: a restart's world behind the last run's catches up within minutes at any live
- * speed; one that never does (a world reset under the same data) would be retried for ever.
- */
-export const KEEP_REFUSED_MS = 15 * 60_000;
 
 export function ignoredOfferEvent(requestId: string, a: PendingAnswer, time: string): TwinEvent {
   return {
