@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { startScriptWorker } from '../domain/script-worker.js';
+import { endThread, startScriptWorker } from '../domain/script-worker.js';
 import { TwinloopError } from '../domain/errors.js';
 import { METRIC_COUNT, runDraws, type KernelParams } from './monte-carlo-kernel.js';
 import type { SharedPopulation } from './shared-population.js';
@@ -13,7 +13,7 @@ export interface ParallelOptions {
   readonly workers?: number;
   /** Called with the number of draws finished so far. */
   readonly onDraw?: (done: number) => void;
-  /** Aborting terminates the workers; the promise rejects with CONFLICT ("cancelled"). */
+  /** Aborting ends the workers after their current draw; the promise rejects with CONFLICT ("cancelled"). */
   readonly signal?: AbortSignal;
 }
 
@@ -50,6 +50,7 @@ export async function runParallelDraws(population: SharedPopulation, params: Ker
     return result;
   }
   const workers: Worker[] = [];
+  const stop = new SharedArrayBuffer(4);
   try {
     await new Promise<void>((resolve, reject) => {
       let running = threads;
@@ -58,7 +59,7 @@ export async function runParallelDraws(population: SharedPopulation, params: Ker
       for (let w = 0; w < threads; w++) {
         const from = Math.floor((w * draws) / threads);
         const to = Math.floor(((w + 1) * draws) / threads);
-        const worker = startWorker({ population, params, from, to, out });
+        const worker = startWorker({ population, params, from, to, out, stop });
         workers.push(worker);
         worker.on('message', (m: SimulationWorkerMessage) => {
           if (m.type === 'draw') o.onDraw?.(++done);
@@ -71,7 +72,8 @@ export async function runParallelDraws(population: SharedPopulation, params: Ker
       }
     });
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    // Finished, cancelled or failed: each worker ends after its draw and is waited for (`endThread`).
+    await Promise.all(workers.map((w) => endThread(w, { ask: () => Atomics.store(new Int32Array(stop), 0, 1) })));
   }
   return new Float64Array(out);
 }

@@ -396,4 +396,25 @@ describe('simulation runs', () => {
     const { summarise } = await import('./simulation-result.js');
     expect(summarise(figures, 8, 1, () => true, 3000).netValue).toEqual(a.overall.netValue);
   }, 30_000);
+
+  it('cancelled, its worker threads end after their draw and exit by themselves, never terminated', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    try {
+      const src = arraySource(population(20_000, () => 0.04), 30);
+      const s = retention({ draws: 400 });
+      const { runParallelDraws } = await import('./parallel-draws.js');
+      const { compileScenarios } = await import('./scenario-plan.js');
+      const [plan] = compileScenarios(src, [s]);
+      const stop = new AbortController();
+      let seen = 0;
+      const run = runParallelDraws({ ...plan.population }, { ...plan.params }, 400, { workers: 2, signal: stop.signal, onDraw: () => ++seen === 2 && stop.abort() });
+      await expect(run).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('cancelled') });
+      // The run rejected once both threads had exited, well short of its 400 draws.
+      expect(terminate).not.toHaveBeenCalled();
+      expect(seen).toBeLessThan(400);
+    } finally {
+      terminate.mockRestore();
+    }
+  }, 60_000);
 });

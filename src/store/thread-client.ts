@@ -1,10 +1,17 @@
-import { once } from 'node:events';
 import { parentPort, type Worker } from 'node:worker_threads';
-import { startScriptWorker } from '../domain/script-worker.js';
+import { endThread, isEndThread, startScriptWorker, type EndThreadMessage } from '../domain/script-worker.js';
 import { toTwinloopError, TwinloopError, type ErrorCode } from '../domain/errors.js';
 
-/** What the client posts: a request with the `id` that pairs it with its reply, or the order to stop. */
-export type ThreadMessage<R> = (R & { id: number; stop?: undefined }) | { stop: true };
+/** What the client posts: a request with the `id` that pairs it with its reply, or the end message (`endThread`). */
+export type ThreadMessage<R> = (R & { id: number; endThread?: undefined }) | EndThreadMessage;
+
+/**
+ * How long a store's thread asked to end has before it is terminated: its close ends a seal under
+ * way (zlib compressing blocks) at a block's end and checkpoints its connection, seconds on a
+ * loaded machine; terminating it in the middle could abort the process (`endThread`), so only a
+ * thread that hangs is.
+ */
+const STORE_THREAD_END_GRACE_MS = 60_000;
 
 /** The thread's answer to one request: its value, or the TwinloopError it raised. */
 export type ThreadReply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; code: string; message: string; context?: Record<string, unknown> };
@@ -64,17 +71,15 @@ export class ThreadClient<R extends object> {
 
   /**
    * Refuses further requests, waits for every one sent to be answered, then has the thread close
-   * its connection and exit (a stop message: terminating it would skip the connection's close).
+   * its connection and exit (the end message: terminating it would skip the connection's close),
+   * and waits for it to exit.
    */
   async close(): Promise<void> {
     this.closed = true;
     await this.last;
     const worker = this.worker;
     if (!worker) return;
-    const exited = once(worker, 'exit');
-    worker.ref();
-    worker.postMessage({ stop: true } satisfies ThreadMessage<R>);
-    await exited;
+    await endThread(worker, { graceMs: STORE_THREAD_END_GRACE_MS });
   }
 
   private start(): Worker {
@@ -111,7 +116,7 @@ export class ThreadClient<R extends object> {
 
 /**
  * The thread's side of a `ThreadClient`, run by the thread's script: handles requests one at a
- * time in the order sent (so batches commit in order) and answers each; on the stop message,
+ * time in the order sent (so batches commit in order) and answers each; on the end message,
  * after every request before it, closes its connection and lets the thread exit. A handler that
  * gives `later` has started work that goes on between the next requests (the event store's seal,
  * decision 0027): the request is answered when that settles, and the next ones are served meanwhile.
@@ -125,7 +130,7 @@ export function serveThread<R extends object>(
   let queue = Promise.resolve();
   port.on('message', (message: ThreadMessage<R>) => {
     queue = queue.then(async () => {
-      if (message.stop) {
+      if (isEndThread(message)) {
         try {
           await close();
         } finally {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../domain/clock.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { openEventStore } from '../../store/open-event-store.js';
@@ -48,12 +49,28 @@ describe('a server asked to stop while a churn model trains', () => {
     expect(await registry.list()).toEqual([]);
   });
 
-  it('ends a training thread at once when its signal aborts', async () => {
+  it('asks a training thread to end when its signal aborts: it stops reading, exits by itself with code 0 (never terminated mid-read) before the training rejects', async () => {
     const stop = new AbortController();
-    const training = trainChurnInThread({ kind: 'sqlite', dataDir: dir }, { to: twins.engine.eventClock, untilSeq: twins.appliedSeq(), signal: stop.signal });
-    training.catch(() => undefined);
-    stop.abort();
-    await expect(training).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/stopped before it finished/) });
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    const exits: number[] = [];
+    const emit = Worker.prototype.emit;
+    vi.spyOn(Worker.prototype, 'emit').mockImplementation(function (this: Worker, event: string | symbol, ...args: unknown[]) {
+      if (event === 'exit') exits.push(args[0] as number);
+      return emit.call(this, event, ...args);
+    } as Worker['emit']);
+    try {
+      // Asked once it reads the log (a terminate then could stop it inside a zlib call, which aborts the process as Node frees the thread).
+      const training = trainChurnInThread({ kind: 'sqlite', dataDir: dir }, { to: twins.engine.eventClock, untilSeq: twins.appliedSeq(), signal: stop.signal, onProgress: (stage) => stage.startsWith('building') && stop.abort() });
+      training.catch(() => undefined);
+      await expect(training).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/stopped before it finished/) });
+      expect(posted).toHaveBeenCalledWith({ endThread: true });
+      expect(terminate).not.toHaveBeenCalled();
+      // The training rejected once its thread had exited, on its own.
+      expect(exits).toEqual([0]);
+    } finally {
+      vi.restoreAllMocks();
+    }
     // Stopped before it starts: no thread at all.
     await expect(trainChurnInThread({ kind: 'sqlite', dataDir: dir }, { to: twins.engine.eventClock, signal: stop.signal })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });

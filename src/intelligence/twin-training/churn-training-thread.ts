@@ -1,4 +1,4 @@
-import { startScriptWorker } from '../../domain/script-worker.js';
+import { endThread, startScriptWorker } from '../../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { StoreOptions } from '../../store/store-options.js';
 import { trainingStopped, type ChurnTrainingOptions, type TrainedChurnModel } from './train-churn-from-twins.js';
@@ -42,8 +42,8 @@ export function fitChurnPartsInThread(parts: readonly TrainingPart[], o: { cutof
  * cutoff never holds the event loop, so the worker keeps taking its partitions' events and
  * answering reads meanwhile.
  */
-export function buildTrainingPartInThread(store: StoreOptions, rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart> {
-  return startThread<TrainingPart>({ store, rows }, (m) => (m.type === 'part' ? m.part : undefined));
+export function buildTrainingPartInThread(store: StoreOptions, rows: Omit<TwinTrainingSetOptions, 'onProgress' | 'signal'>, signal?: AbortSignal): Promise<TrainingPart> {
+  return startThread<TrainingPart>({ store, rows }, (m) => (m.type === 'part' ? m.part : undefined), undefined, signal);
 }
 
 /**
@@ -61,33 +61,41 @@ function inThread(data: ChurnTrainingWorkerData, onProgress?: (stage: string) =>
 }
 
 /**
- * Runs the training thread on `data` and resolves with what `result` takes from its answer.
- * `signal` ends the thread at once and rejects (`trainingStopped`): a server asked to stop does
- * not wait for minutes of fitting whose model it would not serve (it only reads the log).
+ * Runs the training thread on `data` and resolves with what `result` takes from its answer, once
+ * the thread has exited: a promise settled leaves no thread of it running. `signal` asks the
+ * thread to end (`endThread`): it stops reading at its next page, closes its connection and
+ * exits, and the promise rejects (`trainingStopped`); a server asked to stop does not wait for
+ * minutes of fitting whose model it would not serve: a thread still fitting after the grace is
+ * terminated (no zlib call runs in a fit).
  */
 function startThread<T>(data: ChurnTrainingWorkerData, result: (m: ChurnTrainingWorkerMessage) => T | undefined, onProgress?: (stage: string) => void, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) return Promise.reject(trainingStopped());
   const worker = startScriptWorker(import.meta.url, 'churn-training-worker', data);
   return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const stop = () => settle(() => reject(trainingStopped()));
-    const settle = (f: () => void) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', stop);
-      f();
-      void worker.terminate();
+    // What the thread answered (or how it failed), settled when it has exited.
+    let outcome: { value: T } | { error: Error } | undefined;
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void endThread(worker);
     };
     signal?.addEventListener('abort', stop, { once: true });
     worker.on('message', (m: ChurnTrainingWorkerMessage) => {
       if (m.type === 'stage') onProgress?.(m.stage);
-      else if (m.type === 'error') settle(() => reject(new TwinloopError(m.code as ErrorCode, m.message, { context: m.context })));
+      else if (outcome) return;
+      else if (m.type === 'error') outcome = { error: new TwinloopError(m.code as ErrorCode, m.message, { context: m.context }) };
       else {
         const answer = result(m);
-        settle(() => (answer === undefined ? reject(new TwinloopError('INTERNAL', `the churn training thread answered ${m.type}, not what it was asked for`)) : resolve(answer)));
+        outcome = answer === undefined ? { error: new TwinloopError('INTERNAL', `the churn training thread answered ${m.type}, not what it was asked for`) } : { value: answer };
       }
     });
-    worker.on('error', (err) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread failed: ${err.message}`, { cause: err }))));
-    worker.on('exit', (code) => settle(() => reject(new TwinloopError('INTERNAL', `the churn training thread exited (code ${code}) before it answered`))));
+    worker.on('error', (err) => (outcome ??= { error: new TwinloopError('INTERNAL', `the churn training thread failed: ${err.message}`, { cause: err }) }));
+    worker.on('exit', (code) => {
+      signal?.removeEventListener('abort', stop);
+      if (stopped) reject(trainingStopped());
+      else if (!outcome) reject(new TwinloopError('INTERNAL', `the churn training thread exited (code ${code}) before it answered`));
+      else if ('error' in outcome) reject(outcome.error);
+      else resolve(outcome.value);
+    });
   });
 }

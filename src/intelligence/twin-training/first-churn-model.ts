@@ -1,6 +1,6 @@
 import type { EventStore } from '../../store/event-store.js';
 import { DAY_MS } from '../../domain/time.js';
-import { fitChurnModel, type TrainedChurnModel } from './train-churn-from-twins.js';
+import { fitChurnModel, trainingStopped, type TrainedChurnModel } from './train-churn-from-twins.js';
 import { combineTrainingParts, encodeTrainingPart } from './training-parts.js';
 import type { CollectedTrainingRows } from './training-row-collector.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
@@ -13,7 +13,7 @@ export interface FirstModelOptions {
   /** The log's seq at the end of the history the rows were collected over. */
   readonly untilSeq: number;
   readonly seed?: number;
-  /** Stops the fit (a server asked to stop): its thread is ended at once (`fitFirstChurnModelInThread`). */
+  /** Stops the reading back (a server asked to stop): its thread is asked to end (`fitFirstChurnModelInThread`). */
   readonly signal?: AbortSignal;
 }
 
@@ -37,7 +37,9 @@ export async function firstModelRows(rows: CollectedTrainingRows, o: Omit<FirstM
   if (rows.inexact.length === 0) return rows.set;
   const { store, close } = await openStore();
   try {
-    const readBack = await buildTwinTrainingSet(store, { cutoffs: rows.set.cutoffs, horizonMs: o.horizonDays * DAY_MS, latenessMs: o.latenessMs, untilSeq: o.untilSeq, customers: rows.inexact });
+    const readBack = await buildTwinTrainingSet(store, { cutoffs: rows.set.cutoffs, horizonMs: o.horizonDays * DAY_MS, latenessMs: o.latenessMs, untilSeq: o.untilSeq, customers: rows.inexact, signal: o.signal }).catch((err: unknown) => {
+      throw o.signal?.aborted ? trainingStopped() : err;
+    });
     return combineTrainingParts([encodeTrainingPart(rows.set), encodeTrainingPart(readBack)], rows.set.cutoffs, rows.set.horizonMs);
   } finally {
     await close();

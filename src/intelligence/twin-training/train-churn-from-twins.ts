@@ -73,8 +73,9 @@ export interface ChurnTrainingOptions {
   readonly fit?: ChurnFit;
   readonly onProgress?: (stage: string) => void;
   /**
-   * Stops the training (a server asked to stop): a training thread is ended at once; in this
-   * thread it stops after the training set is built, before fitting. Rejects UNAVAILABLE.
+   * Stops the training (a server asked to stop): the reading of the log stops at its next page,
+   * and a training set built is not fitted. Rejects UNAVAILABLE (`trainingStopped`): a training
+   * thread is asked to end and stops the same way (`trainChurnInThread`).
    */
   readonly signal?: AbortSignal;
 }
@@ -162,7 +163,10 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
   const horizonMs = horizonDays * DAY_MS;
   const cutoffs = churnCutoffs({ from: options.from ?? (await store.readLog(0, 1))[0]?.time, to: options.to, horizonDays, cutoffs: options.cutoffs });
   options.onProgress?.('building the training set');
-  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers, ...(options.contactEffectDays === undefined ? {} : { contactEffectMs: options.contactEffectDays * DAY_MS }) });
+  const set = await buildTwinTrainingSet(store, { cutoffs, horizonMs, latenessMs: options.latenessMs, maxRows: options.maxRows, seed: options.seed, untilSeq: options.untilSeq, customers: options.customers, signal: options.signal, ...(options.contactEffectDays === undefined ? {} : { contactEffectMs: options.contactEffectDays * DAY_MS }) }).catch((err: unknown) => {
+    // Stopped while reading (the signal's own reason, whatever it was): said as every stop is.
+    throw options.signal?.aborted ? trainingStopped() : err;
+  });
   if (options.signal?.aborted) throw trainingStopped();
   return fitChurnModel(set, horizonDays, options, started);
 }

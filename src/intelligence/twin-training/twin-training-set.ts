@@ -44,6 +44,8 @@ export interface TwinTrainingSetOptions {
    */
   readonly customers?: readonly string[];
   readonly onProgress?: (seq: number) => void;
+  /** Stops the reading at its next turn of the event loop (a training thread asked to end): rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
   /**
    * Leaves a row out when the customer was made an offer (an `offer` event) in the
    * `contactEffectMs` before its cutoff or inside its label window: its churn then is partly the
@@ -215,10 +217,13 @@ export async function buildTwinTrainingSet(store: EventStore, options: TwinTrain
       const slot = engine.table.slotOf(id);
       if (slot !== undefined) while (nextCut[slot] < K) advance(slot);
       // The embedded store answers synchronously: a turn of the event loop now and then keeps a server answering.
-      if (i % YIELD_EVERY_CUSTOMERS === YIELD_EVERY_CUSTOMERS - 1) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (i % YIELD_EVERY_CUSTOMERS === YIELD_EVERY_CUSTOMERS - 1) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        options.signal?.throwIfAborted();
+      }
     }
   } else {
-    await readLogInPages(store, until, take, options.onProgress);
+    await readLogInPages(store, until, take, options.onProgress, options.signal);
     // The end of the log: nothing later can arrive, every remaining cutoff is final.
     for (let slot = 0; slot < nextCut.length; slot++) while (nextCut[slot] < K) advance(slot);
   }

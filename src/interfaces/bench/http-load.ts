@@ -37,9 +37,11 @@ export function bestTurn<T extends LoadResult>(runs: readonly T[]): T {
 export function runLoadInWorker(input: LoadWorkerInput): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./http-load-worker.js', import.meta.url), { workerData: input });
-    worker.once('message', (r: LoadResult) => resolve(r));
+    // Settled once the thread has exited by itself (its clients' connections closed): the next turn starts on a quiet process.
+    let result: LoadResult | undefined;
+    worker.once('message', (r: LoadResult) => (result = r));
     worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? undefined : reject(new TwinloopError('INTERNAL', `the HTTP load worker stopped with exit code ${code} before reporting its figures`))));
+    worker.once('exit', (code) => (code === 0 && result ? resolve(result) : reject(new TwinloopError('INTERNAL', `the HTTP load worker stopped with exit code ${code} before reporting its figures`))));
   });
 }
 

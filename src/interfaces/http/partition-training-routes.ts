@@ -51,7 +51,7 @@ export const trainingPartAnswer = z.object({
  * of its sampled customers, built from the shared log at the cutoffs the gateway set by
  * `buildRows` (the operator's: in a thread with its own store connection).
  */
-export function partitionTrainingRoutes(twins: TwinService, worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined, buildRows: (rows: Omit<TwinTrainingSetOptions, 'onProgress'>) => Promise<TrainingPart>): RouteModule {
+export function partitionTrainingRoutes(twins: TwinService, worker: () => Pick<PartitionWorker, 'partitions' | 'answersFor'> | undefined, buildRows: (rows: Omit<TwinTrainingSetOptions, 'onProgress' | 'signal'>) => Promise<TrainingPart>): RouteModule {
   const running = () => {
     const w = worker();
     if (!w) throw new TwinloopError('UNAVAILABLE', 'this worker has not started owning partitions yet; retry', { context: { retryAfterSeconds: 1 } });

@@ -2,6 +2,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { threadCpuSeconds } from '../../domain/cpu-time.js';
 import { toTwinloopError } from '../../domain/errors.js';
+import { onEndAsked } from '../../domain/script-worker.js';
 import { createSqliteEventStore } from '../../store/sqlite-event-store.js';
 import { writeSandboxHistory } from './sandbox-history-source.js';
 
@@ -35,6 +36,12 @@ try {
   // Not allowed here (or not Linux): it runs at the process's priority.
 }
 
+// Asked to end (the server stops): the block being written is finished, the next is not begun,
+// the store is closed and the thread exits by itself (`endThread`); the next start writes the rest.
+let ending = false;
+const asked = onEndAsked(() => (ending = true));
+const endedHere = new Error('the history writer was asked to end');
+
 void (async () => {
   const cpu = threadCpuSeconds();
   // Synced after each commit, like the store's writer thread: the write lock is free while this
@@ -44,12 +51,20 @@ void (async () => {
     const log = store.seededHistory;
     const record = await log?.read();
     if (!log || !record || record.lastSeq === null || record.writtenThrough >= record.lastSeq) return send({ kind: 'done', written: 0, cpuSeconds: threadCpuSeconds() - cpu });
-    const { written } = await writeSandboxHistory(record, (events) => log.writeNext(events), (throughSeq) => send({ kind: 'progress', throughSeq }));
+    const writeBlock = async (events: Parameters<typeof log.writeNext>[0]) => {
+      // A turn of the event loop before each block, so that the end message is heard between two.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (ending) throw endedHere;
+      await log.writeNext(events);
+    };
+    const { written } = await writeSandboxHistory(record, writeBlock, (throughSeq) => send({ kind: 'progress', throughSeq }));
     send({ kind: 'done', written, cpuSeconds: threadCpuSeconds() - cpu });
   } catch (err) {
+    if (err === endedHere) return;
     const e = toTwinloopError(err);
     send({ kind: 'failed', code: e.code, message: e.message });
   } finally {
     await store.close();
+    asked.done();
   }
 })();

@@ -1,4 +1,4 @@
-import { startScriptWorker } from '../../domain/script-worker.js';
+import { endThread, startScriptWorker } from '../../domain/script-worker.js';
 import { TwinloopError, type ErrorCode } from '../../domain/errors.js';
 import type { SeededHistoryRecord } from '../../store/event-store.js';
 import type { HistoryWriterData, HistoryWriterMessage } from './history-writer-thread.js';
@@ -17,7 +17,7 @@ export interface HistoryWriter {
   written(): number;
   /** Resolves with the events this thread wrote, and its CPU seconds, once the whole history is in the log; rejects when it cannot be written. */
   readonly done: Promise<{ written: number; cpuSeconds: number }>;
-  /** Stops the thread; what it wrote stays, and the next start writes the rest. */
+  /** Asks the thread to end after the block it is writing and waits for it to exit; what it wrote stays, and the next start writes the rest. */
   stop(): Promise<void>;
 }
 
@@ -49,7 +49,7 @@ export function startHistoryWriter(dataDir: string, record: SeededHistoryRecord)
     done,
     async stop() {
       stopped = true;
-      await worker.terminate();
+      await endThread(worker);
     },
   };
 }

@@ -246,7 +246,7 @@ export interface Operator {
    */
   servePartitions(url: string): Promise<PartitionWorker>;
   /** A partition worker's share of a training fanned out over the workers: its customers' rows, built in a thread with its own store connection (the event loop keeps serving). */
-  buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress'>): Promise<TrainingPart>;
+  buildTrainingRows(rows: Omit<TwinTrainingSetOptions, 'onProgress' | 'signal'>): Promise<TrainingPart>;
   /** This process's part of a churn-prevention run spanning the workers (its scan and check). */
   readonly churnHere: ChurnWorkHere;
   /** The managed campaigns' delivery side (on a worker: its part of a campaign spanning the workers, and the campaigns it runs). */
@@ -545,6 +545,11 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   let fullTraining: Promise<void> | undefined;
   // Set when the server is asked to stop: the full training then neither starts nor promotes.
   let closing = false;
+  // A partition worker's training rows built for the gateway, each in a thread: a stop asks each
+  // thread to end and waits for it to exit (a thread left running is ended in the middle of
+  // whatever it does when the process exits, a zlib call included).
+  const rowsStopping = new AbortController();
+  const rowsBuilding = new Set<Promise<void>>();
   const replaceFirstModel = async (first: RegisteredModel, window: { to: number; untilSeq: number; customers: readonly string[] | undefined }): Promise<void> => {
     try {
       if (closing) return;
@@ -661,7 +666,16 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     },
     role: worker ? 'worker' : 'all',
     partitions: () => partitionWorker,
-    buildTrainingRows: (rows) => buildTrainingPartInThread(o.store, rows),
+    buildTrainingRows(rows) {
+      const built = buildTrainingPartInThread(o.store, rows, rowsStopping.signal);
+      const settled = built.then(
+        () => undefined,
+        () => undefined,
+      );
+      rowsBuilding.add(settled);
+      void settled.then(() => rowsBuilding.delete(settled));
+      return built;
+    },
     churnHere: built.churnHere,
     campaigns: built.campaigns,
     async servePartitions(url) {
@@ -696,6 +710,10 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         ['the history written behind', () => behind.stop()],
         ["the first model's rows", () => firstRows?.stop()],
         ['the partitions', () => partitionWorker?.close()],
+        ['the training rows being built', () => {
+          rowsStopping.abort();
+          return Promise.all(rowsBuilding);
+        }],
         ['the bus intake', () => busIntake?.stop()],
         ['the bus', () => bus?.close()],
         ['the alarm forwarding', () => stopForwarding?.()],

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { actionEventOf } from '../../agents/governance/action-report.js';
@@ -12,6 +13,7 @@ import { openEventStore } from '../../store/open-event-store.js';
 import { SQLITE_FILE_NAME } from '../../store/sqlite-connection.js';
 import { SEEDED_BLOCK_EVENTS } from '../../store/seeded-history.js';
 import { openTwinService, type TwinService } from '../../twin/twin-service.js';
+import { startHistoryWriter } from './history-writer.js';
 import { openTwins } from './open-twins.js';
 import { describeSandboxHistory, writeSandboxHistory } from './sandbox-history-source.js';
 import { planSandbox, sandboxAwareClock, startSandboxOperator, type SeededHistoryOptions } from './sandbox-operator.js';
@@ -66,8 +68,7 @@ const reference = (async () => {
 })();
 
 /** A seeded first start run until its history is in; the writing behind is left to the test. */
-async function seededFirstStart(dir: string) {
-  const plan = planOf(dir);
+async function seededFirstStart(dir: string, plan = planOf(dir)) {
   const twins = await openOn(dir, plan);
   let record: SeededHistoryRecord | undefined;
   const operator = startSandboxOperator(twins, { plan, speed: 1, stateDir: dir, log: () => {}, seeded: seededOf(twins, (r) => (record = r)) });
@@ -317,6 +318,41 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     expect((await twins.store.readCustomer('C000001', { afterSeq: record!.lastSeq! })).map((e) => e.id)).toEqual([report!.id]);
     await twins.close();
   });
+
+  it('a stop while it is written behind asks the writer thread to end: it ends between two blocks and exits by itself, never terminated; the next writer writes the rest', async () => {
+    const dir = fresh();
+    // A history of several blocks, so that the stop comes while it is written.
+    const larger = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 600 } });
+    const { twins, record } = await seededFirstStart(dir, planSandbox({ config: larger, worldName: 'small', seed: 3, months: 2, stateDir: dir, now: NOW }));
+    expect(record.lastSeq! - record.firstSeq + 1).toBeGreaterThan(4 * SEEDED_BLOCK_EVENTS);
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    try {
+      const writer = startHistoryWriter(dir, record);
+      writer.done.catch(() => undefined);
+      // Stopped while it writes: a block through, the next ones regenerated and compressed.
+      await vi.waitFor(() => expect(writer.written()).toBeGreaterThan(0), { timeout: 60_000, interval: 5 });
+      await writer.stop();
+      // Terminating it could stop it inside a zlib call, which aborts the process as Node frees the thread.
+      expect(terminate).not.toHaveBeenCalled();
+      const asked = posted.mock.calls.findIndex(([m]) => (m as { endThread?: boolean }).endThread === true);
+      expect(asked).toBeGreaterThanOrEqual(0);
+      // stop() resolved once the thread had exited.
+      expect((posted.mock.contexts[asked] as Worker).threadId).toBe(-1);
+      await expect(writer.done).rejects.toMatchObject({ message: expect.stringContaining('was stopped') });
+      const through = (await twins.store.seededHistory!.read())!.writtenThrough;
+      expect(through === record.lastSeq || (through - record.firstSeq + 1) % SEEDED_BLOCK_EVENTS === 0).toBe(true);
+    } finally {
+      posted.mockRestore();
+      terminate.mockRestore();
+    }
+    const rest = startHistoryWriter(dir, { ...record, writtenThrough: (await twins.store.seededHistory!.read())!.writtenThrough });
+    await rest.done;
+    await rest.stop();
+    // Every event once, in seq order: what the stopped writer wrote and the rest.
+    expect((await wholeLog(twins.store)).map((e) => e.seq)).toEqual(Array.from({ length: record.lastSeq! }, (_, i) => i + 1));
+    await twins.close();
+  }, 300_000);
 
   it('refuses to write a history its seed no longer gives, before writing any of it', async () => {
     const { twins, record } = await seededFirstStart(fresh());
