@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TwinloopError } from '../domain/errors.js';
 import { describeInputIssues } from '../domain/input-issues.js';
-import { FEATURE_INDEX, NEVER_DAYS } from '../twin/twin-features.js';
+import { FEATURE_INDEX, NEVER_DAYS, refusesMarketing } from '../twin/twin-features.js';
 import { CONTACT_CHANNELS, type ContactChannel, type ContactLedger, type ContactSummary } from './contact-ledger.js';
 import { ANSWER_WINDOW_MS } from './decision-record.js';
 import { DAY_MS, MONTH_MS } from '../domain/time.js';
@@ -218,7 +218,7 @@ const zoneText = (zone: { utcOffsetMinutes: number } | { timeZone: string }) =>
  * it plans (a customer it would only see refused). `features` are the twin's (`FEATURE_INDEX`).
  */
 export function marketingConsentRefusal(features: Float64Array): ContactRefusal | null {
-  return features[FEATURE_INDEX.marketing_consent] === 0 ? { rule: 'marketing-consent', reason: 'no marketing consent (marketing_consent = 0): only service communications are allowed' } : null;
+  return refusesMarketing(features) ? { rule: 'marketing-consent', reason: 'no marketing consent (marketing_consent = 0): only service communications are allowed' } : null;
 }
 
 /** Checks consent, quiet hours, cool-down and caps for one customer and contact. */

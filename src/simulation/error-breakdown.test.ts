@@ -13,6 +13,7 @@ const source = arraySource(
     f[FEATURE_INDEX.monthly_price] = 40;
     f[FEATURE_INDEX.arpu_3m] = 40;
     f[FEATURE_INDEX.active_plans] = 1;
+    f[FEATURE_INDEX.marketing_consent] = 1;
     return { id: `c${i}`, features: f, probability: 0.01 + (i % 10) / 100 };
   }),
   30,

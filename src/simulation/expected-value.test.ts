@@ -13,6 +13,7 @@ function population(n: number, probability: (i: number) => number) {
     f[FEATURE_INDEX.monthly_price] = 40;
     f[FEATURE_INDEX.arpu_3m] = 30 + (i % 7) * 5;
     f[FEATURE_INDEX.active_plans] = 1;
+    f[FEATURE_INDEX.marketing_consent] = 1;
     return { id: `c${i}`, features: f, probability: probability(i) };
   });
 }

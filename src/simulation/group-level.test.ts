@@ -12,6 +12,7 @@ function window(): LatestWindow {
     f[FEATURE_INDEX.monthly_price] = 40;
     f[FEATURE_INDEX.arpu_3m] = 40;
     f[FEATURE_INDEX.active_plans] = 1;
+    f[FEATURE_INDEX.marketing_consent] = 1;
     f[FEATURE_INDEX.is_prepaid] = i % 2;
     return { id: `c${i}`, features: f, probability: 0.03 };
   });

@@ -42,6 +42,7 @@ describe('the fall of a picked group\'s churn in the lab', () => {
       const f = new Float64Array(FEATURE_COUNT);
       f[FEATURE_INDEX.monthly_price] = 40;
       f[FEATURE_INDEX.active_plans] = 1;
+      f[FEATURE_INDEX.marketing_consent] = 1;
       f[FEATURE_INDEX.is_prepaid] = i % 2;
       return { id: `c${i}`, features: f, probability: i % 2 ? 0.1 : 0.01 };
     });

@@ -82,6 +82,7 @@ describe('a network scenario over a source that knows the history', () => {
     f[FEATURE_INDEX.monthly_price] = 40;
     f[FEATURE_INDEX.arpu_3m] = 40;
     f[FEATURE_INDEX.active_plans] = 1;
+    f[FEATURE_INDEX.marketing_consent] = 1;
     f[FEATURE_INDEX.network_incidents_30d] = i < 200 ? 2 : 0;
     return { id: `c${i}`, features: f, probability: 0.03 };
   });

@@ -1,7 +1,7 @@
 import { TwinloopError } from '../domain/errors.js';
 import { DAYS_PER_MONTH } from '../domain/time.js';
 import { RISK_BAND_NAMES } from '../intelligence/live/population-risk.js';
-import { FEATURE_COUNT, FEATURE_INDEX, type FeatureName } from '../twin/twin-features.js';
+import { FEATURE_COUNT, FEATURE_INDEX, refusesMarketing, type FeatureName } from '../twin/twin-features.js';
 import { contactedHazard, MAX_HAZARD, type KernelParams, type KernelPopulation } from './monte-carlo-kernel.js';
 import { twinExpectedNet } from './twin-expected-net.js';
 import { compileFilters, type FeatureFilter } from '../twin/feature-filter.js';
@@ -24,6 +24,12 @@ export interface ScenarioPlan {
   readonly treatedIds: readonly string[];
   /** Ids of the control group (selected, held out). */
   readonly controlIds: readonly string[];
+  /**
+   * Twins an offer's target held that it may not contact (no marketing consent): left out before
+   * the reach draw or the ranking, as the contact rules leave them out of a campaign (0 for a
+   * price change or a network fix, which contact no one).
+   */
+  readonly withoutConsent: number;
   /** The mean factor the treated twins' hazards are held at: the scenario's level times their fall (hazard-weighted). */
   readonly treatedLevel: number;
   /** A network scenario's effect of an incident on churn, and where it came from (absent for other kinds). */
@@ -240,6 +246,7 @@ export function compileScenarios(source: TwinSource, stated: readonly Scenario[]
   const populationRate = needsMean ? meanIncidents(source) : null;
   const rates = scenarios.map((s) => (s.kind === 'network_improvement' ? (s.incidentsPer30d ?? populationRate) : null));
   const ids: string[] = [];
+  const withoutConsent = new Array<number>(builders.length).fill(0);
   const probability = new Float64Array(cap);
   // Whose contract ends within the model's horizon: their cell of the model's fall after a pick.
   const contractEnds = new Uint8Array(cap);
@@ -267,6 +274,12 @@ export function compileScenarios(source: TwinSource, stated: readonly Scenario[]
       // Every twin's own fall, treated or not: the world without the scenario is the same in every scenario of the run.
       if (source.hazardDecay) cols.fall[i] = laterFactor(source.hazardDecay, p, contractEnds[i] === 1, s.horizonMonths);
       if (!b.inTarget(f, p, rev)) continue;
+      // An offer is marketing: whoever refused it is never contacted, so the plan neither counts
+      // their answer nor the contact's effect on them (a plan that did was optimistic by them).
+      if ((s.kind === 'offer_launch' || (s.kind === 'retention_campaign' && (!b.only || b.only.has(id)))) && refusesMarketing(f)) {
+        withoutConsent[j]++;
+        continue;
+      }
       if (s.kind === 'offer_launch') {
         let contacts = 0;
         let cost = 0;
@@ -339,7 +352,7 @@ export function compileScenarios(source: TwinSource, stated: readonly Scenario[]
     const labels = b.seg.labels();
     const decay = source.hazardDecay ? decayLevel(source.hazardDecay, treatedP, treatedH, s.horizonMonths, treatedEnds) : 1;
     const incidentEffect = effectUsed(j);
-    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control, treatedLevel: s.hazardLevel * decay, ...(incidentEffect ? { incidentEffect } : {}) };
+    return { scenario: s, params: paramsOf(s, Math.max(1, labels.length), rates[j]), population: withN(b.shared), segmentLabels: labels.length ? labels : ['all'], treated: treatedIds.length, treatedIds, controlIds: control, withoutConsent: withoutConsent[j], treatedLevel: s.hazardLevel * decay, ...(incidentEffect ? { incidentEffect } : {}) };
   });
 }
 

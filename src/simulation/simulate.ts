@@ -46,6 +46,7 @@ function resultOf(plan: ScenarioPlan, figures: Float64Array): ScenarioResult {
     draws: s.draws,
     segmentBy: s.segmentBy,
     hazardLevel: Math.round(plan.treatedLevel * 1e4) / 1e4,
+    ...(s.kind === 'offer_launch' || s.kind === 'retention_campaign' ? { withoutConsent: plan.withoutConsent } : {}),
     ...(plan.incidentEffect ? { incidentEffect: plan.incidentEffect } : {}),
     overall: summarise(figures, s.draws, S, () => true, plan.population.n),
     segments: s.segmentBy === 'none' ? [] : plan.segmentLabels.map((segment, j) => ({ segment, ...summarise(figures, s.draws, S, (x) => x === j, counts[j]) })),

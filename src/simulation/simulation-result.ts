@@ -61,6 +61,11 @@ export interface ScenarioResult {
    * docs/simulation.md). Absent on runs made before it was reported.
    */
   readonly hazardLevel?: number;
+  /**
+   * An offer's or retention campaign's targeted twins left out for having given no marketing
+   * consent (`ScenarioPlan.withoutConsent`); absent for other kinds, and on runs made before it was said.
+   */
+  readonly withoutConsent?: number;
   /** A network scenario's effect of an incident on churn and where it came from (absent for other kinds, and on runs made before it was said). */
   readonly incidentEffect?: IncidentEffectUsed;
   readonly overall: OutcomeSummary;

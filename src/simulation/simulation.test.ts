@@ -4,6 +4,7 @@ import { ManualClock } from '../domain/clock.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { parseScenarios, type Scenario } from './scenario.js';
 import { simulate } from './simulate.js';
+import { compileScenarios } from './scenario-plan.js';
 import { memoryDocuments } from '../store/document-store.js';
 import { createSimulationRuns, type SimulationRun } from './simulation-runs.js';
 import { arraySource, hazardOf } from './twin-population.js';
@@ -15,6 +16,7 @@ function population(n: number, probability: (i: number) => number) {
     f[FEATURE_INDEX.monthly_price] = 40;
     f[FEATURE_INDEX.arpu_3m] = 40;
     f[FEATURE_INDEX.active_plans] = 1;
+    f[FEATURE_INDEX.marketing_consent] = 1;
     f[FEATURE_INDEX.is_prepaid] = i % 2;
     return { id: `c${i}`, features: f, probability: probability(i) };
   });
@@ -85,6 +87,31 @@ describe('scenario validation', () => {
     const [r] = await simulate(src, [s], { workers: 0 });
     // churn (i % 10) / 20 ≥ 0.3 for i % 10 ≥ 6, and postpaid for even i: i % 10 in {6, 8}.
     expect(r.overall.treated).toBe(200);
+  });
+
+  it('contacts no twin who refused marketing: a campaign ranks and an offer reaches only those who consent, a price change reaches everyone', async () => {
+    // Every third twin refused marketing; the riskiest are among them.
+    const rows = population(900, (i) => 0.01 + i / 1000).map((r, i) => (i % 3 === 0 && (r.features[FEATURE_INDEX.marketing_consent] = 0), r));
+    const refused = new Set(rows.filter((r) => r.features[FEATURE_INDEX.marketing_consent] === 0).map((r) => r.id));
+    const src = arraySource(rows, 30);
+    const launch = parseScenarios({ kind: 'offer_launch', name: 'launch', horizonMonths: 3, draws: 10, seed: 3, channels: [{ name: 'app', reach: 1, costPerContact: 1 }], offer: { id: 'o', acceptance: { mean: 0.3 }, acceptedHazardMultiplier: { mean: 0.5 } } }).scenarios[0];
+    const price = parseScenarios({ kind: 'price_change', name: 'rise', horizonMonths: 3, draws: 10, pricePct: 5, response: { kind: 'configured', elasticity: { mean: 0.01 } } }).scenarios[0];
+    const [campaign, offer, rise] = compileScenarios(src, [retention({ targeting: { rank: 'churn_value', k: 100 }, controlShare: 0 }), launch, price]);
+    // The campaign's 100 are the riskiest who consent: none refused, and they reach down past the refused riskiest.
+    expect(campaign.treated).toBe(100);
+    expect(campaign.treatedIds.filter((id) => refused.has(id))).toEqual([]);
+    expect(campaign.treatedIds).toContain('c899');
+    expect(campaign.treatedIds).toContain('c751');
+    expect(campaign.treatedIds).not.toContain('c749');
+    expect(campaign.withoutConsent).toBe(300);
+    expect(offer.treated).toBe(600);
+    expect(offer.withoutConsent).toBe(300);
+    expect(rise.treated).toBe(900);
+    expect(rise.withoutConsent).toBe(0);
+    // And the result says so: the plan is not counted on the 300 it may not contact.
+    const [r] = await simulate(src, [launch], { workers: 0 });
+    expect(r.withoutConsent).toBe(300);
+    expect(r.overall.treated).toBe(600);
   });
 
   it('fills documented defaults', () => {

@@ -89,6 +89,14 @@ export const FEATURE_INDEX: Readonly<Record<FeatureName, number>> = Object.fromE
   FEATURE_NAMES.map((n, i) => [n, i]),
 ) as Record<FeatureName, number>;
 
+/**
+ * Whether a twin's features say the customer refused marketing contact (`marketing_consent` 0):
+ * the one reading of it, for the contact rules and the simulation lab alike (an offer is marketing).
+ */
+export function refusesMarketing(features: Float64Array): boolean {
+  return features[FEATURE_INDEX.marketing_consent] === 0;
+}
+
 /** Stands for "never" in days-since features: larger than any window, finite for the models. */
 export const NEVER_DAYS = 9999;
 

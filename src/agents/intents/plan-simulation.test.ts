@@ -45,6 +45,7 @@ describe('plan simulation', () => {
     const rows = Array.from({ length: 2000 }, (_, i) => {
       const f = new Float64Array(FEATURE_COUNT);
       f[FEATURE_INDEX.active_plans] = 1;
+      f[FEATURE_INDEX.marketing_consent] = 1;
       f[FEATURE_INDEX.monthly_price] = i % 10 === 0 ? 80 : 30;
       f[FEATURE_INDEX.arpu_3m] = f[FEATURE_INDEX.monthly_price];
       return { id: `c${i}`, features: f, probability: 0.05 + (i % 7) * 0.01 };

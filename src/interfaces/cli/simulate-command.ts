@@ -33,6 +33,8 @@ export function formatSimulation(results: readonly ScenarioResult[]): string {
   const parts = [formatTable([head, ...METRICS.map(([name, f]) => [name, ...results.map((r) => f(r.overall))])])];
   // The level each group's hazards were held at: its own, times the churn model's fall after a pick over the horizon.
   if (results.some((r) => r.hazardLevel !== undefined && r.hazardLevel !== 1)) parts.push(`hazard level of the treated (the model's fall after a pick over the horizon): ${results.map((r) => `${r.name} × ${(r.hazardLevel ?? 1).toFixed(2)}`).join(', ')}`);
+  // Whom an offer could not reach: the twins of its target who refused marketing contact.
+  if (results.some((r) => (r.withoutConsent ?? 0) > 0)) parts.push(`left out, no marketing consent (never contacted): ${results.filter((r) => r.withoutConsent !== undefined).map((r) => `${r.name} ${r.withoutConsent}`).join(', ')}`);
   // A network scenario's effect of an incident: its own, the history's, or the churn model's (which may be none).
   for (const r of results) if (r.incidentEffect) parts.push(`${r.name}, an incident's effect on churn: ${describeIncidentEffect(r.incidentEffect)}`);
   for (const r of results) {

@@ -27,6 +27,7 @@ const scenarioResult = z.object({
   draws: z.number().int(),
   segmentBy: z.string(),
   hazardLevel: z.number().optional().describe("The mean factor the treated twins' hazards were held at: the scenario's own hazardLevel times its group's fall after the pick over the horizon (the churn model's hazardDecay); absent on runs made before it was reported"),
+  withoutConsent: z.number().int().optional().describe("An offer's or retention campaign's targeted twins left out because they gave no marketing consent (never contacted, so neither their answers nor the contact's effect count); absent for price changes, network fixes and runs made before it was said"),
   incidentEffect: z
     .discriminatedUnion('from', [
       z.object({ from: z.literal('scenario'), mean: z.number(), sd: z.number() }),
