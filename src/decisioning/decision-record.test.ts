@@ -22,6 +22,11 @@ describe('outcome coverage of a decision log', () => {
     expect(c.byResult).toMatchObject({ accepted: 1, 'not-acted': 2, unknown: 1, ignored: 0 });
     expect(log.filter(notCarriedOut).map((x) => x.decisionId)).toEqual(['c']);
     expect(outcomeCoverage([])).toMatchObject({ due: 0, share: 1 });
+    // The counts add up: logged = with + without an outcome; the outcomes' results sum to those with one; due = closed + overdue (d);
+    // evaluated = with an outcome less the recommendation nobody carried out (c); e is inside its window.
+    expect(c).toMatchObject({ logged: 6, withOutcome: 4, withoutOutcome: 2, overdue: 1, evaluated: 3 });
+    expect(Object.values(c.byResult).reduce((x, y) => x + y, 0)).toBe(c.withOutcome);
+    expect(c.bySource.nba).toMatchObject({ logged: 6, withOutcome: 4 });
   });
 });
 

@@ -79,21 +79,35 @@ export interface CoverageCount {
   readonly share: number;
 }
 
-/** How far the decisions of a log have come back with an outcome. */
+/**
+ * How far the decisions of a log have come back with an outcome. The counts add up:
+ * logged = withOutcome + withoutOutcome; withOutcome = the sum of byResult = evaluated + notCarriedOut;
+ * due = closed + overdue; withoutOutcome = overdue + the decisions still inside their window.
+ */
 export interface OutcomeCoverage {
   /** The log's newest time (a decision or an outcome), what "older than the window" is measured from. */
   readonly asOf: number;
+  /** Every decision in the log (the range asked). */
+  readonly logged: number;
+  /** Decisions with an outcome (an answer, a delivery, or the window's end with none). */
+  readonly withOutcome: number;
+  /** Decisions with no outcome yet. */
+  readonly withoutOutcome: number;
   /** Decisions older than the window, and how many of them have an outcome. */
   readonly due: number;
   readonly closed: number;
+  /** Decisions older than the window with no outcome yet (due − closed): the outcome watch has not closed them. */
+  readonly overdue: number;
   /** closed / due (1 when nothing is due). */
   readonly share: number;
-  /** Outcomes by result (`unknown`: written before results were kept). */
+  /** Outcomes by result (`unknown`: written before results were kept); they sum to withOutcome. */
   readonly byResult: Readonly<Record<DecisionResult | 'unknown', number>>;
   /** Decisions whose recommended action nobody carried out: the estimators leave them out. */
   readonly notCarriedOut: number;
-  /** The same by who decided (`decisionSourceOf`): how many each logged, due or not, and their outcomes by result. */
-  readonly bySource: Readonly<Record<DecisionSource, CoverageCount & { readonly logged: number; readonly byResult: Readonly<Record<DecisionResult | 'unknown', number>> }>>;
+  /** Decisions with an outcome the estimators use (withOutcome − notCarriedOut). */
+  readonly evaluated: number;
+  /** The same by who decided (`decisionSourceOf`): how many each logged, due or not, with an outcome, and their outcomes by result. */
+  readonly bySource: Readonly<Record<DecisionSource, CoverageCount & { readonly logged: number; readonly withOutcome: number; readonly byResult: Readonly<Record<DecisionResult | 'unknown', number>> }>>;
 }
 
 /** A recommendation nobody carried out: its logged choice never happened, so it says nothing of that choice's value. */
@@ -105,13 +119,19 @@ export function outcomeCoverage(log: readonly DecisionRecord[], windowMs = ANSWE
   for (const d of log) asOf = Math.max(asOf, d.at, d.outcome?.at ?? 0);
   const results = () => Object.fromEntries([...DECISION_RESULTS, 'unknown'].map((r) => [r, 0])) as Record<DecisionResult | 'unknown', number>;
   const byResult = results();
-  const sources = Object.fromEntries(DECISION_SOURCES.map((s) => [s, { logged: 0, due: 0, closed: 0, byResult: results() }])) as Record<DecisionSource, { logged: number; due: number; closed: number; byResult: Record<DecisionResult | 'unknown', number> }>;
+  const sources = Object.fromEntries(DECISION_SOURCES.map((s) => [s, { logged: 0, withOutcome: 0, due: 0, closed: 0, byResult: results() }])) as Record<
+    DecisionSource,
+    { logged: number; withOutcome: number; due: number; closed: number; byResult: Record<DecisionResult | 'unknown', number> }
+  >;
   let due = 0;
   let closed = 0;
   let skipped = 0;
+  let withOutcome = 0;
   for (const d of log) {
     const source = sources[decisionSourceOf(d.decisionId)];
     if (d.outcome) {
+      withOutcome++;
+      source.withOutcome++;
       byResult[d.outcome.result ?? 'unknown']++;
       source.byResult[d.outcome.result ?? 'unknown']++;
     }
@@ -127,5 +147,18 @@ export function outcomeCoverage(log: readonly DecisionRecord[], windowMs = ANSWE
   }
   const share = (n: { due: number; closed: number }) => (n.due === 0 ? 1 : n.closed / n.due);
   const bySource = Object.fromEntries(DECISION_SOURCES.map((s) => [s, { ...sources[s], share: share(sources[s]) }])) as OutcomeCoverage['bySource'];
-  return { asOf, due, closed, share: share({ due, closed }), byResult, notCarriedOut: skipped, bySource };
+  return {
+    asOf,
+    logged: log.length,
+    withOutcome,
+    withoutOutcome: log.length - withOutcome,
+    due,
+    closed,
+    overdue: due - closed,
+    share: share({ due, closed }),
+    byResult,
+    notCarriedOut: skipped,
+    evaluated: withOutcome - skipped,
+    bySource,
+  };
 }

@@ -145,6 +145,8 @@ export const ROUTE_ACCESS = {
   'POST /decisions': 'decisions:make',
   'POST /decisions/:id/accept': 'actions:request',
   'POST /decisions/:id/decline': 'actions:request',
+  // A decision policy judged on the decision log: aggregates only, no customer's record (who may read models may read it).
+  'GET /decisions/evaluation': 'models:read',
   // A what-if for one customer: the decision's numbers per offering, not logged (who may ask for a decision may ask it).
   'GET /twins/:id/what-if': 'decisions:make',
   'GET /catalogue': 'catalogue:read',

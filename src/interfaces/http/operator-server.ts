@@ -8,6 +8,7 @@ import type { Operator } from '../runtime/operator.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
 import { assistRoutes } from './assist-routes.js';
 import { consoleRoutes } from './console-routes.js';
+import { decisionEvaluationRoutes } from './decision-evaluation-routes.js';
 import { decisionRoutes } from './decision-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { governanceRoutes } from './governance-routes.js';
@@ -61,6 +62,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     populationRoutes(operator.twins, operator.intelligence, operator.role === 'worker' ? operator.partitions : undefined),
     assistRoutes(operator.twins, operator.assist),
     decisionRoutes(services, operator.assist),
+    decisionEvaluationRoutes(services),
     tmf620Routes(services),
     tmf629Routes(services),
     tmf637Routes(services),
