@@ -29,6 +29,31 @@ export interface CustomerTreatment {
   resolution: Treatment;
 }
 
+/** Why some of an incident's affected customers have no outage notice: one reason, how it stands, and how many. */
+export interface NotToldReason {
+  state: Exclude<Treatment['state'], 'sent'>;
+  why: string;
+  customers: number;
+}
+
+/**
+ * Why the affected customers not told were not told, most customers first: each notice that is not
+ * sent grouped by its state and words (`incidentCustomers`). The counts add up to the affected less
+ * the notified.
+ */
+export function notToldReasons(customers: readonly CustomerTreatment[]): NotToldReason[] {
+  const groups = new Map<string, NotToldReason>();
+  for (const { notice } of customers) {
+    if (notice.state === 'sent') continue;
+    const why = notice.why ?? 'no reason kept';
+    const key = `${notice.state}\u0000${why}`;
+    const g = groups.get(key);
+    if (g) g.customers++;
+    else groups.set(key, { state: notice.state, why, customers: 1 });
+  }
+  return [...groups.values()].sort((x, y) => y.customers - x.customers);
+}
+
 /** The run as the reading needs it. */
 export interface RunReading {
   status: string;

@@ -93,6 +93,30 @@ describe('the service-operations view', () => {
     expect((await view.incidents({ limit: 1 })).items).toHaveLength(1);
   });
 
+  it('says why each affected customer not told was not told, per alarm, the counts adding up to the affected less the notified', async () => {
+    const told = {
+      executed: ['C1'],
+      pending: ['C4'],
+      refused: 2,
+      failed: 0,
+      why: {
+        C2: { status: 'refused', reason: 'no consent to service messages' },
+        C3: { status: 'refused', reason: 'no consent to service messages' },
+        C4: { status: 'pending-approval', reason: 'a vulnerable customer: a person decides' },
+      },
+    };
+    const over = { executed: [], pending: [], refused: 0, failed: 0, over: 1, why: { C5: { status: 'over', reason: 'the alarm cleared before this notice went' } } };
+    const run = { status: 'succeeded', steps: [step('affected-customers', ['C1', 'C2', 'C3', 'C4', 'C5'], T + 61_000), step('notice-first-0', told, T + 90_000), step('notice-0', over, T + 95_000)] };
+    const view = serviceOperationsView({ alarms: { all: () => [alarm('alarm-3', 'cell-4', T, T + 3_600_000)] }, run: async () => run, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
+    const [item] = (await view.incidents()).items;
+    expect(item.notNotified).toEqual([
+      { state: 'not-sent', why: 'refused by policy: no consent to service messages', customers: 2 },
+      { state: 'waiting', why: 'waiting for a person: a vulnerable customer: a person decides', customers: 1 },
+      { state: 'not-sent', why: 'the outage was over: the alarm cleared before this notice went', customers: 1 },
+    ]);
+    expect(item.notNotified.reduce((n, r) => n + r.customers, 0)).toBe(item.affectedCustomers.length - item.notifiedCustomers.length);
+  });
+
   it('says a warning\'s run only watches (its customers listed, nobody told), and an escalated one acts', async () => {
     const warned = { ...alarm('alarm-5', 'cell-4', T), perceivedSeverity: 'warning' as const };
     const escalated = { ...alarm('alarm-6', 'cell-5', T), perceivedSeverity: 'major' as const, state: 'updated' as const };

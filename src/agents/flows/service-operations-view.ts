@@ -3,7 +3,7 @@ import type { StepRecord } from '../../store/workflow-journal.js';
 import { severityHistory, type AlarmInbox, type ReceivedAlarm, type SeverityChange } from './alarm-inbox.js';
 import { affectedOfRun, BATCH_KEYS, type BatchOutcome } from './service-ops-journal.js';
 import type { ServiceOpsSettings } from './service-ops-settings.js';
-import { incidentCustomers, runSeverity, type CustomerTreatment, type RunReading } from './incident-customers.js';
+import { incidentCustomers, notToldReasons, runSeverity, type CustomerTreatment, type NotToldReason, type RunReading } from './incident-customers.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { RequestStanding } from '../governance/guarded-executor.js';
 
@@ -51,6 +51,12 @@ export interface IncidentView {
   severities: SeverityChange[];
   affectedCustomers: string[];
   notifiedCustomers: string[];
+  /**
+   * Why each affected customer without an outage notice has none (consent or quiet hours refused by
+   * the policy, held for a person, the outage over first, still down under another alarm…), grouped
+   * by reason, most customers first; the counts add up to the affected less the notified.
+   */
+  notNotified: NotToldReason[];
   compensatedCustomers: string[];
   /**
    * Customers paid the difference after the alarm was made worse than the severity they were first
@@ -289,6 +295,7 @@ export function incidentView(a: ReceivedAlarm, run: RunReading | null, suspicion
     severities: [...(severityHistory(a) ?? [{ perceivedSeverity: a.perceivedSeverity, fromTime: a.raisedTime }])],
     affectedCustomers: affected,
     notifiedCustomers: notified,
+    notNotified: notToldReasons(incidentCustomers(a, run, deps.settings)),
     compensatedCustomers: batches(BATCH_KEYS.compensation).flatMap((s) => parsed<BatchOutcome>(s, NO_BATCH).executed),
     compensationRaisedCustomers: money.raised,
     compensationPaid: money.paid,

@@ -27,6 +27,9 @@ const incident = z.object({
   severities: list(z.object({ perceivedSeverity: z.string(), fromTime: z.string().describe('From when (ISO 8601): the raise, then when each change reached us') })).describe('The severity in force from each time: the raise\'s, then each change of it (today\'s alone for an alarm kept before they were)'),
   affectedCustomers: list(z.string()).describe('Customers found on the alarmed cells, highest expected harm first'),
   notifiedCustomers: list(z.string()),
+  notNotified: list(z.object({ state: z.enum(['waiting', 'not-sent', 'not-yet']).describe('waiting (for a person), not-sent, not-yet (the run may still tell them)'), why: z.string(), customers: z.number().int() })).describe(
+    'Why the affected customers without an outage notice have none (a policy refusal with its rule, such as consent or quiet hours; held for a person; the outage over first; told already under another alarm; a back end\'s failure), grouped by reason, most customers first: the counts add up to affectedCustomers less notifiedCustomers',
+  ),
   compensatedCustomers: list(z.string()),
   compensationRaisedCustomers: list(z.string()).describe('Customers paid the difference after the alarm was made worse than the severity they were first paid at (a top-up on their payment)'),
   compensationPaid: z.number().describe('The credit carried out for the incident, payments and top-ups together (currency units), those a person approved after the flow asked included; one still waiting for a person, or approved and not carried out yet, is not in it'),

@@ -46,6 +46,8 @@ export interface IncidentCounts {
   readonly alarmId: string;
   readonly affectedCustomers: readonly string[];
   readonly notifiedCustomers: readonly string[];
+  /** Why the affected customers without a notice have none, grouped, most customers first (they add up to affected less notified). */
+  readonly notNotified: readonly { readonly state: 'waiting' | 'not-sent' | 'not-yet'; readonly why: string; readonly customers: number }[];
   readonly compensatedCustomers: readonly string[];
   /** Those paid the difference after the alarm was made worse than the severity they were first paid at. */
   readonly compensationRaisedCustomers: readonly string[];

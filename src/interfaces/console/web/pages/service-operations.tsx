@@ -57,6 +57,26 @@ interface IncidentSummary {
   readonly anomaliesInHistory: number;
   readonly anomaliesWithoutAlarm: number;
 }
+/** The reasons shown in a row; the alarm's page lists every customer's. */
+const REASONS_IN_A_ROW = 3;
+
+/** Under an alarm's notified count: why the others affected were not told, most customers first. */
+function NotToldWhy({ reasons }: { reasons: IncidentCounts['notNotified'] }) {
+  const shown = reasons.slice(0, REASONS_IN_A_ROW);
+  const rest = reasons.slice(REASONS_IN_A_ROW).reduce((n, r) => n + r.customers, 0);
+  const lead = { waiting: 'waiting', 'not-sent': 'not told', 'not-yet': 'not yet' } as const;
+  return (
+    <ul class="why-not muted" data-testid="not-told-why">
+      {shown.map((r) => (
+        <li key={`${r.state} ${r.why}`}>
+          {count(r.customers)} {lead[r.state]}: {r.why.replace(/^waiting for a person: /, 'for a person: ')}
+        </li>
+      ))}
+      {rest > 0 && <li>{count(rest)} more, for other reasons (the alarm's page says each)</li>}
+    </ul>
+  );
+}
+
 /** Severities, worst first (TMF642's perceivedSeverity). */
 const SEVERITIES = ['critical', 'major', 'minor', 'warning', 'indeterminate', 'cleared'];
 
@@ -200,8 +220,9 @@ export function ServiceOperations() {
                       <td class="num" data-testid="affected-count">
                         {count(incident?.affectedCustomers.length)}
                       </td>
-                      <td class="num" data-testid="notified-count">
-                        {count(incident?.notifiedCustomers.length)}
+                      <td class="num">
+                        <span data-testid="notified-count">{count(incident?.notifiedCustomers.length)}</span>
+                        {incident && incident.notNotified.length > 0 && <NotToldWhy reasons={incident.notNotified} />}
                       </td>
                       <td class="num">
                         {count(incident?.compensatedCustomers.length)}
