@@ -404,7 +404,9 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     const days = resumeAt === undefined ? Math.max(0, state.days - 1) : Math.floor((resumeAt - startMs) / DAY_MS);
     if (rebuild) {
       rebuild.started = Date.now();
-      o.log(`sandbox: rebuilding world "${state.world}" (seed ${state.seed}) from its seed after a restart, ${days} days; the twins answer meanwhile, acts on its back ends are held (503, Retry-After) until it is back (GET /health: worldRebuilt)`);
+      // A live world's rebuild generates the day it stopped in too (`restore`'s resumeAt): said, so the end's count (one more) adds up.
+      const span = resumeAt === undefined ? `${days} days` : `${days + 1} days (the ${days} whole days it had lived, then the day it stopped in, to ${new Date(resumeAt).toISOString().slice(0, 16).replace('T', ' ')} UTC)`;
+      o.log(`sandbox: rebuilding world "${state.world}" (seed ${state.seed}) from its seed after a restart, ${span}; the twins answer meanwhile, acts on its back ends are held (503, Retry-After) until it is back (GET /health: worldRebuilt)`);
     }
     let lastLog = Date.now();
     const restored = await world.restore({
@@ -424,7 +426,7 @@ export function startSandboxOperator(twins: SandboxTarget, o: SandboxOperatorOpt
     });
     if (rebuild) {
       rebuild.over = true;
-      o.log(`sandbox: world rebuilt in ${((Date.now() - rebuild.started) / 1000).toFixed(1)} s (${rebuild.total} days${restored.replayed > 0 ? `, ${restored.replayed} acts of its back ends replayed: applicants, orders, activations, plan changes…` : ''}); acts on it pass again`);
+      o.log(`sandbox: world rebuilt in ${((Date.now() - rebuild.started) / 1000).toFixed(1)} s (${rebuild.total} days generated${restored.replayed > 0 ? `, ${restored.replayed} acts of its back ends replayed: applicants, orders, activations, plan changes…` : ''}); acts on it pass again`);
     } else if (restored.replayed > 0) o.log(`sandbox: ${restored.replayed} acts of the back ends replayed (applicants, orders, activations, plan changes…)`);
     worldBack = true;
     releaseRebuild();
