@@ -12,6 +12,7 @@ import { refusedAfterFailedWrite, type AppendOptions, type EventStore, type NewD
 import { verifyReplay } from './replay-verify.js';
 import { syntheticEvents } from './synthetic-events.js';
 import { TwinEngine } from './twin-engine.js';
+import { replayLog } from './twin-recovery.js';
 import { RECORD_BYTES } from './twin-layout.js';
 import { unpackTwinRecord } from './twin-record-bytes.js';
 import { openTwinService, type TwinService } from './twin-service.js';
@@ -172,6 +173,15 @@ describe('intake', () => {
     const verification = await verifyReplay(twins.store, twins.engine);
     expect(verification.identical).toBe(20);
     expect(verification.different).toEqual([]);
+    // A writer goes on after the twins were read (a server on the same data dir): replayed through the seq they were
+    // read at, they still verify; replayed to the log's new end, the twins the later events moved differ.
+    const through = twins.appliedSeq();
+    const stale = new TwinEngine({ latenessMs: twins.engine.latenessMs });
+    await replayLog(twins.store, stale);
+    await twins.intake.submit([...syntheticEvents({ customers: 20, days: 2, seed: 6, start: NOW - 2 * 86_400_000 })]);
+    expect(twins.appliedSeq()).toBeGreaterThan(through);
+    expect(await verifyReplay(twins.store, stale, undefined, undefined, through)).toMatchObject({ identical: 20, different: [] });
+    expect((await verifyReplay(twins.store, stale)).different.length).toBeGreaterThan(0);
   });
 
   it('writes a large checkpoint in slices, and a crash between slices still recovers every twin exactly', async () => {

@@ -77,7 +77,8 @@ export async function recoverEngine(store: EventStore, engine: TwinEngine, onPro
 /**
  * Applies every logged event with seq > afterSeq to the engine, in log order; with `only`, just
  * the events it keeps (a worker's partitions after each one's checkpoint, decision 0012). `store`
- * may be any reader of the log in seq order (a worker's: its partitions' events only).
+ * may be any reader of the log in seq order (a worker's: its partitions' events only). `throughSeq`:
+ * the last seq applied (default: the log's end as it is read).
  */
 export async function replayLog(
   store: Pick<EventStore, 'readLog'>,
@@ -85,19 +86,22 @@ export async function replayLog(
   afterSeq = 0,
   onProgress?: (seq: number) => void,
   only?: (customerId: string, seq: number) => boolean,
+  throughSeq = Infinity,
 ): Promise<{ events: number; lastSeq: number }> {
   let seq = afterSeq;
   let events = 0;
   for (;;) {
     const page = await store.readLog(seq, REPLAY_PAGE);
-    if (page.length === 0) break;
+    if (page.length === 0 || page[0].seq > throughSeq) break;
     for (const e of page) {
+      if (e.seq > throughSeq) break;
       if (only && !only(e.customerId, e.seq)) continue;
       engine.apply(JSON.parse(e.body) as TwinEvent, e.time);
       events++;
     }
-    seq = page[page.length - 1].seq;
+    seq = Math.min(page[page.length - 1].seq, throughSeq);
     onProgress?.(seq);
+    if (seq === throughSeq) break;
   }
   return { events, lastSeq: seq };
 }

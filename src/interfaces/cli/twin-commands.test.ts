@@ -10,6 +10,7 @@ import { syntheticChurnEvents } from '../../intelligence/twin-training/synthetic
 import { openEventStore } from '../../store/open-event-store.js';
 import { openModelRegistry } from '../../store/open-model-registry.js';
 import { openTwinService } from '../../twin/twin-service.js';
+import { replayText } from './twin-commands.js';
 import { twinloop } from './cli-fixtures.js';
 
 describe('twinloop twin', () => {
@@ -67,4 +68,14 @@ describe('twinloop twin', () => {
     expect(await twinloop(['dead-letters', '--data-dir', dir])).toBe('no dead letters: no record given to the intake was refused\n');
     expect(await twinloop(['dead-letters', '--json', '--data-dir', dir])).toBe('');
   }, 60_000);
+});
+
+describe('twinloop replay: what it says', () => {
+  const r = { twins: 3, identical: 3, different: 0, missing: 0, events: 120, seconds: 0.4, examples: [] };
+  it('says what it verified on success, not only counts', () => {
+    expect(replayText(r, 120)).toBe("verified: the 3 twins rebuilt from the log's 120 events (through seq 120, in 0.4 s) are byte for byte the twins stored (checkpoint and log as a restart reads them)");
+  });
+  it('says NOT verified, how many differ and which, on a difference', () => {
+    expect(replayText({ ...r, identical: 1, different: 1, missing: 1, examples: ['C2', 'C3'] }, 120)).toBe("NOT verified: of the 3 twins rebuilt from the log's 120 events (through seq 120, in 0.4 s), 1 are the twins stored; 1 differ and 1 are missing: C2, C3");
+  });
 });

@@ -66,6 +66,13 @@ export function formatTwin(view: TwinView, profile?: ProfileView, scores?: TwinS
   return lines.join('\n');
 }
 
+/** What `replay` found, in words: what it compared and, on success, that it verified it. */
+export function replayText(r: { twins: number; identical: number; different: number; missing: number; events: number; seconds: number; examples: readonly string[] }, throughSeq: number): string {
+  const what = `the ${r.twins} twins rebuilt from the log's ${r.events} events (through seq ${throughSeq}, in ${r.seconds} s)`;
+  if (r.identical === r.twins) return `verified: ${what} are byte for byte the twins stored (checkpoint and log as a restart reads them)`;
+  return `NOT verified: of ${what}, ${r.identical} are the twins stored; ${r.different} differ and ${r.missing} are missing: ${r.examples.join(', ')}${r.examples.length < r.different + r.missing ? ', …' : ''}`;
+}
+
 export function registerTwinCommands(program: Command): void {
   program
     .command('twin')
@@ -99,12 +106,14 @@ export function registerTwinCommands(program: Command): void {
           const progress = createProgress({ json: opts.json });
           progress.start(total, 'replay');
           const started = performance.now();
-          const result = await verifyReplay(twins.store, twins.engine, (seq) => progress.update(seq));
+          // Through the seq the stored twins were read at: a server running on the data dir goes on writing meanwhile.
+          const through = twins.appliedSeq();
+          const result = await verifyReplay(twins.store, twins.engine, (seq) => progress.update(seq), undefined, through);
           progress.stop();
           const seconds = (performance.now() - started) / 1000;
           const out = { twins: result.twins, identical: result.identical, different: result.different.length, missing: result.missing.length, events: result.events, seconds: Number(seconds.toFixed(2)), examples: [...result.different, ...result.missing].slice(0, 10) };
           if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-          else process.stdout.write(`replayed ${out.events} events in ${out.seconds} s: ${out.identical} of ${out.twins} twins identical to the stored state${out.different + out.missing ? `; DIFFERENT: ${out.examples.join(', ')}` : ''}\n`);
+          else process.stdout.write(`${replayText(out, through)}\n`);
           if (opts.verify && out.identical !== out.twins) setExitCode('INTERNAL');
         } finally {
           await twins.close({ checkpoint: false });
