@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { fastEvent } from './event-fast-path.js';
 import { EVENT_KINDS, twinEventSchema, type TwinEvent } from './events.js';
 import { describeJsonError } from './json-syntax.js';
@@ -15,11 +14,6 @@ export const MAX_EVENT_BYTES = 64 * 1024;
  * record's text can be stored as the event's body.
  */
 export type Validated = { ok: true; event: TwinEvent; exact: boolean } | { ok: false; reason: string };
-
-/** Turns a zod failure on `input` into one line naming every wrong field, what was expected and what came. */
-export function describeIssues(error: z.ZodError, input: unknown): string {
-  return describeInputIssues(error.issues, input, { whole: '(record)' });
-}
 
 /**
  * Deepest nesting of objects and arrays a record may have. An event is three levels deep (an
@@ -59,7 +53,7 @@ export function validateEvent(raw: unknown): Validated {
     };
   }
   const parsed = twinEventSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error, raw) };
+  if (!parsed.success) return { ok: false, reason: describeInputIssues(parsed.error.issues, raw, { whole: '(record)' }) };
   return { ok: true, event: parsed.data, exact: false };
 }
 

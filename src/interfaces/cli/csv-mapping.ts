@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { describeIssues } from '../../domain/event-validation.js';
 import { TwinloopError } from '../../domain/errors.js';
+import { describeInputIssues } from '../../domain/input-issues.js';
 
 /**
  * How the rows of a CSV file become events: which column fills which event field (dotted
@@ -19,7 +19,7 @@ export type CsvMapping = z.infer<typeof csvMappingSchema>;
 
 export function parseCsvMapping(json: unknown): CsvMapping {
   const parsed = csvMappingSchema.safeParse(json);
-  if (!parsed.success) throw new TwinloopError('BAD_INPUT', `column mapping: ${describeIssues(parsed.error, json)}`);
+  if (!parsed.success) throw new TwinloopError('BAD_INPUT', `column mapping: ${describeInputIssues(parsed.error.issues, json, { whole: 'the mapping' })}`);
   return parsed.data;
 }
 
