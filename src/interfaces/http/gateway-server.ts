@@ -19,7 +19,7 @@ import { mergePopulationRisks } from '../../intelligence/live/population-risk.js
 import { populationAnswer, WORKER_NOTE } from './population-routes.js';
 import type { HardeningOptions } from './http-hardening.js';
 import { createHttpApp } from './server.js';
-import { intentsNeedThePopulation } from '../../agents/intents/intents-over-a-share.js';
+import { intentsNeedThePopulation } from '../../agents/intents/intents-refused.js';
 import { TMF921_BASE } from './tmf/tmf921-mapping.js';
 
 const publishedAnswer = z.object({

@@ -30,8 +30,7 @@ import { createGuardedExecutor, type ActionExecutor, type GuardedExecutor, type 
 import { horizonDays } from '../../agents/intents/intent-schema.js';
 import { createIntentService, type ApprovedPlan, type ExecutePlan, type IntentService, type ObserveIntent, type PlanAudience, type PlanningPopulation } from '../../agents/intents/intent-service.js';
 import { audienceFilters, describeSegment } from '../../agents/intents/segment-resolution.js';
-import { intentsOnAShare } from '../../agents/intents/intents-over-a-share.js';
-import { intentsNeedAModel } from '../../agents/intents/intents-need-a-model.js';
+import { intentsNeedAModel, intentsOnAShare } from '../../agents/intents/intents-refused.js';
 import type { Intent, Segment } from '../../agents/intents/intent-schema.js';
 import { answeredAction, planOutcome, planScenarios } from '../../agents/intents/plan-simulation.js';
 import type { Plan } from '../../agents/intents/intent-planner.js';
