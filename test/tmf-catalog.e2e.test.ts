@@ -168,6 +168,8 @@ describe('TMF620 Product Catalog', () => {
     expect((await call('PATCH', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice', { lifecycleStatus: 'Retired' })).body.message).toMatch(/^lifecycleStatus: .*productOffering\/retain-10/);
     expect((await call('DELETE', '/productOfferingPrice/retain-10-price', 'ProductOfferingPrice')).status).toBe(409);
     expect((await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'No type' })).body.message).toMatch(/^priceType: /);
+    // Every wrong attribute is named, not only the first.
+    expect((await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'x', priceType: 'sometimes', percentage: 130 })).body.message).toMatch(/^priceType: expected one of oneTime, recurring, discount, got "sometimes"; percentage: expected at most 100, got 130/);
     expect((await call('POST', '/productOfferingPrice', 'ProductOfferingPrice', { name: 'x', id: 'retain-10-price', priceType: 'oneTime' })).status).toBe(409);
     expect((await call('PATCH', '/productOfferingPrice/loyalty-20', 'ProductOfferingPrice', { percentage: 30 })).body).toMatchObject({ percentage: 30 });
     expect(decisions.catalogue.byId.get('loyal')?.discountShare).toBe(0.2);

@@ -194,6 +194,9 @@ describe('TMF629 Customer and TMF637 Product Inventory from the twins', () => {
     expect(bad.body.message).toMatch(/^characteristic billing: /);
     const missing = await write('POST', `${CUSTOMERS}/customer`, { name: 'B', engagedParty: PARTY, characteristic: [{ name: 'billing', value: 'prepaid' }] });
     expect(missing.body.message).toMatch(/^characteristic paymentMethod: required/);
+    // Every wrong characteristic is named, not only the first.
+    const twoBad = await write('POST', `${CUSTOMERS}/customer`, { name: 'B', engagedParty: PARTY, characteristic: [{ name: 'billing', value: 'monthly' }, { name: 'paymentMethod', value: 'cheque' }] });
+    expect(twoBad.body.message).toMatch(/^characteristic billing: .*"monthly".*; characteristic paymentMethod: .*"cheque"/);
     const score = await write('POST', `${CUSTOMERS}/customer`, { name: 'B', engagedParty: PARTY, characteristic: [{ name: 'churnRisk', value: 0.1 }] });
     expect(score.body.message).toMatch(/churnRisk: a live score/);
     expect((await write('POST', `${CUSTOMERS}/customer`, { engagedParty: PARTY })).status).toBe(400);

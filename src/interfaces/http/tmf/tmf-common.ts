@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues, type InputIssueOptions } from '../../../domain/input-issues.js';
 import { idParams } from '../api-schemas.js';
 import { reachedOnly, requireCustomer } from '../http-auth.js';
 import type { HttpApp } from '../route-module.js';
@@ -167,6 +168,17 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /** A PATCH body: a JSON object (merge patch); the resource's own rules check the result. */
+/**
+ * A resource written (a merge patch applied, an update built) checked against its schema: the
+ * checked data, or BAD_INPUT naming every problem, each attribute as the body writes it (the one
+ * refusal of a TMF write; `options` for a part of a larger body).
+ */
+export function checkedResource<T>(schema: z.ZodType<T>, resource: unknown, options: InputIssueOptions = { whole: 'body' }): T {
+  const checked = schema.safeParse(resource);
+  if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, resource, options));
+  return checked.data;
+}
+
 export const mergePatchBody = z.record(z.string(), z.unknown()).describe('A JSON merge patch (RFC 7386, `application/merge-patch+json`): attributes to set, `null` to remove one');
 
 /** What `tmfReadRoutes` serves: one collection of an API, read-only. */

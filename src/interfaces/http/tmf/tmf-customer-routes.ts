@@ -3,14 +3,13 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SCHEMA_VERSION, type EventOf } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
-import { describeInputIssues } from '../../../domain/input-issues.js';
 import { parseFilterQuery } from '../../../twin/feature-filter.js';
 import { queryFields, twinIdsWhere } from '../../../twin/twin-query.js';
 import type { TwinView } from '../../../twin/twin-view.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { reachedOnly } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, attributeFilters, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, tmfErrorBody, tmfErrors, tmfListQuery, tmfReadRoutes, partyCustomer } from './tmf-common.js';
+import { apiRoot, attributeFilters, checkedResource, MERGE_PATCH, mergePatchBody, selectFields, sendCreated, tmfErrorBody, tmfErrors, tmfListQuery, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { CUSTOMER_PARTY_COLLECTION, newCustomer, patchedCustomer, profileOf, type CustomerParty, type CustomerProfile } from './tmf629-customer-input.js';
 import { statusOf, TMF629_BASE, TMF637_BASE, toTmfCustomer, toTmfProducts } from './tmf629-mapping.js';
 import { tmfRequired, tmfSchema } from './tmf-spec.js';
@@ -112,9 +111,7 @@ export function tmf629Routes(s: CustomerServices): RouteModule {
         if (req.identity?.scope.segments) throw new TwinloopError('FORBIDDEN', `${req.identity.subject}'s credential is scoped to the segments ${req.identity.scope.segments.join(', ')}; a new customer is in none of them yet, so registering one needs a key without segments`);
         let id: string;
         if (body.id !== undefined) {
-          const given = customerIdSchema.safeParse(body.id);
-          if (!given.success) throw new TwinloopError('BAD_INPUT', `id: ${given.error.issues[0].message}`);
-          id = given.data;
+          id = checkedResource(customerIdSchema, body.id, { prefix: ['id'] });
           if (s.twins.engine.view(id) || (await partyOf(id))) throw new TwinloopError('CONFLICT', `id: a Customer "${id}" exists; PATCH ${TMF629_BASE}/customer/${id} changes it`);
         } else id = `CU-${randomUUID().slice(0, 13)}`;
         const { profile, party } = newCustomer(body, new Date(s.clock.now()).toISOString());
@@ -140,8 +137,7 @@ export function tmf629Routes(s: CustomerServices): RouteModule {
         const profile = view && profileOf(view);
         if (!view || !profile) throw new TwinloopError('NOT_FOUND', `no Customer "${req.params.id}"; POST ${TMF629_BASE}/customer registers one`);
         const update = { engagedParty: { id: req.params.id, '@referredType': 'Individual' }, ...Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== null)) };
-        const checked = tmfSchema('TMF629', 'Customer_Update').safeParse(update);
-        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, update, { whole: 'body' }));
+        checkedResource(tmfSchema('TMF629', 'Customer_Update'), update);
         const changed = patchedCustomer(req.body, { id: req.params.id, profile, party: (await partyOf(req.params.id)) ?? {}, status: statusOf(view) });
         if (changed.profile) await submit(req.params.id, changed.profile);
         await storeParty(req.params.id, changed.party);

@@ -1,5 +1,6 @@
 import { ACTION_CLASSES, offeringPriceSchema, type CatalogueDocument, type CatalogueEntry, type CatalogueEntryList, type OfferCatalogue } from '../../../decisioning/offer-catalogue.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { checkedResource } from './tmf-common.js';
 import { priceIdOf, PRICE_KEYS, toTmfCatalog, toTmfCategories, toTmfPrice, toTmfSpecifications } from './tmf620-mapping.js';
 
 /**
@@ -77,15 +78,11 @@ export const SPECIFICATIONS: EntryKind = {
   },
 };
 
-/** The pricing attributes of a price as the catalogue keeps an offering's (BAD_INPUT naming the attribute). */
-export function pricingOf(item: Json, attribute = ''): Json {
+/** The pricing attributes of a price as the catalogue keeps an offering's (BAD_INPUT naming every wrong attribute). */
+export function pricingOf(item: Json): Json {
   const picked = Object.fromEntries(PRICE_KEYS.filter((k) => item[k] !== undefined).map((k) => [k, k === 'price' ? { unit: (item.price as Json | undefined)?.unit ?? 'EUR', value: (item.price as Json | undefined)?.value } : item[k]]));
-  const checked = offeringPriceSchema.safeParse(picked);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw new TwinloopError('BAD_INPUT', `${attribute}${issue.path.join('.') || 'priceType'}: ${issue.message}${issue.path[0] === 'priceType' ? ' (oneTime, recurring or discount)' : ''}`);
-  }
-  if (checked.data.priceType === 'discount' && checked.data.percentage === undefined) throw new TwinloopError('BAD_INPUT', `${attribute}percentage: a discount needs the percent of the monthly price it gives away`);
+  const checked = checkedResource(offeringPriceSchema, picked);
+  if (checked.priceType === 'discount' && checked.percentage === undefined) throw new TwinloopError('BAD_INPUT', 'percentage: a discount needs the percent of the monthly price it gives away');
   return picked;
 }
 

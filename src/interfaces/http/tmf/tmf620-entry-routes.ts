@@ -5,17 +5,12 @@ import { TwinloopError } from '../../../domain/errors.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import type { HttpApp } from '../route-module.js';
-import { applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { applyMergePatch, checkedResource, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
 import { ENTRY_KINDS, type CatalogueState, type EntryKind } from './tmf620-entries.js';
 import { slugOf, TMF620_BASE } from './tmf620-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
 
 type Json = Record<string, unknown>;
-
-/** The first problem of a zod check as BAD_INPUT naming the attribute. */
-function badInput(issues: readonly { path: readonly PropertyKey[]; message: string }[]): TwinloopError {
-  return new TwinloopError('BAD_INPUT', `${issues[0].path.map(String).join('.') || 'body'}: ${issues[0].message}`);
-}
 
 /**
  * TMF620's productSpecification, productOfferingPrice, category and catalog, each served alike
@@ -96,8 +91,7 @@ export function tmf620EntryRoutes(app: HttpApp, s: Pick<OperatorServices, 'decis
         if (!found) throw notFound(id);
         if (req.body.id !== undefined && req.body.id !== id) throw new TwinloopError('BAD_INPUT', `id: a ${kind.definition}'s id cannot change ("${String(req.body.id)}" ≠ "${id}")`);
         const merged = applyMergePatch(found.answered, req.body) as Json;
-        const checked = item.safeParse(merged);
-        if (!checked.success) throw badInput(checked.error.issues);
+        checkedResource(item, merged);
         if (!found.entry) {
           await s.decisions.editCatalogue(() => kind.patchComputed(id, merged, found.st, now(), req.body));
           const after = find(req, id);

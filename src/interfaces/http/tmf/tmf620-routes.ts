@@ -2,11 +2,10 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ACTION_CLASSES, type CatalogueEntry, type ProductOffering } from '../../../decisioning/offer-catalogue.js';
 import { TwinloopError } from '../../../domain/errors.js';
-import { describeInputIssues } from '../../../domain/input-issues.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
+import { apiRoot, applyMergePatch, checkedResource, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes } from './tmf-common.js';
 import { tmf620EntryRoutes } from './tmf620-entry-routes.js';
 import { EXTENSION_SCHEMAS, fromTmfOffering, priceIdOf, PRICE_KEYS, slugOf, TMF620_BASE, toTmfOffering } from './tmf620-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
@@ -98,8 +97,7 @@ export function tmf620Routes(s: OperatorServices): RouteModule {
         const patch = req.body;
         if (patch.id !== undefined && patch.id !== req.params.id) throw new TwinloopError('BAD_INPUT', `id: an offering's id cannot change ("${String(patch.id)}" ≠ "${req.params.id}")`);
         const merged = applyMergePatch(toTmfOffering(current, root(req), categories()), patch) as Record<string, unknown>;
-        const checked = offeringSchema.safeParse(merged);
-        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, merged, { whole: 'body' }));
+        checkedResource(offeringSchema, merged);
         return store(req, merged, req.params.id);
       },
     );

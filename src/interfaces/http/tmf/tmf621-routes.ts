@@ -3,12 +3,11 @@ import type { FastifyRequest } from 'fastify';
 import type { TwinEvent } from '../../../domain/events.js';
 import { SCHEMA_VERSION } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
-import { describeInputIssues } from '../../../domain/input-issues.js';
 import type { OperatorServices } from '../../runtime/operator-services.js';
 import { idParams } from '../api-schemas.js';
 import { requireCustomer } from '../http-auth.js';
 import type { RouteModule } from '../route-module.js';
-import { apiRoot, applyMergePatch, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
+import { apiRoot, applyMergePatch, checkedResource, MERGE_PATCH, mergePatchBody, sendCreated, tmfErrors, tmfReadRoutes, partyCustomer } from './tmf-common.js';
 import { changedTicket, customerOfTicket, openedTicket, raisedTicketOf, TMF621_BASE, troubleTicketOf, type TicketHistory } from './tmf621-mapping.js';
 import { TMF629_BASE } from './tmf629-mapping.js';
 import { tmfSchema } from './tmf-spec.js';
@@ -112,8 +111,7 @@ export function tmf621Routes(s: Pick<OperatorServices, 'twins' | 'clock'>): Rout
       },
       async (req) => {
         const update = applyMergePatch({}, req.body);
-        const checked = tmfSchema('TMF621', 'TroubleTicket_Update').safeParse(update);
-        if (!checked.success) throw new TwinloopError('BAD_INPUT', describeInputIssues(checked.error.issues, update, { whole: 'body' }));
+        checkedResource(tmfSchema('TMF621', 'TroubleTicket_Update'), update);
         const parts = split(req.params.id);
         if (parts) requireCustomer(req, parts.customerId);
         const h = parts && (await ticketsOf(parts.customerId)).histories.get(parts.ticketId);

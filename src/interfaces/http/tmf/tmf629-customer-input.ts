@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { customerData } from '../../../domain/events.js';
 import { TwinloopError } from '../../../domain/errors.js';
+import { describeInputIssues } from '../../../domain/input-issues.js';
 import type { TwinView } from '../../../twin/twin-view.js';
 import { applyMergePatch } from './tmf-common.js';
 
@@ -77,11 +78,15 @@ function profileFrom(fields: Partial<Record<Writable | 'since', unknown>>): Cust
   if (data.consent) data.consent = Object.fromEntries(Object.entries(data.consent as Json).filter(([, v]) => v !== undefined));
   const checked = customerData.safeParse(data);
   if (checked.success) return checked.data;
-  const issue = checked.error.issues[0];
-  const [field, sub] = issue.path.map(String);
-  const where = field === 'since' ? 'validFor.startDateTime' : field === 'consent' ? `characteristic ${sub === 'marketing' ? 'marketingConsent' : `${sub ?? 'marketing'}Consent`}` : `characteristic ${field}`;
-  const missing = issue.path.reduce<unknown>((node, k) => (node as Json | undefined)?.[k as string], data) === undefined;
-  throw new TwinloopError('BAD_INPUT', `${where}: ${missing ? `required (writable characteristics: ${WRITABLE_CHARACTERISTICS.join(', ')})` : issue.message}`);
+  // Every problem, each named as the TMF body writes the field (a characteristic, the start of validFor), not as the event does.
+  const problems = checked.error.issues.map((issue) => {
+    const [field, sub] = issue.path.map(String);
+    const where = field === 'since' ? 'validFor.startDateTime' : field === 'consent' ? `characteristic ${sub === 'marketing' ? 'marketingConsent' : `${sub ?? 'marketing'}Consent`}` : `characteristic ${field}`;
+    const value = issue.path.reduce<unknown>((node, k) => (node as Json | undefined)?.[k as string], data);
+    if (value === undefined) return `${where}: required (writable characteristics: ${WRITABLE_CHARACTERISTICS.join(', ')})`;
+    return describeInputIssues([{ ...issue, path: [] }], value, { whole: where });
+  });
+  throw new TwinloopError('BAD_INPUT', [...new Set(problems)].join('; '));
 }
 
 /** The characteristics of a body as profile fields; BAD_INPUT for a score, an unknown or a repeated name. */
