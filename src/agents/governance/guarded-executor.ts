@@ -25,6 +25,7 @@ import {
   type ExecuteVerdict,
   type MoneyWindow,
   type PolicyVerdict,
+  unsettledAddedTo,
 } from '../../decisioning/policy/index.js';
 import { addedToOf, addsToNow } from './approval-adds-to.js';
 import type { GuardedStatus, RequestStanding } from './request-standing.js';
@@ -1008,7 +1009,7 @@ export function createGuardedExecutor(options: GuardedExecutorOptions): GuardedE
       if (hold) throw heldError(hold.reason, hold.retryAfterMs);
       // A top-up is decided after the payment it adds to: approved first, it would be paid even if that one were then rejected.
       // Approved and not carried out yet, that one may still fail for good or be withdrawn: decided once it is carried out.
-      const first = pending.status === 'pending' ? (await addedTo(pending.request)).find((a) => a.standing === 'waiting' || a.standing === 'committed') : undefined;
+      const first = pending.status === 'pending' ? unsettledAddedTo(await addedTo(pending.request)) : undefined;
       if (first?.standing === 'waiting') {
         throw new TwinloopError('CONFLICT', `approval ${approvalId} adds to request ${first.requestId}, which waits for a person (approval ${approvalIdOf(first.requestId)}): decide that one first; nothing was decided here`);
       }

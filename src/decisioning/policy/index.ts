@@ -40,6 +40,7 @@ export {
   type BudgetStanding,
   type AskerWindow,
   type AddedTo,
+  unsettledAddedTo,
   type EarlierMove,
   type MoneyWindow,
   type EvaluationContext,

@@ -93,6 +93,16 @@ export interface AddedTo {
   readonly reason: string;
 }
 
+/**
+ * The first of the requests a request adds to that is not settled yet: waiting for a person, or
+ * approved and not carried out. A top-up on it may not go ahead alone (decision 0093): paid now,
+ * it would stand if that one were then rejected, failed for good or was withdrawn. The one reading
+ * of it, for the policy's verdict and for a person's approval of the top-up.
+ */
+export function unsettledAddedTo(addsTo: readonly AddedTo[] | undefined): AddedTo | undefined {
+  return addsTo?.find((a) => a.standing === 'waiting' || a.standing === 'committed');
+}
+
 /** The customer's earlier money moves of the request's class the threshold counts, over `days`. */
 export interface MoneyWindow {
   readonly days: number;
@@ -282,7 +292,7 @@ export function evaluate(policy: ActionPolicy, request: ActionRequest, context: 
     }
     // On top of a payment still waiting for a person, or approved and not carried out yet: paid alone now,
     // it would stand if that one were then rejected, or failed for good or was withdrawn (decision 0093).
-    const unpaid = context.addsTo?.find((a) => a.standing === 'waiting' || a.standing === 'committed');
+    const unpaid = unsettledAddedTo(context.addsTo);
     if (mode === 'autonomous' && unpaid) escalate(`it adds to ${unpaid.requestId}, which ${unpaid.standing === 'waiting' ? 'waits for a person' : 'a person approved and is not carried out yet'}`);
     const asker = context.askerWindow;
     if (mode === 'autonomous' && asker) {
