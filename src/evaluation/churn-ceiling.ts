@@ -9,6 +9,7 @@ import { churnInterval, churnLevel } from '../intelligence/live/score-interval.j
 import { createTabularScorer } from '../intelligence/model/tabular-scorer.js';
 import { planCutoffs } from '../intelligence/twin-training/training-cutoffs.js';
 import { DEFAULT_HORIZON_DAYS, fitAndEvaluate } from '../intelligence/twin-training/train-churn-from-twins.js';
+import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../intelligence/twin-training/training-customers.js';
 import { buildTwinTrainingSet } from '../intelligence/twin-training/twin-training-set.js';
 import { createSandboxWorld, loadWorldDocument, namedWorld, type WorldConfig } from '../sandbox/index.js';
 import { createFeatureOracle, createOracle } from '../sandbox/oracle/index.js';
@@ -16,9 +17,10 @@ import { openEventStore } from '../store/open-event-store.js';
 import { openTwinService } from '../twin/twin-service.js';
 
 /**
- * The live churn model against its ceiling: the churn model is trained from the twins exactly as
- * the running operator trains it (stacked monthly cutoffs, validated out of time on the latest
- * one), and on those same validation rows the sandbox's true churn probabilities (each customer's
+ * The live churn model against its ceiling: the churn model is trained from the twins as the
+ * running operator's full training trains it (the same customer sample, `DEFAULT_TRAINING_CUSTOMERS`,
+ * and row bound; stacked monthly cutoffs, validated out of time on the latest one), and on those
+ * same validation rows the sandbox's true churn probabilities (each customer's
  * chance to churn within the horizon given its hidden hazard at the cutoff and, when its contract
  * ends within the horizon, the decision it then takes) are ranked too. No model that sees only events can rank
  * better than the truth, so the gap between the two AUCs is what is left to learn.
@@ -67,9 +69,10 @@ export interface CeilingSeed {
 }
 
 /**
- * The three AUCs on every customer active at the latest cutoff, not only the validation rows the
- * training set's sample kept (at 20,000 customers and 12 cutoffs the set keeps about 28 % of each
- * cutoff's customers): three to four times the churners, so each AUC's noise about half. The model
+ * The three AUCs on every customer active at the latest cutoff, not only the validation rows of the
+ * training's customer sample: the same rows where the sample is everyone (the default world at
+ * `DEFAULT_TRAINING_CUSTOMERS` 25,000), three to four times the churners where it was a quarter of
+ * them (5,000 of 20,000 before 2026-12-07), an AUC's noise then about half. The model
  * is the same validated one; the latest cutoff is out of time for it, whichever rows it kept.
  */
 export interface EveryCustomer {
@@ -216,7 +219,9 @@ export async function evaluateChurnCeiling(options: ChurnCeilingOptions): Promis
         if (cutoffs[cutoffs.length - 1] !== cutoff) {
           throw new TwinloopError('INTERNAL', `the latest training cutoff ${new Date(cutoffs[cutoffs.length - 1]).toISOString()} is not the moment the truth was read (${new Date(cutoff).toISOString()})`);
         }
-        const set = await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: horizonDays * DAY_MS, latenessMs: twins.engine.latenessMs, seed, untilSeq: twins.appliedSeq() });
+        // The server's sample (a population above DEFAULT_TRAINING_CUSTOMERS trains on that many), not a uniform sample of every customer's rows.
+        const customers = sampleTrainingCustomers(twins.engine.customerIds(), DEFAULT_TRAINING_CUSTOMERS);
+        const set = await buildTwinTrainingSet(twins.store, { cutoffs, horizonMs: horizonDays * DAY_MS, latenessMs: twins.engine.latenessMs, seed, untilSeq: twins.appliedSeq(), customers });
         const trained = fitAndEvaluate(set, horizonDays, { seed });
         const labels: number[] = [];
         const scores: number[] = [];

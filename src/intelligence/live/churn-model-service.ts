@@ -35,7 +35,7 @@ export interface TrainingWindow {
 }
 
 /** Options of `trainAndRegister`. */
-export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'onProgress' | 'signal'> {
+export interface TrainAndRegisterOptions extends Pick<ChurnTrainingOptions, 'horizonDays' | 'cutoffs' | 'maxRows' | 'seed' | 'learners' | 'rival' | 'onProgress' | 'signal'> {
   /** Train on this window instead of the twins as they stand now. */
   readonly window?: TrainingWindow;
   readonly promotion?: Promotion;
@@ -70,6 +70,7 @@ export async function trainAndRegister(twins: TwinService, registry: ModelRegist
     maxRows: options.maxRows,
     seed: options.seed,
     learners: options.learners,
+    ...(options.rival ? { rival: options.rival } : {}),
     onProgress: options.onProgress,
     signal: options.signal,
   });

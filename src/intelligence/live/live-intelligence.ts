@@ -8,7 +8,7 @@ import { LiveProfiles } from '../profile/live-profiles.js';
 import { CHURN_MODEL_NAME } from '../twin-training/train-churn-from-twins.js';
 import { loadChampion, registerChurnModel, toLiveModel, trainAndRegister, type ChurnTrainer, type Promotion, type RegisteredModel, type TrainingWindow } from './churn-model-service.js';
 import { fitFirstChurnModel, type FirstModelOptions } from '../twin-training/first-churn-model.js';
-import type { TrainedChurnModel } from '../twin-training/train-churn-from-twins.js';
+import type { ChurnRival, TrainedChurnModel } from '../twin-training/train-churn-from-twins.js';
 import type { CollectedTrainingRows } from '../twin-training/training-row-collector.js';
 import type { DriftReport } from './drift-monitor.js';
 import { LiveScoring, type LiveModel } from './live-scoring.js';
@@ -24,6 +24,8 @@ export interface TrainRequest {
   readonly cutoffs?: number;
   /** The history to read, when it must be another training's (not the twins as they stand now). */
   readonly window?: TrainingWindow;
+  /** A version to score on the same validation rows (`ChurnTrainingOptions.rival`). */
+  readonly rival?: ChurnRival;
 }
 
 /** How the first model is fitted on collected rows (default: in this thread, `fitFirstChurnModel`; the server fits in a worker thread). */
@@ -163,7 +165,7 @@ export async function startIntelligence(twins: TwinService, registry: ModelRegis
     if (training) return training;
     training = (async () => {
       try {
-        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, window: request.window, promotion: request.promotion, trainer: options.trainer, signal: stopping.signal });
+        const r = await trainAndRegister(twins, registry, { horizonDays: request.horizonDays ?? options.horizonDays, cutoffs: request.cutoffs ?? options.cutoffs, window: request.window, ...(request.rival ? { rival: request.rival } : {}), promotion: request.promotion, trainer: options.trainer, signal: stopping.signal });
         return await registered(r);
       } finally {
         training = null;

@@ -4,6 +4,7 @@ import type { FeatureMatrix } from '../tabular/encoder.js';
 import type { LearnerName, TabularModelDocument } from '../model/model-document.js';
 import { pipelineDocument, trainMatrixPipeline, trainMatrixSingle } from '../model/train-matrix-model.js';
 import { createTabularScorer } from '../model/tabular-scorer.js';
+import { parseModel } from '../model/model-file.js';
 import { rocAuc } from '../evaluation/roc-auc.js';
 import { expectedCalibrationError, logLoss, reliabilityBins, type ReliabilityBin } from '../evaluation/calibration-error.js';
 import { stratifiedSplit } from '../evaluation/stratified-folds.js';
@@ -71,6 +72,12 @@ export interface ChurnTrainingOptions {
   readonly learners?: readonly LearnerName[];
   /** How the learner is fitted (default `selected`). */
   readonly fit?: ChurnFit;
+  /**
+   * Another version scored on this training's validation rows (`metrics.rival`): the first model
+   * the start's full training may replace, trained on a smaller sample, so the two are judged on
+   * the same out-of-time rows (the latest cutoff, which neither was fitted to).
+   */
+  readonly rival?: ChurnRival;
   readonly onProgress?: (stage: string) => void;
   /**
    * Stops the training (a server asked to stop): the reading of the log stops at its next page,
@@ -78,6 +85,12 @@ export interface ChurnTrainingOptions {
    * thread is asked to end and stops the same way (`trainChurnInThread`).
    */
   readonly signal?: AbortSignal;
+}
+
+/** A registered version to judge on a training's validation rows: its id and its document (the registry's JSON). */
+export interface ChurnRival {
+  readonly id: string;
+  readonly document: string;
 }
 
 /** Observed churn per tenth of probability on the validation rows (the Models page's calibration table; score intervals of models trained before `scoreBins`). */
@@ -106,6 +119,8 @@ export interface ChurnModelMetadata {
     readonly trainRows: number;
     readonly trainPositives: number;
     readonly cvAuc: Readonly<Record<string, number>>;
+    /** The rival version's AUC and log loss on the same validation rows (`ChurnTrainingOptions.rival`). */
+    readonly rival?: { readonly id: string; readonly auc: number; readonly logLoss: number };
   };
   readonly calibration: CalibrationTable;
   /** The validation rows in bins of equal expected churn, the basis of score intervals (absent on models trained before it). */
@@ -171,6 +186,12 @@ export async function trainChurnFromTwins(store: EventStore, options: ChurnTrain
   return fitChurnModel(set, horizonDays, options, started);
 }
 
+/** The rival's AUC and log loss on the validation rows (its document's own probabilities, as the training's are). */
+function scoreRival(rival: ChurnRival, valid: { matrix: FeatureMatrix; labels: Uint8Array }): { id: string; auc: number; logLoss: number } {
+  const probs = createTabularScorer(parseModel(rival.document)).scoreMatrix(valid.matrix);
+  return { id: rival.id, auc: round(rocAuc(valid.labels, probs)), logLoss: round(logLoss(valid.labels, probs)) };
+}
+
 /** What a training stopped by its signal rejects with. */
 export function trainingStopped(): TwinloopError {
   return new TwinloopError('UNAVAILABLE', 'the churn training was stopped before it finished (the server is stopping); nothing was registered', { context: { retryable: false } });
@@ -191,7 +212,7 @@ export function churnCutoffs(o: { from: number | undefined; to: number; horizonD
 }
 
 /** Fits a churn model on a built training set (one process's, or the parts of a training fanned out over workers put together); CONFLICT with too few of either class. */
-export function fitChurnModel(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers' | 'fit'>, started = performance.now()): TrainedChurnModel {
+export function fitChurnModel(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers' | 'fit' | 'rival'>, started = performance.now()): TrainedChurnModel {
   if (set.positives < MIN_POSITIVES || set.matrix.rows - set.positives < MIN_POSITIVES) {
     throw new TwinloopError('CONFLICT', `only ${set.positives} churners among ${set.matrix.rows} training rows; at least ${MIN_POSITIVES} of each class are needed (a longer history or a longer horizon helps)`);
   }
@@ -199,7 +220,7 @@ export function fitChurnModel(set: TwinTrainingSet, horizonDays: number, options
 }
 
 /** Fits, validates and describes a model on a built training set (exported for tests and benches). */
-export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers' | 'fit'>, started = performance.now()): TrainedChurnModel {
+export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, options: Pick<ChurnTrainingOptions, 'seed' | 'learners' | 'onProgress' | 'customers' | 'fit' | 'rival'>, started = performance.now()): TrainedChurnModel {
   const seed = options.seed ?? 1;
   const K = set.cutoffs.length;
   const trainIdx: number[] = [];
@@ -261,6 +282,7 @@ export function fitAndEvaluate(set: TwinTrainingSet, horizonDays: number, option
       trainRows: train.matrix.rows,
       trainPositives: sum(train.labels),
       cvAuc: Object.fromEntries(Object.entries(p.cvAuc).filter(([, v]) => !Number.isNaN(v)).map(([k, v]) => [k, round(v)])),
+      ...(options.rival ? { rival: scoreRival(options.rival, valid) } : {}),
     },
     calibration: { count, positives },
     scoreBins: scoreBins(probs, valid.labels),

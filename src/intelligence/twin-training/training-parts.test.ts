@@ -12,6 +12,8 @@ import { buildTrainingPartInThread } from './churn-training-thread.js';
 import { syntheticChurnEvents } from './synthetic-churn-events.js';
 import { churnCutoffs, fitChurnModel } from './train-churn-from-twins.js';
 import { sampleTrainingCustomers } from './training-customers.js';
+import { createTabularScorer } from '../model/tabular-scorer.js';
+import { rocAuc } from '../evaluation/roc-auc.js';
 import { combineTrainingParts, compareSampleKeys, encodeTrainingPart, inSample, lowestSampleKeys, sampleCut, sampleKey } from './training-parts.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from './twin-training-set.js';
 import { DECAY_BANDS } from '../evaluation/hazard-decay-fit.js';
@@ -67,6 +69,27 @@ describe('a churn training set built in parts (fanned out over partition workers
     expect(three.metadata.hazardDecay?.cutoffs).toBe(3);
     expect(three.metadata.hazardDecay?.bands).toHaveLength(2 * DECAY_BANDS);
     expect(three.metadata.hazardDecay!.bands.reduce((t, b) => t + b.expected, 0)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('judges another version on the training\'s own validation rows (the start\'s full training against its first model on a smaller sample)', async () => {
+    const ids = [...twins.engine.customerIds()];
+    const first = (await twins.store.readLog(0, 1))[0].time;
+    const cutoffs = churnCutoffs({ from: first, to: twins.engine.eventClock, horizonDays: 30, cutoffs: 3 });
+    const common = { cutoffs, horizonMs: 30 * DAY_MS, latenessMs: twins.engine.latenessMs };
+    const whole = await buildTwinTrainingSet(twins.store, common);
+    const sample = sampleTrainingCustomers(ids, 260);
+    const small = fitChurnModel(await buildTwinTrainingSet(twins.store, { ...common, customers: sample }), 30, { seed: 1, customers: sample });
+    const full = fitChurnModel(whole, 30, { seed: 1, rival: { id: 'churn-v1', document: JSON.stringify(small.document) } });
+    // The rival is scored on the full training's rows of the latest cutoff, not on its own fewer ones.
+    const latest = Array.from({ length: whole.matrix.rows }, (_, i) => i).filter((i) => whole.cutoffIndex[i] === cutoffs.length - 1);
+    const cols = whole.matrix.cols;
+    const scores = createTabularScorer(small.document).scoreMatrix({ rows: latest.length, cols, data: Float64Array.from(latest.flatMap((i) => Array.from(whole.matrix.data.subarray(i * cols, (i + 1) * cols)))) });
+    expect(full.metadata.metrics.validationRows).toBe(latest.length);
+    expect(small.metadata.metrics.validationRows).toBeLessThan(latest.length);
+    expect(full.metadata.metrics.rival).toEqual({ id: 'churn-v1', auc: Math.round(rocAuc(latest.map((i) => whole.labels[i]), scores) * 1e4) / 1e4, logLoss: expect.any(Number) });
+    // Itself as the rival: the same figures as its own.
+    const again = fitChurnModel(whole, 30, { seed: 1, rival: { id: 'self', document: JSON.stringify(full.document) } });
+    expect(again.metadata.metrics.rival).toEqual({ id: 'self', auc: again.metadata.metrics.auc, logLoss: again.metadata.metrics.logLoss });
   }, 120_000);
 
   it('builds a worker\'s part in a thread over its own store connection, the rows it builds on its event loop', async () => {

@@ -3,7 +3,7 @@ import type { ApplyObserver, TwinEngine } from '../../twin/twin-engine.js';
 import { computeFeatures, FEATURE_COUNT, FEATURE_INDEX, FEATURE_NAMES } from '../../twin/twin-features.js';
 import { emptyCursor } from '../../twin/twin-table.js';
 import { churnCutoffs, DEFAULT_HORIZON_DAYS } from './train-churn-from-twins.js';
-import { DEFAULT_TRAINING_CUSTOMERS } from './training-customers.js';
+import { FIRST_MODEL_CUSTOMERS } from './training-customers.js';
 import { compareSampleKeys, sampleKey, type SampleKey } from './training-parts.js';
 import { CHURN_MODEL_FEATURES, type TwinTrainingSet } from './twin-training-set.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -21,7 +21,7 @@ export interface TrainingRowCollectorOptions {
   readonly horizonDays?: number;
   /** Monthly cutoffs at most (default 12, as the training). */
   readonly cutoffs?: number;
-  /** The sample's size (default `DEFAULT_TRAINING_CUSTOMERS`): the customers `sampleTrainingCustomers` picks at the end. */
+  /** The sample's size (default `FIRST_MODEL_CUSTOMERS`): the customers `sampleTrainingCustomers` picks at the end. */
   readonly maxCustomers?: number;
 }
 
@@ -94,7 +94,7 @@ export class TrainingRowCollector implements ApplyObserver {
     this.horizonDays = options.horizonDays ?? DEFAULT_HORIZON_DAYS;
     this.horizonMs = this.horizonDays * DAY_MS;
     this.maxCutoffs = options.cutoffs;
-    this.max = options.maxCustomers ?? DEFAULT_TRAINING_CUSTOMERS;
+    this.max = options.maxCustomers ?? FIRST_MODEL_CUSTOMERS;
     this.to = options.to;
   }
 

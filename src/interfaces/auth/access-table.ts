@@ -245,6 +245,7 @@ export const ROUTE_ACCESS = {
   'POST /sandbox/applicants': 'sandbox:use',
   'POST /sandbox/scenarios/care-example': 'sandbox:use',
   'GET /sandbox/assurance': 'sandbox:use',
+  'GET /sandbox/churn-ceiling': 'sandbox:use',
 
   // MCP over HTTP: connecting needs mcp:connect; each tool then needs its own permission (below).
   'POST /mcp': 'mcp:connect',

@@ -4,7 +4,7 @@ import { compareAucs } from '../../intelligence/evaluation/auc-comparison.js';
 import { createTabularScorer } from '../../intelligence/model/tabular-scorer.js';
 import { fitFirstChurnModel, firstModelRows } from '../../intelligence/twin-training/first-churn-model.js';
 import { churnCutoffs, DEFAULT_HORIZON_DAYS, fitChurnModel, trainChurnFromTwins, type TrainedChurnModel } from '../../intelligence/twin-training/train-churn-from-twins.js';
-import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../../intelligence/twin-training/training-customers.js';
+import { FIRST_MODEL_CUSTOMERS, sampleTrainingCustomers } from '../../intelligence/twin-training/training-customers.js';
 import { collectTrainingRows, type CollectedTrainingRows } from '../../intelligence/twin-training/training-row-collector.js';
 import { buildTwinTrainingSet, type TwinTrainingSet } from '../../intelligence/twin-training/twin-training-set.js';
 import { createSandboxWorld, INTAKE_DELIVERY_WINDOW } from '../../sandbox/index.js';
@@ -160,7 +160,7 @@ export async function runFirstModelBench(o: { world: string; customers: number; 
     try {
       const to = end - 1;
       const ids = [...twins.engine.customerIds()];
-      const customers = sampleTrainingCustomers(ids, DEFAULT_TRAINING_CUSTOMERS);
+      const customers = sampleTrainingCustomers(ids, FIRST_MODEL_CUSTOMERS);
       const untilSeq = twins.appliedSeq();
       const from = (await store.readLog(0, 1))[0]?.time;
       const rows = async (): Promise<CollectedTrainingRows> => {

@@ -1,4 +1,5 @@
 import type { ChurnCeiling } from '../../evaluation/churn-ceiling.js';
+import type { LiveCeilingReport } from '../../evaluation/live-churn-ceiling.js';
 import { formatTable } from './cli-numbers.js';
 import { CUSTOMER_LOGIT_SD } from '../../intelligence/live/score-interval.js';
 
@@ -44,5 +45,21 @@ export function formatChurnCeiling(r: ChurnCeiling): string {
       const pct = (x: number) => `${Math.round(x * 100)} %`;
       return `  seed ${s.seed}: 90 % intervals hold the truth on ${pct(v.coverage)} of the rows (the point strictly inside on ${pct(v.pointInside)}), ${pct(v.atRiskCoverage)} of the ${v.atRiskRows} served 10 % or more (mean served ${f(v.atRiskMean.served)}, model's own ${f(v.atRiskMean.raw)}, truth ${f(v.atRiskMean.truth)}; point's place ${v.atRiskBalance.toFixed(2)}); the truth lies ${v.logitSpread.toFixed(2)} log-odds (sd) from the served score, against the ${CUSTOMER_LOGIT_SD} stated`;
     }),
+  ].join('\n');
+}
+
+/** The human report of `twinloop sandbox churn-ceiling` (GET /sandbox/churn-ceiling): the three AUCs on the live world's recorded rows, expected and (once the horizon has passed) realised, and the reading. */
+export function formatLiveChurnCeiling(r: LiveCeilingReport): string {
+  const f = (x: number) => x.toFixed(3);
+  const row = (label: string, a: LiveCeilingReport['expected']) => [label, String(a.churners), f(a.truth), f(a.featureOracle), f(a.model), f(a.truth - a.featureOracle), f(a.featureOracle - a.model), f(a.truth - a.model)];
+  return [
+    `${r.modelId} on the live world: ${r.rows} scored twins recorded at ${r.at} (world time), churn within ${r.horizonDays} days`,
+    formatTable([
+      ['AUC', 'churners', 'truth', 'feature oracle', 'live model', 'truth − feature oracle', 'feature oracle − model', 'truth − model'],
+      row('expected', r.expected),
+      ...(r.realised ? [row('realised', r.realised)] : []),
+    ]),
+    ...(r.realised ? [] : [`realised AUCs from ${r.labelsAt} (world time), when the ${r.horizonDays} days have passed`]),
+    r.reading,
   ].join('\n');
 }

@@ -20,6 +20,8 @@ import {
 } from '../../sandbox/index.js';
 import type { CareExample } from '../../sandbox/index.js';
 import { formatSandboxAssurance, type SandboxAssurance } from './sandbox-assurance-format.js';
+import { formatLiveChurnCeiling } from './churn-ceiling-report.js';
+import type { LiveCeilingReport } from '../../evaluation/live-churn-ceiling.js';
 import { stagedCard } from './care-example-card.js';
 import { EXIT_CODE } from './cli-edge.js';
 import { callServer, requireServer } from './server-client.js';
@@ -154,6 +156,17 @@ export function registerSandboxCommands(program: Command): Command {
       const server = requireServer(command, opts.url, 'the sandbox runs live in it');
       const answer = (await callServer(server, 'GET', '/sandbox/assurance')) as SandboxAssurance;
       console.log(opts.json ? JSON.stringify(answer) : formatSandboxAssurance(answer));
+    });
+
+  sandbox
+    .command('churn-ceiling')
+    .description("the running server's churn model against the live world's truth (GET /sandbox/churn-ceiling): its AUC beside the feature oracle's and the true probabilities' on the same twins, expected at once and realised once the model's horizon has passed, with the reading")
+    .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print the answer of GET /sandbox/churn-ceiling')
+    .action(async (opts: { url?: string; json?: boolean }, command: Command) => {
+      const server = requireServer(command, opts.url, 'the sandbox runs live in it');
+      const answer = (await callServer(server, 'GET', '/sandbox/churn-ceiling')) as LiveCeilingReport;
+      console.log(opts.json ? JSON.stringify(answer) : formatLiveChurnCeiling(answer));
     });
 
   sandbox

@@ -81,7 +81,7 @@ export function createOperatorServer(operator: Operator, options: OperatorServer
     workflowRoutes(services, operator.assist),
     mcpHttpRoutes(mcpCapabilities(services), options.version, customers),
     consoleRoutes(),
-    ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs })] : []),
+    ...(operator.world ? [sandboxRoutes({ world: operator.world, suspicions: () => services.anomalies.suspicions(), liveFromMs: operator.sandboxLiveFromMs, churnCeiling: operator.churnCeiling })] : []),
     partitionRoutes(operator.role === 'worker' ? operator.partitions : () => whole),
     ...(operator.role === 'worker' ? [partitionTrainingRoutes(operator.twins, operator.partitions, operator.buildTrainingRows), partitionChurnRoutes({ worker: operator.partitions, flows: operator.churnHere, guarded: () => operator.services.guarded }), partitionCampaignRoutes({ worker: operator.partitions, campaigns: operator.campaigns }), partitionAtRiskRoutes({ twins: operator.twins, intelligence: operator.intelligence, worker: operator.partitions })] : []),
   ]);

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { evaluateAnomalies, type AnomalyReport } from '../../evaluation/assurance-evaluation.js';
 import type { SuspectedIncident } from '../../intelligence/anomaly/cell-anomaly-detector.js';
+import { TwinloopError } from '../../domain/errors.js';
 import type { SandboxWorld } from '../../sandbox/index.js';
-import { errors, list } from './api-schemas.js';
+import type { LiveChurnCeiling } from '../runtime/live-churn-ceiling.js';
+import { errors, isoTime, list } from './api-schemas.js';
 import type { RouteModule } from './route-module.js';
 
 const applicant = z.object({
@@ -78,7 +80,22 @@ export interface SandboxRouteDeps {
   suspicions(): readonly SuspectedIncident[];
   /** When the world's backfilled history ends and its live run begins (ms); absent: judged from the world's start. */
   liveFromMs?: number;
+  /** The churn model against the world's truth (absent: no model is judged here, e.g. a partition worker). */
+  churnCeiling?: LiveChurnCeiling;
 }
+
+const aucs = z.object({ model: z.number().describe('The served churn score'), featureOracle: z.number().describe("The truth with the hidden traits integrated out given the observables: the most any model of the twins' events can rank"), truth: z.number().describe("The sandbox's true probabilities"), churners: z.number().int() });
+const ceilingAnswer = z.object({
+  at: isoTime.describe('The recorded moment (world time): every twin the champion scored then'),
+  modelId: z.string(),
+  horizonDays: z.number(),
+  rows: z.number().int(),
+  expected: aucs.describe('AUCs expected with each label drawn from its true probability (no churn has to happen to read them); churners: the expected number'),
+  realised: aucs.nullable().describe('AUCs on the churn that happened in the horizon after the moment; null until it has passed (labelsAt)'),
+  labelsAt: isoTime,
+  targetGap: z.number().describe("Issue 10's target: the model within this of the truth's AUC"),
+  reading: z.string().describe('The figures in words: the gaps, the target, and whether any model of the observables could meet it'),
+});
 
 /**
  * The simulated operator's shop front: `POST /sandbox/applicants` draws the next person who asks
@@ -115,6 +132,21 @@ export function sandboxRoutes(deps: SandboxRouteDeps): RouteModule {
           falseSuspicions: live.falseSuspicions.map((f) => ({ id: f.id, scope: f.scope, objectId: f.objectId, openedTime: iso(f.openedMs), touchedBy: f.touchedBy })),
           missedIncidents: live.missedIncidents.map((m) => ({ alarmId: m.alarmId, cellId: m.cellId, siteId: m.siteId, impact: m.impact, severity: m.severity, touched: m.touched, startTime: iso(m.startMs), alarmAfterMinutes: m.alarmAfterMin, durationMinutes: m.durationMin, why: m.why })),
         };
+      },
+    );
+    app.get(
+      '/sandbox/churn-ceiling',
+      {
+        schema: {
+          summary:
+            "The sandbox operator's truth: the live churn model against its ceiling (issue 10). At a recorded moment (once the first model serves) every scored twin's served churn score, the world's true probability of churning within the model's horizon and the feature oracle's (the truth with the hidden traits integrated out) are ranked on the same rows: expected AUCs at once, realised ones once the horizon has passed, and the reading in words",
+          response: { 200: ceilingAnswer, ...errors(409) },
+        },
+      },
+      async () => {
+        const report = deps.churnCeiling?.report();
+        if (!report) throw new TwinloopError('CONFLICT', 'no churn ceiling recorded yet: it is recorded once a churn model serves the live world (the ready line of `twinloop start`); ask again then');
+        return report;
       },
     );
     app.post(

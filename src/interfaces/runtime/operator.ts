@@ -38,6 +38,8 @@ import { openHttpBss, sandboxBss, type Bss } from './bss.js';
 import { openTwins, removeServerLock, writeServerLock } from './open-twins.js';
 import { operatorFlows, type ChurnWorkHere, type OperatorFlows, type PopulationAcrossWorkers } from './operator-flows.js';
 import { churnAcrossWorkers } from './churn-across-workers.js';
+import { liveChurnCeiling, type LiveChurnCeiling } from './live-churn-ceiling.js';
+import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../../intelligence/twin-training/training-customers.js';
 import { campaignAcrossWorkers } from './campaign-across-workers.js';
 import type { CampaignDelivery } from './campaign-delivery.js';
 import { workerHeaders } from './worker-identity.js';
@@ -212,6 +214,8 @@ export interface Operator {
   readonly world?: SandboxWorld;
   /** When the sandbox world's backfilled history ends and its live run begins (ms), when one runs. */
   readonly sandboxLiveFromMs?: number;
+  /** The churn model against the sandbox's truth on the live world (`GET /sandbox/churn-ceiling`), when a sandbox runs in this process. */
+  readonly churnCeiling?: LiveChurnCeiling;
   /** Resolves when the sandbox's history is in (at once without a sandbox); rejects when the sandbox fails. */
   readonly ready: Promise<void>;
   /**
@@ -537,10 +541,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   }, CHECKPOINT_INTERVAL_MS / 6);
 
   /**
-   * The full training (learner chosen by inner CV) behind the first model, on the same history,
-   * sample and cutoffs, so both are validated on the same rows: it becomes the champion when it
-   * validates better (a higher AUC, or the same and a lower log loss; audited, as a person's
-   * promotion is), else stays a challenger.
+   * The full training (learner chosen by inner CV) behind the first model, on the same history
+   * and cutoffs and the training's own sample (`DEFAULT_TRAINING_CUSTOMERS`, which holds the first
+   * model's `FIRST_MODEL_CUSTOMERS`: decision 0111), the first model scored on its validation rows
+   * too (`rival`), so both are judged on the same rows: it becomes the champion when it validates
+   * better (a higher AUC, or the same and a lower log loss; audited, as a person's promotion is),
+   * else stays a challenger.
    */
   let fullTraining: Promise<void> | undefined;
   // Set when the server is asked to stop: the full training then neither starts nor promotes.
@@ -554,19 +560,21 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     try {
       if (closing) return;
       o.log(`models: the full training runs behind the first model (${first.info.id})`);
-      const full = await intelligence.train({ window });
+      const document = (await registry.get(first.info.id))?.document;
+      const full = await intelligence.train({ window, ...(document ? { rival: { id: first.info.id, document } } : {}) });
       if (closing) return void o.log(`models: ${full.info.id} (full training) stays a challenger: the server is stopping`);
       // A training already running when this one was asked (POST /models/train) is handed back
-      // instead: its window and rows are not the first model's, so the two are not compared.
-      const sameRows = JSON.stringify(full.metadata.trainingWindow) === JSON.stringify(first.metadata.trainingWindow) && full.metadata.metrics.validationRows === first.metadata.metrics.validationRows;
-      if (!sameRows) return void o.log(`models: ${full.info.id} was trained on another window than the first model (${first.info.id}); not compared, promote it by hand if it is better`);
+      // instead: its window is not the first model's, nor was the first model scored on its rows.
+      const rival = full.metadata.metrics.rival;
+      const sameRows = JSON.stringify(full.metadata.trainingWindow) === JSON.stringify(first.metadata.trainingWindow) && rival?.id === first.info.id;
+      if (!sameRows || !rival) return void o.log(`models: ${full.info.id} was trained on another window than the first model (${first.info.id}); not compared, promote it by hand if it is better`);
       // A person may have chosen another champion meanwhile: the start's promotion never overrides it.
       const champion = await registry.champion(CHURN_MODEL_NAME);
       if (champion?.id !== first.info.id) return void o.log(`models: ${first.info.id} (first model) is no longer the champion (${champion?.id ?? 'none'} is); ${full.info.id} (full training) stays a challenger`);
-      const [a, b] = [full.metadata.metrics, first.metadata.metrics];
+      const [a, b] = [full.metadata.metrics, rival];
       // Better: a higher AUC, or the same ranking (the same trees when it picks GBDT) better calibrated.
       const better = a.auc > b.auc || (a.auc === b.auc && a.logLoss < b.logLoss);
-      const figures = `validated AUC ${a.auc}, log loss ${a.logLoss} against the first model's AUC ${b.auc}, log loss ${b.logLoss} on the same rows (the latest cutoff)`;
+      const figures = `validated AUC ${a.auc}, log loss ${a.logLoss} against the first model's AUC ${b.auc}, log loss ${b.logLoss} on the same ${a.validationRows} rows (the latest cutoff; the first model's own ${first.metadata.metrics.validationRows} gave it ${first.metadata.metrics.auc})`;
       if (full.info.status === 'champion' || !better) {
         o.log(`models: ${first.info.id} (first model) stays the champion: ${full.info.id} (full training) ${figures}`);
         return;
@@ -574,6 +582,8 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const reason = `the full training ${figures}`;
       await promoteWithReason({ registry, promote: (id) => intelligence.promote(id), audit: services.audit }, { id: full.info.id, reason, actor: { kind: 'system', id: 'twinloop-start' } });
       o.log(`models: ${full.info.id} replaces ${first.info.id}: ${reason}`);
+      // The live ceiling judges the champion serving: recorded again for the one that replaced the first.
+      if (!closing) void churnCeiling?.record().catch((err: Error) => warn(`models: churn ceiling not recorded: ${err.message}`));
     } catch (err) {
       if (closing) return void o.log(`models: the full training behind the first model stopped with the server; ${first.info.id} (first model) stays the champion (POST /models/train trains again)`);
       warn(`models: the full training behind the first model failed: ${(err as Error).message}`);
@@ -609,7 +619,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
         return null;
       };
       const first = rows ? await intelligence.trainFirst(rows, { untilSeq }).catch(failed) : null;
-      if (first && historyEnd) fullTraining = logWritten().then(() => replaceFirstModel(first, { to: historyEnd - 1, untilSeq, customers: rows?.customers }));
+      if (first && historyEnd) fullTraining = logWritten().then(() => replaceFirstModel(first, { to: historyEnd - 1, untilSeq, customers: sampleTrainingCustomers(twins.engine.customerIds(), DEFAULT_TRAINING_CUSTOMERS) }));
       if (!first && rows) await logWritten();
       const trained = worker ? null : (first ?? (await intelligence.trainIfMissing().catch(failed)));
       const live = intelligence.live();
@@ -643,6 +653,14 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   );
   // The edges may not wait for it; a failure was reported above.
   scored.catch(() => {});
+  // The live ceiling's moment, once a model serves the live world (after the ready line: it costs a few seconds).
+  const churnCeiling = sandbox && !worker ? liveChurnCeiling(sandbox.world, twins, intelligence, o.log) : undefined;
+  if (churnCeiling) {
+    scored.then(
+      () => void (closing ? undefined : churnCeiling.record().catch((err: Error) => warn(`models: churn ceiling not recorded: ${err.message}`))),
+      () => {},
+    );
+  }
 
   return {
     twins,
@@ -653,6 +671,7 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
     firstAdminKey,
     world,
     ...(plan ? { sandboxLiveFromMs: Date.parse(plan.state.start) + plan.state.backfillDays * DAY_MS } : {}),
+    ...(churnCeiling ? { churnCeiling } : {}),
     ready,
     scored,
     clockSource: () => (sandbox ? { kind: 'sandbox', phase, speed: o.sandbox!.speed } : { kind: 'events' }),
