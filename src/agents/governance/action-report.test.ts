@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwinloopError } from '../../domain/errors.js';
 import { KEEP_REFUSED_MS, type RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
@@ -125,23 +125,20 @@ describe('action events', () => {
 
   it('writes off a report still refused as ahead of the clock after a quarter of an hour, saying so (a world reset behind would keep it for ever)', async () => {
     const lines: string[] = [];
+    let wall = Date.parse('2026-12-07T22:00:00Z');
     const wrapped = reportingExecutor(async () => ({ ok: true }), {
       sink: { submit: async (events) => events.map((e) => ({ status: 'rejected' as const, id: e.id, reason: 'time: in the future', retryable: true as const })) },
       clock: { now: () => AT },
+      // Real time, driven here: the world's clock (AT) stands still while the quarter of an hour passes.
+      wallClock: { now: () => wall, realMsUntil: () => 0 },
       log: (l) => lines.push(l),
       pendingEveryMs: 0,
     });
-    const wall = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(wall);
-    try {
-      await wrapped(request({ id: 'credit-1', actionClass: 'credit', params: {} }), { cost: 5 } as never);
-      clock.mockReturnValue(wall + KEEP_REFUSED_MS - 1);
-      expect(await wrapped.sendPending()).toBe(1);
-      clock.mockReturnValue(wall + KEEP_REFUSED_MS);
-      expect(await wrapped.sendPending()).toBe(0);
-    } finally {
-      clock.mockRestore();
-    }
+    await wrapped(request({ id: 'credit-1', actionClass: 'credit', params: {} }), { cost: 5 } as never);
+    wall += KEEP_REFUSED_MS - 1;
+    expect(await wrapped.sendPending()).toBe(1);
+    wall += 1;
+    expect(await wrapped.sendPending()).toBe(0);
     expect(lines.at(-1)).toBe('actions: the report of credit-1 was refused: time: in the future; refused for 15 min, written off');
   });
 

@@ -1,5 +1,5 @@
 import { cents, isPlanChangeTerms, type PlanChangeTerms } from '../../decisioning/action-pricing.js';
-import type { Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { KEEP_REFUSED_MS, submitUntilTaken, type EventSink, type RecordOutcome } from '../../domain/event-sink.js';
 import type { ActionStatus, TwinEvent } from '../../domain/events.js';
 import { fnv1a32 } from '../../domain/string-hash.js';
@@ -113,8 +113,18 @@ export interface ReportingExecutor extends ActionExecutor {
  */
 export function reportingExecutor(
   executor: ActionExecutor,
-  o: { sink: EventSink; clock: Clock; log?: (line: string) => void; patienceMs?: number; sleep?: (ms: number) => Promise<void>; pendingEveryMs?: number },
+  o: {
+    sink: EventSink;
+    clock: Clock;
+    /** Real time, that a refused report is kept for (`KEEP_REFUSED_MS`) whatever the world's pace; default the system clock. */
+    wallClock?: Clock;
+    log?: (line: string) => void;
+    patienceMs?: number;
+    sleep?: (ms: number) => Promise<void>;
+    pendingEveryMs?: number;
+  },
 ): ReportingExecutor {
+  const wall = o.wallClock ?? systemClock;
   // A request carried out again with the same id (a workflow step re-run) is answered the same by
   // the back end's idempotency: it is reported once per status.
   const reported = new Set<string>();
@@ -133,8 +143,8 @@ export function reportingExecutor(
         pending.delete(event.id);
         return remember(event.id);
       }
-      const since = a.retryable ? (pending.get(event.id)?.since ?? Date.now()) : undefined;
-      if (since !== undefined && Date.now() - since < KEEP_REFUSED_MS) {
+      const since = a.retryable ? (pending.get(event.id)?.since ?? wall.now()) : undefined;
+      if (since !== undefined && wall.now() - since < KEEP_REFUSED_MS) {
         if (!pending.has(event.id)) o.log?.(`actions: the report of ${requestId} was refused: ${a.reason}; kept as pending, sent again until the intake takes it`);
         pending.set(event.id, { event, requestId, since });
         return;

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEEP_REFUSED_MS, type RecordOutcome } from '../../domain/event-sink.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -177,21 +177,17 @@ describe('outcome watch', () => {
     const intake = fakeIntake();
     intake.submit = async (events) => events.map((e) => ({ status: 'rejected' as const, id: e.id, reason: 'time: in the future', retryable: true as const }));
     const lines: string[] = [];
-    watch = await start(intake, { log: (l) => void lines.push(l) });
+    // Real time, driven here: the world's clock stands still while the quarter of an hour passes.
+    let wall = Date.parse('2026-12-07T22:00:00Z');
+    watch = await start(intake, { log: (l) => void lines.push(l), wallClock: { now: () => wall, realMsUntil: () => 0 } });
     intake.apply([acted('r-stay', T0)]);
     now = T0 + 90 * DAY_MS;
-    const wall = Date.now();
-    const clock = vi.spyOn(Date, 'now').mockReturnValue(wall);
-    try {
-      expect((await watch.sweep()).stayed).toBe(0);
-      clock.mockReturnValue(wall + KEEP_REFUSED_MS - 1);
-      expect((await watch.sweep()).stayed).toBe(0);
-      clock.mockReturnValue(wall + KEEP_REFUSED_MS);
-      expect((await watch.sweep()).stayed).toBe(1);
-      expect((await watch.sweep()).stayed).toBe(0);
-    } finally {
-      clock.mockRestore();
-    }
+    expect((await watch.sweep()).stayed).toBe(0);
+    wall += KEEP_REFUSED_MS - 1;
+    expect((await watch.sweep()).stayed).toBe(0);
+    wall += 1;
+    expect((await watch.sweep()).stayed).toBe(1);
+    expect((await watch.sweep()).stayed).toBe(0);
     expect(lines.at(-1)).toBe('outcomes: outcome:r-stay was refused: time: in the future; refused for 15 min, written off');
   });
 

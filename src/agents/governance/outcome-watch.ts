@@ -1,4 +1,4 @@
-import type { Clock } from '../../domain/clock.js';
+import { systemClock, type Clock } from '../../domain/clock.js';
 import { KEEP_REFUSED_MS, type EventSink } from '../../domain/event-sink.js';
 import type { Channel, TwinEvent } from '../../domain/events.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -124,6 +124,12 @@ export interface OutcomeWatchOptions {
   readonly recordOutcome: (decisionId: string, outcome: DecisionOutcome) => Promise<unknown>;
   readonly records: RecordStore;
   readonly clock: Clock;
+  /**
+   * Real time, for what is counted in it whatever the world's pace: how long an outcome the intake
+   * refuses as ahead of its clock is kept (`KEEP_REFUSED_MS`) and the saves (`SAVE_EVERY_MS`).
+   * Default: the system clock.
+   */
+  readonly wallClock?: Clock;
   readonly answerWindowMs?: number;
   readonly horizonDays?: number;
   /** Real time between sweeps; 0: no timer (the caller calls `sweep`). */
@@ -142,6 +148,7 @@ export interface OutcomeWatch {
 /** Starts watching (after reading what a previous run left waiting). */
 export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<OutcomeWatch> {
   const window = o.answerWindowMs ?? ANSWER_WINDOW_MS;
+  const wall = o.wallClock ?? systemClock;
   const horizonDays = o.horizonDays ?? OUTCOME_HORIZON_DAYS;
   const horizonMs = horizonDays * DAY_MS;
   const stored = await o.records.get<WatchState>(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id);
@@ -238,8 +245,8 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
         const id = events[i].id;
         if (a.status !== 'rejected') return void refusedSince.delete(id);
         // Kept while the intake's clock may still reach it; a world that stays behind (reset under the same data) does not.
-        const since = a.retryable ? (refusedSince.get(id) ?? Date.now()) : undefined;
-        const keep = since !== undefined && Date.now() - since < KEEP_REFUSED_MS;
+        const since = a.retryable ? (refusedSince.get(id) ?? wall.now()) : undefined;
+        const keep = since !== undefined && wall.now() - since < KEEP_REFUSED_MS;
         if (keep) {
           refusedSince.set(id, since);
           later.add(i);
@@ -373,7 +380,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
 
   const save = async () => {
     dirty = false;
-    savedAt = Date.now();
+    savedAt = wall.now();
     // While the catch-up has not reached the live events, the state reflects the log only up to where it stands.
     await o.records.put(OUTCOME_WATCH_RECORD.collection, OUTCOME_WATCH_RECORD.id, { ...state, seenSeq: catchUpAfter ?? seenSeq });
   };
@@ -390,7 +397,7 @@ export async function startOutcomeWatch(o: OutcomeWatchOptions): Promise<Outcome
         await sweepAnswers(now, tally);
         await sweepHorizons(now, tally);
         if (caughtUp) await sweepDecisions(now, tally);
-        if (dirty && Date.now() - savedAt >= SAVE_EVERY_MS) await save();
+        if (dirty && wall.now() - savedAt >= SAVE_EVERY_MS) await save();
         return tally;
       } finally {
         running = undefined;
