@@ -70,6 +70,14 @@ describe("the sliced churn scan reads every customer with one model, or says it 
           const s = target.scoreOf(id);
           return s && { ...s, churn: -1 - s.churn };
         };
+        // What the scan reads the scores with (once per customer, beside the features).
+        if (key === 'scoresReader') {
+          const read = target.scoresReader();
+          return () => (id: string, out: Float64Array, offset: number) => {
+            read(id, out, offset);
+            out[offset] = -1 - out[offset];
+          };
+        }
         const value = Reflect.get(target, key, target) as unknown;
         return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       },

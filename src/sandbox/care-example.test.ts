@@ -72,6 +72,26 @@ describe('the care example', () => {
     expect(calls.some((e) => Date.parse(e.time) >= endsBy)).toBe(true);
   });
 
+  it('forgets each staged line once the clock passes its end, the later ones held on', () => {
+    const world = createSandboxWorld(loadWorldDocument({ extends: 'small', population: { customers: 50 } }), 5);
+    const engine = internalsOf(world).engine;
+    engine.holdLine(1, 0, 3_000);
+    engine.holdLine(2, 0, 1_000);
+    engine.holdLine(2, 500, 2_000);
+    engine.forgetLinesBefore(999);
+    expect([engine.linesHeld, engine.onTheLine(2, 999)]).toEqual([2, true]);
+    engine.forgetLinesBefore(1_000);
+    expect([engine.linesHeld, engine.onTheLine(2, 1_500)]).toEqual([2, true]);
+    engine.forgetLinesBefore(2_000);
+    expect([engine.linesHeld, engine.onTheLine(1, 2_500)]).toEqual([1, true]);
+    // A line held after a forget is forgotten at its own end, though it ends before the rest.
+    engine.holdLine(3, 2_000, 2_200);
+    engine.forgetLinesBefore(2_200);
+    expect(engine.linesHeld).toBe(1);
+    engine.forgetLinesBefore(3_000);
+    expect(engine.linesHeld).toBe(0);
+  });
+
   it('refuses a named customer who does not fit, saying why', () => {
     const world = createSandboxWorld(cfg, 21);
     const history = new ArrayOutput();

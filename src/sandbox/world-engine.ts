@@ -81,6 +81,8 @@ export class WorldEngine implements WorldState {
    * context's rule), and at 3,600x the world's own calls came within minutes of the person's 15.
    */
   private readonly lines = new Map<string, { fromMs: number; toMs: number }[]>();
+  /** The earliest end among the staged lines held (Infinity with none): before it, there is nothing to forget. */
+  private firstLineEndMs = Infinity;
   datePrefix = '';
   private readonly dateCache = new Map<number, string>();
   private initialEmitted = false;
@@ -491,6 +493,7 @@ export class WorldEngine implements WorldState {
     const held = this.lines.get(id);
     if (held) held.push({ fromMs, toMs });
     else this.lines.set(id, [{ fromMs, toMs }]);
+    if (toMs < this.firstLineEndMs) this.firstLineEndMs = toMs;
   }
 
   /**
@@ -499,11 +502,16 @@ export class WorldEngine implements WorldState {
    * lines still ahead, and the world's events stop being checked against them once none is.
    */
   forgetLinesBefore(atMs: number): void {
+    // Called at every tick of a live run: it goes over the lines only once one of them has ended.
+    if (atMs < this.firstLineEndMs) return;
+    let first = Infinity;
     for (const [id, held] of this.lines) {
       const ahead = held.filter((l) => l.toMs > atMs);
+      for (const l of ahead) if (l.toMs < first) first = l.toMs;
       if (ahead.length === 0) this.lines.delete(id);
       else if (ahead.length < held.length) this.lines.set(id, ahead);
     }
+    this.firstLineEndMs = first;
   }
 
   /** How many customers have a staged line held (ended or not, until `forgetLinesBefore`). */

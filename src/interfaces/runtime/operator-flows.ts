@@ -21,6 +21,7 @@ import { offeringPrice } from '../../decisioning/action-pricing.js';
 import type { Clock } from '../../domain/clock.js';
 import { compileScenarios, estimate, expectedNetValue, parseScenarios } from '../../simulation/index.js';
 import type { Intelligence } from '../../intelligence/live/live-intelligence.js';
+import { liveScoreFields, SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
 import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT, UNKNOWN_REASON } from '../../decisioning/rule-compiler.js';
@@ -152,7 +153,9 @@ const SCAN_SLICE_MS = 10;
  * Over the workers, whose pages read two models while a promotion reaches them one by one, the
  * scan waits instead (churn-across-workers.ts).
  */
-export const SCAN_RESTARTS = 3;
+const SCAN_RESTARTS = 3;
+/** Where each live score sits among the extra fields a walk reads after a twin's features. */
+const SCORE_AT = { churn: SCORE_FIELDS.indexOf('churn'), clv: SCORE_FIELDS.indexOf('clv'), at_risk: SCORE_FIELDS.indexOf('at_risk') } as const;
 /** Offer whose acceptance stands in when a run names none: the modest loyalty discount of the default catalogue. */
 export const CHURN_SCAN_OFFER = 'retain-10';
 
@@ -238,9 +241,13 @@ export function operatorFlows(
       const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
       const vals = new Float64Array(RULE_VALUE_COUNT);
       // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
+      // Each walked twin's scores are read once, by the walk, from the model this page reads (`live`,
+      // the one a whole scan's slices hold to), into the twin's values after its features.
       const { next } = walkTwinsInPartitionOrder(engine, segment, after ?? undefined, limit, here ?? (() => true), (id, f) => {
-        const score = live.scoreOf(id);
-        if (!score?.active) return false;
+        const churn = f[FEATURE_COUNT + SCORE_AT.churn];
+        // No churn value: outside the scored population (churned, no plan).
+        if (Number.isNaN(churn)) return false;
+        const score = { churn, clv: f[FEATURE_COUNT + SCORE_AT.clv], atRisk: f[FEATURE_COUNT + SCORE_AT.at_risk] === 1 };
         vals.set(f.subarray(0, FEATURE_COUNT));
         vals[RULE_SLOT.churn] = score.churn;
         vals[RULE_SLOT.clv] = score.clv;
@@ -265,7 +272,7 @@ export function operatorFlows(
           costByOffer: Object.fromEntries(offers.map((o) => [o.id, offeringPrice(o, f[FEATURE_INDEX.monthly_price])])),
         });
         return true;
-      }, s.scoreFields, until);
+      }, liveScoreFields(() => live), until);
       return { items, next, model: live.model.id };
     };
     /**
