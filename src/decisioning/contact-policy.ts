@@ -184,7 +184,7 @@ export function contactSummaryOf(
  * `same-message-recent`: this service message (a check-in) reached the customer within
  * `sameMessageDays` (next-best-action re-proposed a check-in 10 days after one was delivered).
  */
-export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'same-offer-pending', 'same-message-recent', 'channel-opt-out', 'customer-not-held', 'held-out'] as const;
+export const CONTACT_RULES = ['quiet-hours', 'marketing-consent', 'decline-cooldown', 'offer-pending', 'contact-cap', 'channel-cap', 'same-offer-cooldown', 'offer-in-force', 'same-offer-pending', 'same-message-recent', 'channel-opt-out', 'customer-not-held', 'held-out', 'offer-eligibility'] as const;
 /** A contact rule's name. */
 export type ContactRule = (typeof CONTACT_RULES)[number];
 

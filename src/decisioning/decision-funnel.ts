@@ -11,7 +11,8 @@ import { betaBelief, type Choice } from './decision-choice.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import { prepareGamma, sampleBetaPrepared } from './offer-learner.js';
 import type { CompiledOffer, OfferCatalogue } from './offer-catalogue.js';
-import { DIRECTION_CODE, RULE_SLOT, RULE_VALUE_COUNT } from './rule-compiler.js';
+import { fillRuleValues, ineligibilityReason, ineligibleBy } from './offer-eligibility.js';
+import { RULE_VALUE_COUNT } from './rule-compiler.js';
 import { scoreBasisOf, scoresOrUnscored, type ScoreBasis } from './score-basis.js';
 
 /** Who is in contact, where, why and when. */
@@ -202,15 +203,8 @@ export class DecisionFunnel {
     const now = context.now;
     const churn = Number.isFinite(scores.churn) ? scores.churn : 0;
     const clv = Number.isFinite(scores.clv) ? scores.clv : 0;
-    const vals = this.values;
-    vals.set(features.subarray(0, FEATURE_COUNT));
-    vals[RULE_SLOT.churn] = churn;
-    vals[RULE_SLOT.clv] = clv;
-    vals[RULE_SLOT.at_risk] = scores.atRisk ? 1 : 0;
-    vals[RULE_SLOT.channel] = channelCode;
-    vals[RULE_SLOT.direction] = DIRECTION_CODE[context.direction];
     const reasonCode = this.catalogue.vocabulary.reasonCode(context.reason);
-    vals[RULE_SLOT.reason] = reasonCode;
+    const vals = fillRuleValues(this.values, features, { churn, clv, atRisk: scores.atRisk }, { channel: context.channel, direction: context.direction, reasonCode });
     const contextKey = contextKeyOf(context.channel, churn);
     const summary = contactSummaryOf(this.options.ledger, customerId, features, now, this.policy);
     const gate = contactGate(this.policy, summary, features, context);
@@ -227,11 +221,10 @@ export class DecisionFunnel {
       const o = offers[i];
       // Unexplained, a discard is the offering's prebuilt one for its step (no reason in words).
       const quiet = explain ? undefined : this.quietDiscards[i];
-      // Eligibility: the offering is live and valid now, the customer is still a customer, the rule holds.
-      if (!o.live) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `lifecycleStatus is ${o.offering.lifecycleStatus}: only Active or Launched offerings are proposed` });
-      else if (now < o.validFrom || now > o.validTo) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `outside validFor (${o.offering.validFor?.startDateTime ?? '…'} to ${o.offering.validFor?.endDateTime ?? '…'})` });
-      else if (features[FEATURE_INDEX.churned] !== 0) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: 'the customer has churned (every plan terminated)' });
-      else if (!o.eligible(vals)) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: `eligibility rule not met: ${o.offering.eligibility}` });
+      // Eligibility: the offering is live and valid now, the customer is still a customer, the rule holds
+      // (offer-eligibility.ts: the one answer every path that offers it reads, the guarded executor's too).
+      const barred = ineligibleBy(o, vals, now);
+      if (barred !== undefined) discarded.push(quiet ? quiet.eligibility : { actionId: o.id, step: 'eligibility', reason: ineligibilityReason(barred, o, vals, this.catalogue.vocabulary) });
       // Applicability: the offering fits this channel and moment.
       else if ((o.channelMask & (1 << channelCode)) === 0) discarded.push(quiet ? quiet.applicability : { actionId: o.id, step: 'applicability', reason: `not offered on ${context.channel} (channels: ${(o.offering.channel ?? []).map((c) => c.id).join(', ')})` });
       else if (o.applicable && !o.applicable(vals)) discarded.push(quiet ? quiet.applicability : { actionId: o.id, step: 'applicability', reason: `applicability rule not met: ${o.offering.applicability}` });

@@ -35,7 +35,7 @@ describe('decision service: outcomes and the learner', () => {
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'twinloop-decisions-'));
     records = await openRecordStore({ kind: 'sqlite', dataDir: dir });
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
   });
   afterEach(async () => {
     await service.close();
@@ -70,7 +70,7 @@ describe('decision service: outcomes and the learner', () => {
     const logged = { decisionId: 'cpr:2026-01:c1', customerId: 'c1', at: NOON, channel: 'app' as const, contextKey: 'app|low-risk', candidates: [{ actionId: 'retain-10', score: 5, expectedValue: 5, propensity: 0.9 }, { actionId: 'do-nothing', score: 0, expectedValue: 0, propensity: 0.1 }], chosen: 'retain-10', propensity: 0.9 };
     await service.logDecision(logged);
     await service.close();
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     // The back end names its own offer id, and the presentation was seen before the restart: the decision says which offering it was.
     await service.observe([answer('declined', 'backend-10', { decisionId: logged.decisionId, requestId: 'cpr:req-1' })]);
     expect(cell('retain-10', 'app|low-risk')).toMatchObject({ accepted: 0, declined: 1 });
@@ -85,6 +85,37 @@ describe('decision service: outcomes and the learner', () => {
     const consents = () => ({ sms: null, email: null });
     expect(service.contactRefusal(offer('data-bonus'), consents)).toMatchObject({ rule: 'offer-in-force', reason: expect.stringContaining('it runs 3 months') });
     expect(service.contactRefusal(offer('retain-10'), consents)).toBeNull();
+  });
+
+  it("refuses on every path an offering its own eligibility rule excludes, naming the clause that fails with the customer's value (a campaign presented the data bonus to C002657: 0 months over, 27 % of the allowance used)", async () => {
+    await service.close();
+    // Within the allowance (27 % used, never over it) and a failed payment: neither the data bonus nor the upgrade is theirs.
+    const within = customer();
+    within[FEATURE_INDEX.months_over_allowance_3m] = 0;
+    within[FEATURE_INDEX.data_mb_30d] = 1382.4;
+    within[FEATURE_INDEX.payments_failed_90d] = 1;
+    service = await DecisionService.open({ twins: { features: () => within }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    const request = (offerId: string, actionClass: ActionRequest['actionClass'], actor: ActionRequest['actor']): ActionRequest =>
+      ({ id: `r:${offerId}:${actor.kind}`, actionClass, channel: 'app', customerId: 'c1', cost: 0, params: { offerId }, features: {}, actor, why: {} }) as ActionRequest;
+    const consents = () => ({ sms: null, email: null });
+    for (const actor of [{ kind: 'agent', id: 'campaign-manager' }, { kind: 'human', id: 'ann' }, { kind: 'agent', id: 'mcp-client' }] as const) {
+      expect(service.contactRefusal(request('data-bonus', 'offer', actor), consents)).toEqual({
+        rule: 'offer-eligibility',
+        reason: 'data-bonus may not go to c1 now: eligibility rule not met: none of its 2 alternatives holds: months_over_allowance_3m >= 1 (months_over_allowance_3m is 0); data_mb_30d > 0.8 * data_allowance_mb (data_mb_30d is 1382.4, data_allowance_mb is 5120) (the rule: months_over_allowance_3m >= 1 or data_mb_30d > 0.8 * data_allowance_mb)',
+      });
+    }
+    // The failing clause of a conjunction is named alone, with the value that fails it.
+    expect(service.contactRefusal(request('upgrade', 'plan_change', { kind: 'human', id: 'ann' }), consents)?.reason).toBe(
+      'upgrade may not go to c1 now: eligibility rule not met: payments_failed_90d == 0 (payments_failed_90d is 1) (the rule: tenure_days >= 180 and payments_failed_90d == 0 and active_plans >= 1)',
+    );
+    // Decide gives the same answer, in the same words.
+    const d = service.decide('c1', { channel: 'app' });
+    expect(d.discarded.find((x) => x.actionId === 'upgrade')).toMatchObject({ step: 'eligibility', reason: expect.stringMatching(/^eligibility rule not met: payments_failed_90d == 0 \(payments_failed_90d is 1\)/) });
+    expect(d.ranked.map((r) => r.actionId)).not.toContain('data-bonus');
+    // An offering the rule admits is judged by the contact rules alone.
+    expect(service.contactRefusal(request('retain-10', 'discount', { kind: 'agent', id: 'campaign-manager' }), consents)).toBeNull();
+    within[FEATURE_INDEX.months_over_allowance_3m] = 1;
+    expect(service.contactRefusal(request('data-bonus', 'offer', { kind: 'agent', id: 'campaign-manager' }), consents)).toBeNull();
   });
 
   it("keys an answer by the catalogue offering, not the back end's offer id (offer-in-force and the same-offer cool-down missed an offering whose sandboxOfferId differs)", async () => {
@@ -108,7 +139,7 @@ describe('decision service: outcomes and the learner', () => {
     const base = service.catalogueDocument().document.productOffering.find((o) => (o as { id?: string }).id === 'data-bonus') as Record<string, unknown>;
     await service.putOffering({ ...base, id: 'extra-data', sandboxOfferId: 'bonus-3m' });
     await service.close();
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     service.rememberContacts([{ ...answer('accepted', 'bonus-3m', { requestId: 'cmp:a:c1' }), time: iso(NOON - 30 * 86_400_000) }]);
     const request = { id: 'cmp:c:c1', actionClass: 'offer', channel: 'app', customerId: 'c1', cost: 0, params: { offerId: 'extra-data' }, features: {}, actor: { kind: 'agent', id: 'campaign-manager' }, why: {} } as ActionRequest;
     expect(service.contactRefusal(request, () => ({ sms: null, email: null }))).toMatchObject({ rule: 'offer-in-force' });
@@ -146,11 +177,11 @@ describe('decision service: outcomes and the learner', () => {
     expect(card.ranked.map((r) => r.actionId)).toContain('data-bonus');
     // An intent's check-in campaign (a retention message) holds it back alike; 31 days on it is proposed again.
     await service.close();
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     service.rememberContacts([checkIn(31, 'care', 'd0:service-check-in'), checkIn(3, 'retention', 'cmp:intent-1:c1')]);
     expect(ranked()).not.toContain('service-check-in');
     await service.close();
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     service.rememberContacts([checkIn(31, 'care', 'd0:service-check-in')]);
     expect(ranked()).toContain('service-check-in');
   });
@@ -172,7 +203,7 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal({ ...campaign, id: 'cmp:c:c1', actionClass: 'offer', params: { offerId: 'data-bonus' } }, consents)?.rule).not.toBe('same-message-recent');
     // 31 days on, it may go again.
     await service.close();
-    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7) });
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900, atRisk: true }), records, clock: { now: () => NOON }, random: seededRandom(7) });
     service.rememberContacts([delivered(31)]);
     expect(service.contactRefusal(campaign, consents)).toBeNull();
   });

@@ -4,7 +4,9 @@ import type { Channel, TwinEvent } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { RecentMap } from '../domain/recent-map.js';
 import { checkDecision, type RecordStore } from '../store/record-store.js';
-import { actionContactRefusal, contactKindOf, judgedDirection, onAssistedChannel, type ContactFacts } from './action-contact.js';
+import { fillRuleValues, offerIneligibility, type RuleContext } from './offer-eligibility.js';
+import { RULE_VALUE_COUNT } from './rule-compiler.js';
+import { actionContactRefusal, contactDirectionOf, contactKindOf, judgedDirection, onAssistedChannel, type ContactFacts } from './action-contact.js';
 import { ContactLedger } from './contact-ledger.js';
 import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
@@ -179,7 +181,12 @@ export class DecisionService {
    * the guarded executor first judged it: an approved request is judged as it was asked.
    */
   contactRefusal(request: ActionRequest, consents: ContactFacts['consents']): ContactRefusal | null {
-    if (!request.customerId || contactKindOf(request) === 'none') return null;
+    if (!request.customerId) return null;
+    // An offering goes only to whom it may go now, whatever asks (decision 0116): its eligibility first.
+    const offerId = request.params.offerId;
+    const barred = typeof offerId === 'string' ? this.offerIneligibility(request.customerId, offerId, { channel: request.channel, direction: contactDirectionOf(request) }) : undefined;
+    if (barred !== undefined) return { rule: 'offer-eligibility', reason: `${offerId} may not go to ${request.customerId} now: ${barred}` };
+    if (contactKindOf(request) === 'none') return null;
     const now = this.o.clock.now();
     const features = this.o.twins.features(request.customerId, now);
     // No twin here: the consent, opt-outs and contact history the rules read are not known to this
@@ -193,6 +200,23 @@ export class DecisionService {
     const offerMonths = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.months;
     const serviceMessage = (offerId: string) => this.funnel.catalogue.byId.get(offerId)?.marketing === false;
     return actionContactRefusal(policy, request, { summary, features, consents, offerMonths, serviceMessage }, now);
+  }
+
+  /**
+   * Why the catalogue's offering `offerId` may not go to the customer now (the funnel's eligibility
+   * step: live, valid now, not churned, its rule holding on the twin and its live scores, read in
+   * `context`), in words naming the clause that fails with the customer's value; undefined when it
+   * may, and for a customer without a twin here or an offering the catalogue has not (others say so:
+   * the contact rules' `customer-not-held`, pricing's unknown offering).
+   */
+  offerIneligibility(customerId: string, offerId: string, context: RuleContext): string | undefined {
+    const offer = this.funnel.catalogue.byId.get(offerId);
+    if (!offer) return undefined;
+    const now = this.o.clock.now();
+    const features = this.o.twins.features(customerId, now);
+    if (!features) return undefined;
+    const values = fillRuleValues(new Float64Array(RULE_VALUE_COUNT), features, this.o.scores(customerId), context);
+    return offerIneligibility(offer, values, now, this.funnel.catalogue.vocabulary);
   }
 
   get catalogue(): OfferCatalogue {

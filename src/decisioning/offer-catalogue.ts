@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHANNELS, channelSchema, type Channel } from '../domain/events.js';
 import { TwinloopError } from '../domain/errors.js';
 import { compileRule, RuleVocabulary, type CompiledRule } from './rule-compiler.js';
+import type { RuleNode } from './eligibility-rule.js';
 
 /**
  * The offer catalogue: ProductOfferings shaped like TM Forum TMF620 (id, name, description,
@@ -138,6 +139,8 @@ export interface CompiledOffer {
   readonly validFrom: number;
   readonly validTo: number;
   readonly eligible: CompiledRule;
+  /** The eligibility rule's tree: what names the clause a customer fails (`offer-eligibility.ts`). */
+  readonly eligibilityAst: RuleNode;
   readonly applicable: CompiledRule | undefined;
   /** Bit i set = allowed on CHANNELS[i]. */
   readonly channelMask: number;
@@ -220,14 +223,14 @@ const pathText = (base: string, path: readonly PropertyKey[]) =>
 
 function compileOffer(o: ProductOffering, index: number, vocab: RuleVocabulary, problems: CatalogueProblem[], base: string): CompiledOffer | undefined {
   const before = problems.length;
-  const rule = (text: string, field: string): CompiledRule => {
+  const compiled = (text: string, field: string): { rule: CompiledRule; ast: RuleNode } => {
     const r = compileRule(text, vocab);
-    if (r.ok) return r.rule;
+    if (r.ok) return r;
     problems.push({ offerId: o.id, path: `${base}.${field}`, message: `${field} rule: ${r.message}` });
-    return () => false;
+    return { rule: () => false, ast: { type: 'bool', value: false, pos: 0 } };
   };
-  const eligible = rule(o.eligibility, 'eligibility');
-  const applicable = o.applicability === undefined ? undefined : rule(o.applicability, 'applicability');
+  const { rule: eligible, ast: eligibilityAst } = compiled(o.eligibility, 'eligibility');
+  const applicable = o.applicability === undefined ? undefined : compiled(o.applicability, 'applicability').rule;
   const p = o.productOfferingPrice;
   if (p.priceType === 'discount' && p.percentage === undefined) {
     problems.push({ offerId: o.id, path: `${base}.productOfferingPrice.percentage`, message: 'a discount needs `percentage` (percent of the monthly price given away)' });
@@ -254,6 +257,7 @@ function compileOffer(o: ProductOffering, index: number, vocab: RuleVocabulary, 
     validFrom: from,
     validTo: to,
     eligible,
+    eligibilityAst,
     applicable,
     channelMask,
     channelWeights,

@@ -82,10 +82,10 @@ export function drawControlGroup(audience: readonly string[], share: number, see
 
 /**
  * Who a campaign's draw left out before drawing (`no-consent`, `held-out` by another run,
- * `sleeping-dog`), in words: "60 without marketing consent, 9 held out by other runs".
+ * `sleeping-dog`, `not-eligible` for any of its offers), in words: "60 without marketing consent, 9 held out by other runs".
  */
 export function describeLeftOut(left: Readonly<Record<string, number>>): string {
-  const words: Record<string, string> = { 'no-consent': 'without marketing consent', 'held-out': 'held out by other runs', 'sleeping-dog': 'likely sleeping dogs' };
+  const words: Record<string, string> = { 'no-consent': 'without marketing consent', 'held-out': 'held out by other runs', 'sleeping-dog': 'likely sleeping dogs', 'not-eligible': 'eligible for none of its offers' };
   return Object.entries(left)
     .map(([why, n]) => `${n} ${words[why] ?? why}`)
     .join(', ');

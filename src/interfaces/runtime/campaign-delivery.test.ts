@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultCatalogue } from '../../decisioning/default-catalogue.js';
-import type { LoggedChoice } from '../../decisioning/decision-service.js';
+import { DecisionService, type LoggedChoice } from '../../decisioning/decision-service.js';
 import type { ActionRequest, ActionRequestInput } from '../../decisioning/policy/index.js';
 import type { TwinEvent } from '../../domain/events.js';
 import { partitionOf } from '../../domain/partitions.js';
@@ -53,7 +53,7 @@ const noHoldouts = { load: async () => undefined, heldBy: () => undefined, hold:
 /** The decisions the deliveries logged, in order. */
 let logged: LoggedChoice[] = [];
 /** The decision service as a delivery uses it: the catalogue, and the log of each contact's decision. */
-const decisionsLogged = () => ({ catalogue: defaultCatalogue(), logDecision: async (c: LoggedChoice) => void logged.push(c) });
+const decisionsLogged = () => ({ catalogue: defaultCatalogue(), logDecision: async (c: LoggedChoice) => void logged.push(c), offerIneligibility: (): string | undefined => undefined });
 
 /** The services a delivery reads, over `engine`, whose guarded executor answers every request with `execute`. */
 function servicesOver(engine: TwinEngine, execute: (r: ActionRequestInput) => Promise<unknown>, more: { guarded?: Pick<GuardedExecutor, 'withdraw'>; approvals?: ApprovalQueue } = {}): OperatorServices {
@@ -492,6 +492,36 @@ describe('campaign delivery', () => {
     const view = (await delivery.view('cmp-segment', { churn: false }))!;
     expect(view.leftOut).toEqual({ 'left-segment': 1, 'no-longer-active': 1 });
     expect(view).toMatchObject({ treated: 6, audienceLeft: 0 });
+    await records.close();
+  });
+
+  it("offers each customer only a variant whose offering's eligibility rule admits them, when drawn and at their turn: one no variant admits is left out, not-eligible, and no request names an offering its rule excludes", async () => {
+    const engine = new TwinEngine();
+    // C0-C4 customers for 100 days (the upgrade needs 180), C5-C9 for 400; C0 and C1 are at risk (retain-10 needs it).
+    for (let i = 0; i < 10; i++) customer(engine, `C${i}`, i < 5 ? 100 : 400);
+    const atRisk = new Set(['C0', 'C1']);
+    const records = await freshRecords();
+    const decisions = await DecisionService.open({ twins: engine, scores: (id) => ({ churn: 0.3, clv: 500, atRisk: atRisk.has(id) }), records, clock: { now: () => T0 } });
+    const asked: ActionRequestInput[] = [];
+    const services = servicesOver(engine, async (r) => (asked.push(r), { status: 'executed', requestId: r.id, cost: 1, reason: 'ok' }));
+    (services as { decisions: unknown }).decisions = { ...decisionsLogged(), offerIneligibility: decisions.offerIneligibility.bind(decisions) };
+    const delivery = campaignDelivery(() => services, records, () => 1);
+    const variants = [{ id: 'discount-app', offerId: 'retain-10', channel: 'app' as const }, { id: 'upgrade-app', offerId: 'upgrade', channel: 'app' as const }];
+    // C2-C4 are eligible for neither offering: left out before drawing, counted.
+    expect(await delivery.audienceOf({ campaignId: 'cmp-eligible', variants, controlShare: 0, seed: 1 })).toEqual({ segment: 10, mayContact: 7, control: 0, left: { 'not-eligible': 3 } });
+    await delivery.open({ campaignId: 'cmp-eligible', variants, budget: 400, controlShare: 0, endAt: T0 + 20 * DAY_MS, tickMs: DAY_MS, seed: 1, minShare: 0.05, maxShiftPerTick: 0.2, acceptValue: {} });
+    // C0 is no longer at risk at their turn: no variant admits them now.
+    atRisk.delete('C0');
+    for (let tick = 1; tick <= 3; tick++) await delivery.apply('cmp-eligible', { tick, shares: { 'discount-app': 0.5, 'upgrade-app': 0.5 }, paused: [], remainingBudget: 400 });
+    const offered = Object.fromEntries(asked.map((r) => [r.customerId, (r.params as { offerId: string }).offerId]));
+    expect(offered).toEqual({ C1: 'retain-10', C5: 'upgrade', C6: 'upgrade', C7: 'upgrade', C8: 'upgrade', C9: 'upgrade' });
+    // Every request is one its offering's rule admits: the executor's check (the same function) refuses none of them.
+    for (const r of asked) expect(decisions.offerIneligibility(r.customerId!, (r.params as { offerId: string }).offerId, { channel: 'app', direction: 'outbound' })).toBeUndefined();
+    const view = (await delivery.view('cmp-eligible', { churn: false }))!;
+    // C2-C4 when drawn, C0 at their turn.
+    expect(view.leftOut).toEqual({ 'not-eligible': 4 });
+    expect(view).toMatchObject({ treated: 6, audienceLeft: 0 });
+    await decisions.close();
     await records.close();
   });
 

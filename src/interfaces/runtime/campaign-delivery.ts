@@ -93,6 +93,8 @@ const CUSTOMER_GUARDRAILS: ReadonlySet<string> = new Set([...CONTACT_RULES, 'cos
 export const MAX_WAITING_FOR_A_PERSON = 25;
 /** Why a customer is given up whose price is above what the campaign could ever have left (its budget less what it spent). */
 export const OVER_BUDGET = 'over-budget';
+/** The guarded executor's refusal of an offering that may not go to the customer (offer-eligibility.ts): another variant may. */
+const OFFER_ELIGIBILITY = 'offer-eligibility';
 /** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
@@ -176,6 +178,12 @@ export const OFFER_REFUSED = 'offer-refused-by-back-end';
 export const LEFT_SEGMENT = 'left-segment';
 /** Why a customer drawn into a campaign's audience is left out at their turn: churned, or no plan held, since. */
 export const NO_LONGER_ACTIVE = 'no-longer-active';
+/**
+ * Why a customer is left out of a campaign: none of its variants' offerings may go to them now (its
+ * eligibility rule, offer-eligibility.ts), when drawn or at their turn. A customer one variant's offer
+ * excludes is contacted with another's it admits.
+ */
+export const NOT_ELIGIBLE = 'not-eligible';
 
 /** What a campaign's draw of its audience reads of it. */
 export type AudienceInput = Pick<CampaignInput, 'campaignId' | 'variants' | 'audience' | 'audienceMax' | 'controlShare' | 'seed'>;
@@ -405,6 +413,14 @@ export function campaignDelivery(
    * partition workers (`across`) the twins are their owners' and this is not checked yet: the
    * campaign contacts whom it drew, as before.
    */
+  /**
+   * The variants whose offering may not go to a customer now (offer-eligibility.ts, the funnel's and
+   * the guarded executor's one answer, read on their channel as an outbound contact): the campaign
+   * contacts them with another variant, or leaves them out (NOT_ELIGIBLE). None for a customer whose
+   * twin is not held here (over partition workers: the owner's executor refuses them).
+   */
+  const barredVariants = (variants: CampaignInput['variants']) => (customerId: string): string[] =>
+    variants.filter((v) => services().decisions.offerIneligibility(customerId, v.offerId, { channel: v.channel, direction: 'outbound' }) !== undefined).map((v) => v.id);
   const eligibilityNow = (state: CampaignState) => {
     if (across) return () => undefined;
     const inSegment = twinMatcher(state.input.audience ?? [], services().scoreFields);
@@ -489,8 +505,14 @@ export function campaignDelivery(
       const offering = catalogue.byId.get(v.offerId);
       return contactKindOf({ actionClass: offering?.actionClass ?? 'offer', params: contactParams(v, offering, input.campaignId, '') }) === 'marketing';
     });
-    const consented = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
-    const noConsent = drawn.length - consented.length;
+    const consentedAll = marketingOnly ? drawn.filter((c) => c.marketingConsent !== false) : drawn;
+    const noConsent = drawn.length - consentedAll.length;
+    // Nor one whom no variant's offering may go to (its eligibility rule): contacted with none, they
+    // would be counted in the audience and the control group a campaign measures against. Read where
+    // the twin is: over partition workers the owner's executor refuses them at their turn instead.
+    const barredAll = barredVariants(input.variants);
+    const consented = consentedAll.filter((c) => barredAll(c.customerId).length < input.variants.length);
+    const notEligible = consentedAll.length - consented.length;
     // A customer another run holds out as its control group (a churn-prevention run, another
     // campaign) is left out before drawing: contacted, that run would measure nothing.
     const now = services().clock.now();
@@ -503,7 +525,7 @@ export function campaignDelivery(
     const planned = planCampaignAudience(candidates, [...new Set(input.variants.map((v) => kindOf(v.offerId)))], Math.min(MAX_AUDIENCE, input.audienceMax ?? MAX_AUDIENCE));
     const audience = planned.audience.map((r) => r.customerId);
     const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
-    const left: Record<string, number> = { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) };
+    const left: Record<string, number> = { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(notEligible > 0 ? { [NOT_ELIGIBLE]: notEligible } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) };
     return { now, self, segment: drawn.length, audience, control, left, kindOf, acceptanceByKind: planned.acceptanceByKind };
   };
 
@@ -590,6 +612,7 @@ export function campaignDelivery(
       const ceiling = budgetLeft(state.input.budget, state.spent + booked.committed, 0);
       const leftOut = (why: string) => countLeftOut(state, why);
       const eligibility = eligibilityNow(state);
+      const barredFor = barredVariants(state.input.variants);
       // Customers too dear for what was left: back at the head of the queue once they fit, given up once they never can.
       const dear = (state.dear ??= {});
       const fitAgain: string[] = [];
@@ -745,14 +768,18 @@ export function campaignDelivery(
             changed = true;
             continue;
           }
-          if (again && !first && again.refused.includes(lane.v.id)) {
-            const other = nextLane(again.refused, probing);
+          // The variants whose offering may not go to them now (its eligibility rule) are passed over as
+          // the refused ones are: another variant reaches them, or they are left out, not eligible.
+          const barred = first ? [] : barredFor(customerId);
+          const refused = barred.length > 0 ? [...(again?.refused ?? []), ...barred] : again?.refused;
+          if (refused && !first && refused.includes(lane.v.id)) {
+            const other = nextLane(refused, probing);
             if (!other) {
               state.queue.shift();
               changed = true;
-              // No variant still running reaches them: left out, the offers refused, not them. One that
-              // runs but has no part left in this tick reaches them at a later one.
-              if (!anotherArm(again.refused)) leftOut(OFFER_REFUSED);
+              // No variant still running reaches them: left out, the offers refused (or not theirs to have), not them.
+              // One that runs but has no part left in this tick reaches them at a later one.
+              if (!anotherArm(refused)) leftOut(barred.length > 0 && !anotherArm(barred) ? NOT_ELIGIBLE : OFFER_REFUSED);
               else if (!passed.has(customerId)) {
                 passed.add(customerId);
                 state.queue.push(customerId);
@@ -803,6 +830,18 @@ export function campaignDelivery(
           notContacted(vs, guardrail);
           notNow = true;
           return 'head';
+        }
+        if (guardrail === OFFER_ELIGIBILITY) {
+          // The owner's executor found the offering may not go to them (over partition workers, or their
+          // facts changed since the check above): another variant still running is tried on them, under
+          // an id of its own (contactOf), as for an offer the back end refused; with none, left out.
+          notContacted(vs, guardrail);
+          const barredNow = ((state.reasked ??= {})[customerId] ??= { refused: [] });
+          if (!barredNow.refused.includes(v.id)) barredNow.refused.push(v.id);
+          delete barredNow.with;
+          if (anotherArm(barredNow.refused)) return 'back';
+          leftOut(NOT_ELIGIBLE);
+          return 'out';
         }
         if (guardrail !== undefined && CUSTOMER_GUARDRAILS.has(guardrail)) {
           // The customer may not be contacted (no consent, opted out, capped): left out, with the rule.
