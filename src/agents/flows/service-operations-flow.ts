@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ok, transient, type ConnectorResult } from '../../domain/connectors/connector-result.js';
-import { alarmOpenAt, type Alarm } from '../../domain/connectors/network-alarms.js';
+import { alarmClearedWithin, alarmOpenAt, alarmOpenDuring, cellsOfAlarmedObject, type Alarm } from '../../domain/connectors/network-alarms.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { deliveryChannelOf } from '../../decisioning/action-contact.js';
 import type { ActionRequestInput } from '../../decisioning/policy/index.js';
@@ -348,8 +348,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     version: 1,
     run: async (alarm) => {
       const sinceMs = Date.parse(alarm.raisedTime) - policy.presenceHorizonMs;
-      const obj = alarm.alarmedObject;
-      const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
+      const cells = cellsOfAlarmedObject(alarm.alarmedObject, (site) => deps.cells.cellsOfSite(site));
       return ok(rankAffected(deps.cells.rankedOn(cells, { sinceMs }), deps.scores, policy.minPresenceShare).map((r) => r.customerId));
     },
   };
@@ -364,8 +363,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     run: async ({ alarm, fromMs, toMs }) => {
       const evidence = deps.evidence;
       if (!evidence) return ok([]);
-      const obj = alarm.alarmedObject;
-      const cells = obj['@referredType'] === 'Site' ? deps.cells.cellsOfSite(obj.id) : [obj.id];
+      const cells = cellsOfAlarmedObject(alarm.alarmedObject, (site) => deps.cells.cellsOfSite(site));
       const found = new Set(evidence.customersOn(cells, fromMs, toMs));
       const sinceMs = Date.parse(alarm.raisedTime) - policy.presenceHorizonMs;
       for (const p of deps.cells.rankedOn(cells, { sinceMs })) if (evidence.firstContact(p.customerId, fromMs, toMs) !== null) found.add(p.customerId);
@@ -408,7 +406,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     const ours = new Set(customers);
     const out = new Map<string, string>();
     for (const a of alarms) {
-      const cells = a.alarmedObject['@referredType'] === 'Site' ? deps.cells.cellsOfSite(a.alarmedObject.id) : [a.alarmedObject.id];
+      const cells = cellsOfAlarmedObject(a.alarmedObject, (site) => deps.cells.cellsOfSite(site));
       const present = deps.cells.rankedOn(cells, { sinceMs: Date.parse(a.raisedTime) - policy.presenceHorizonMs });
       for (const r of rankAffected(present, deps.scores, policy.minPresenceShare)) if (ours.has(r.customerId) && !out.has(r.customerId)) out.set(r.customerId, a.id);
     }
@@ -454,7 +452,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       const raisedMs = Date.parse(alarm.raisedTime);
       const standing = untilCleared
         ? onPlace
-          ? await keyed(others.filter((a) => a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs - FAULT_REACH_MS).map((a) => a.id), onPlace.noticesId)
+          ? await keyed(others.filter((a) => alarmOpenDuring(a, raisedMs - FAULT_REACH_MS)).map((a) => a.id), onPlace.noticesId)
           : await keyed(earlier ?? [])
         : [];
       const down = onPlace && !untilCleared ? await stillDownUnder(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
@@ -690,7 +688,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       const out: Record<string, PaidOnPlace> = {};
       if (!deps.compensatedBy) return ok(out);
       const raisedMs = Date.parse(alarm.raisedTime);
-      const overlapping = othersOnPlace(alarm, onPlace.besides).filter((a) => Date.parse(a.raisedTime) <= untilMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= raisedMs));
+      const overlapping = othersOnPlace(alarm, onPlace.besides).filter((a) => alarmOpenDuring(a, raisedMs, untilMs));
       for (const a of overlapping) {
         const paid = await deps.compensatedBy(a.id);
         for (const c of customers) {
@@ -709,7 +707,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     version: 1,
     run: async ({ alarm }) => {
       const raisedMs = Date.parse(alarm.raisedTime);
-      const cleared = (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id && a.clearedTime !== undefined && Date.parse(a.clearedTime) <= raisedMs && raisedMs - Date.parse(a.clearedTime) <= FAULT_REACH_MS);
+      const cleared = (deps.alarmsOnPlace?.(alarm) ?? []).filter((a) => a.id !== alarm.id && alarmClearedWithin(a, raisedMs, FAULT_REACH_MS));
       return ok(cleared.sort((a, b) => Date.parse(b.clearedTime!) - Date.parse(a.clearedTime!)).map((a) => a.id));
     },
   };

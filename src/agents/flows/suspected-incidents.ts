@@ -1,4 +1,4 @@
-import { alarmOpenAt, type Alarm } from '../../domain/connectors/network-alarms.js';
+import { alarmClearedWithin, alarmOpenAt, alarmOpenDuring, type Alarm } from '../../domain/connectors/network-alarms.js';
 import type { Clock } from '../../domain/clock.js';
 import { TwinloopError } from '../../domain/errors.js';
 import type { Actor } from '../../decisioning/policy/index.js';
@@ -73,7 +73,7 @@ export function overlaps(a: Place, b: Place, cellsOfSite: (siteId: string) => st
 export function coveringAlarm(s: Pick<SuspectedIncident, 'scope' | 'objectId' | 'openedMs' | 'lastSignalMs'>, alarms: readonly ReceivedAlarm[], untilMs: number, cellsOfSite: (siteId: string) => string[]): ReceivedAlarm | undefined {
   const place: Place = { scope: s.scope, id: s.objectId };
   const endMs = Math.max(untilMs, s.lastSignalMs);
-  const on = alarms.filter((a) => servesCustomers(a) && Date.parse(a.raisedTime) <= endMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= s.openedMs) && overlaps(placeOfAlarm(a), place, cellsOfSite));
+  const on = alarms.filter((a) => servesCustomers(a) && alarmOpenDuring(a, s.openedMs, endMs) && overlaps(placeOfAlarm(a), place, cellsOfSite));
   return on.find((a) => alarmOpenAt(a, endMs)) ?? on.at(-1);
 }
 
@@ -85,7 +85,7 @@ export function coveringAlarm(s: Pick<SuspectedIncident, 'scope' | 'objectId' | 
  * again of what is the same incident. After a longer quiet, a new outage is told.
  */
 export function continuedAlarm(place: Place, atMs: number, alarms: readonly ReceivedAlarm[], withinMs: number, cellsOfSite: (siteId: string) => string[]): ReceivedAlarm | undefined {
-  const cleared = alarms.filter((a) => servesCustomers(a) && a.clearedTime !== undefined && Date.parse(a.clearedTime) <= atMs && atMs - Date.parse(a.clearedTime) <= withinMs && overlaps(placeOfAlarm(a), place, cellsOfSite));
+  const cleared = alarms.filter((a) => servesCustomers(a) && alarmClearedWithin(a, atMs, withinMs) && overlaps(placeOfAlarm(a), place, cellsOfSite));
   return cleared.reduce<ReceivedAlarm | undefined>((last, a) => (!last || Date.parse(a.clearedTime!) > Date.parse(last.clearedTime!) ? a : last), undefined);
 }
 

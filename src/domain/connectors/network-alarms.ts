@@ -21,3 +21,16 @@ export interface NetworkAlarmsConnector {
 
 /** Whether the alarm is open at `ms`: raised by then and not cleared yet (its clear's instant is no longer open). */
 export const alarmOpenAt = (a: Pick<Alarm, 'raisedTime' | 'clearedTime'>, ms: number): boolean => Date.parse(a.raisedTime) <= ms && (a.clearedTime === undefined || ms < Date.parse(a.clearedTime));
+
+/** Whether the alarm was open at some moment of [fromMs, toMs]: raised by its end, not cleared before its start (cleared at `fromMs` counts). */
+export const alarmOpenDuring = (a: Pick<Alarm, 'raisedTime' | 'clearedTime'>, fromMs: number, toMs = Number.POSITIVE_INFINITY): boolean =>
+  Date.parse(a.raisedTime) <= toMs && (a.clearedTime === undefined || Date.parse(a.clearedTime) >= fromMs);
+
+/** Whether the alarm cleared at `atMs` or in the `withinMs` before it. */
+export const alarmClearedWithin = (a: Pick<Alarm, 'clearedTime'>, atMs: number, withinMs: number): boolean =>
+  a.clearedTime !== undefined && Date.parse(a.clearedTime) <= atMs && atMs - Date.parse(a.clearedTime) <= withinMs;
+
+/** The cells an alarm's object covers: the cell itself, or every cell known on the site. */
+export function cellsOfAlarmedObject(obj: Alarm['alarmedObject'], cellsOfSite: (siteId: string) => string[]): string[] {
+  return obj['@referredType'] === 'Site' ? cellsOfSite(obj.id) : [obj.id];
+}
