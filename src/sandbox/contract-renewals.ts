@@ -79,10 +79,11 @@ export function runContractEnds(w: WorldState, d: number, time: string): void {
 }
 
 /**
- * Whether customer `c`'s contract ends on one of the `days` days from `day` on (a renewal decision
- * falls in that window). False in a world without `renewals`.
+ * Whether the world draws customer `c`'s renewal decision in the `days` days from `day` on: its
+ * contract ends in that window and the world has `renewals` (false without). Not the twins'
+ * `contractEndsWithin` (intelligence/contract-end.ts), which reads a twin's days left.
  */
-export function contractEndsWithin(w: WorldState, c: number, day: number, days: number): boolean {
+export function renewalDecisionWithin(w: WorldState, c: number, day: number, days: number): boolean {
   const end = w.pop.i.contractEndDay[c];
   return Boolean(w.cfg.renewals) && end >= day && end < day + days;
 }

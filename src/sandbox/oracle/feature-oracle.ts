@@ -1,7 +1,7 @@
 import { TwinloopError } from '../../domain/errors.js';
 import { DAYS_PER_MONTH, YEAR_MS } from '../../domain/time.js';
 import { driverLogit, MAX_MONTHLY_HAZARD } from '../churn-hazard.js';
-import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
+import { renewalDecisionWithin, staysAtContractEnd } from '../contract-renewals.js';
 import { monthToMonthIdx, responseTypeWeights } from '../customer-factory.js';
 import { STATUS_ACTIVE } from '../population.js';
 import { RESPONSE_TYPES } from '../world-config.js';
@@ -192,7 +192,7 @@ function featureView(w: WorldEngine, customerId: string, offerId: string, answer
   const cap = (h: number) => Math.min(MAX_MONTHLY_HAZARD, h);
   // Over a horizon: the hazard for its length and, if the contract ends in it, the decision then (as month to month).
   const horizonMonths = horizonDays === undefined ? 1 : horizonDays / DAYS_PER_MONTH;
-  const endsInHorizon = horizonDays !== undefined && contractEndsWithin(w, c, day, horizonDays);
+  const endsInHorizon = horizonDays !== undefined && renewalDecisionWithin(w, c, day, horizonDays);
   const toMonthToMonth = cfg.population.contracts[monthToMonthIdx(cfg)].churnLogit - x.contractLogit;
   let churnWithin = 0;
   const answered = answerLikelihood(w, answers.get(c));

@@ -6,7 +6,7 @@ import { acceptedMultiplier, acceptProbability } from '../world-effects.js';
 import { internalsOf } from '../world-internals.js';
 import { alarmIdOf } from '../network-incidents.js';
 import { DAY_MS, DAYS_PER_MONTH } from '../../domain/time.js';
-import { contractEndsWithin, staysAtContractEnd } from '../contract-renewals.js';
+import { renewalDecisionWithin, staysAtContractEnd } from '../contract-renewals.js';
 import { monthToMonthIdx } from '../customer-factory.js';
 import type { WorldEngine } from '../world-engine.js';
 
@@ -124,7 +124,7 @@ export function createOracle(world: object): SandboxOracle {
       if (w.pop.u.status[c] !== STATUS_ACTIVE) return 0;
       const day = w.currentDay();
       let stay = Math.pow(1 - w.hazardOf(c, day), days / DAYS_PER_MONTH);
-      if (contractEndsWithin(w, c, day, days)) stay *= staysAtContractEnd(w, w.hazardOf(c, day, { contractLogit: w.cfg.population.contracts[monthToMonthIdx(w.cfg)].churnLogit }));
+      if (renewalDecisionWithin(w, c, day, days)) stay *= staysAtContractEnd(w, w.hazardOf(c, day, { contractLogit: w.cfg.population.contracts[monthToMonthIdx(w.cfg)].churnLogit }));
       return 1 - stay;
     },
     responseType: (customerId) => RESPONSE_TYPE_ORDER[w.pop.u.responseType[slot(customerId)]],
