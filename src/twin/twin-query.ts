@@ -187,17 +187,20 @@ export function countTwins(engine: TwinEngine, filterLists: readonly (readonly F
 
 /**
  * One twin tested against filters, its features read by the caller (a walk that reads them for more
- * than the test) and the extra fields read here only when a filter names one.
+ * than the test) and the extra fields read here only when a filter names one. A matcher serves one
+ * pass (a tick's queue, a planning's population): the extra fields' reader, and what every twin's
+ * values share (the at-risk level), is taken once, at the first twin that needs it, as a query's
+ * pass takes it; a later pass asks for a matcher of its own, to compare with the level then.
  */
 export function twinMatcher(filters: readonly FeatureFilter[], extra?: ExtraFields): (customerId: string, features: Float64Array) => boolean {
   const fields = queryFields(extra);
   const test = compileFilters(filters, fields);
   const withExtra = extra !== undefined && readsExtraFields(filters, fields);
   const vec = new Float64Array(fields.names.length);
+  let read: ExtraRead | undefined;
   return (customerId, features) => {
     vec.set(features.subarray(0, FEATURE_COUNT));
-    // One twin at a time (a walk's callback): a reader of its own each time, so the level it compares with is the current one.
-    if (withExtra) extra.reader()(customerId, vec, FEATURE_COUNT);
+    if (withExtra) (read ??= extra.reader())(customerId, vec, FEATURE_COUNT);
     return test(vec);
   };
 }
