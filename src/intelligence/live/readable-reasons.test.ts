@@ -13,4 +13,9 @@ describe('a score reason in words', () => {
     expect(describeFeature('months_over_allowance_3m', 0)).toBe('0 of the last 3 complete months over allowance');
     expect(describeFeature('months_over_allowance_12m', 1)).toBe('1 of the last 12 complete months over allowance');
   });
+
+  it("says an approval's facts in words, the live scores and whether they left included, not as raw names (an approver read 'churned = 0', 'ARPU')", () => {
+    const facts = { churn: 0.0123, clv: 676.4, churned: 0, arpu_3m: 25 };
+    expect(Object.entries(facts).map(([k, v]) => describeFeature(k, v))).toEqual(['churn risk 1.2 %', 'lifetime value 676', 'still a customer', 'average revenue 25 a month (3 months)']);
+  });
 });

@@ -58,7 +58,7 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   months_over_allowance_3m: (v) => overMonths(v, 3),
   bill_last: (v) => `last bill ${num(v)}`,
   bill_avg_3m: (v) => `average bill ${num(v)} (3 months)`,
-  arpu_3m: (v) => `ARPU ${num(v)}`,
+  arpu_3m: (v) => `average revenue ${num(v)} a month (3 months)`,
   overage_3m: (v) => `overage charges ${num(v)} (3 months)`,
   payments_late_90d: (v) => `${plural(v, 'late payment')} in 90 days`,
   days_late_90d: (v) => `${plural(v, 'day')} late paying in 90 days`,
@@ -86,6 +86,10 @@ const PHRASES: Readonly<Record<string, (v: number) => string>> = {
   network_incidents_90d: (v) => `${plural(v, 'network incident')} in 90 days`,
   months_over_allowance_12m: (v) => overMonths(v, 12),
   data_use_to_allowance: (v) => `${Math.round(v * 100)} % of the data allowance used in 30 days`,
+  // Live scores judged with the features (an approval's facts, AUDITED_FACTS).
+  churn: (v) => `churn risk ${Math.round(v * 1000) / 10} %`,
+  churned: (v) => (v ? 'has left (churned)' : 'still a customer'),
+  clv: (v) => `lifetime value ${num(v)}`,
   contract_days_left: (v) => (v >= NEVER_DAYS ? 'no contract end' : v === 0 ? 'contract ends today' : `contract ends in ${plural(v, 'day')}`),
 };
 

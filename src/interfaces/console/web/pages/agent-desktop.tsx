@@ -8,6 +8,7 @@ import { acceptAnswer } from '../accept-answer';
 import { earlierLines } from '../earlier-decisions';
 import { enqueue, interactionOver, sameInteraction, type ChannelState } from '../assist-queue';
 import { PeriodUsageFacts } from '../period-usage-view';
+import { reasonsInWords } from '../offer-reasons';
 import { DO_NOTHING, type AcceptResult, type AssistAction, type AssistCard } from '../types';
 
 const CHANNELS = ['call', 'chat', 'store'] as const;
@@ -114,11 +115,22 @@ function ActionRow({ action, over }: { action: AssistAction; over: string | null
         </p>
       )}
       {action.reasons.length > 0 && (
-        <ul class="reasons">
-          {action.reasons.map((r) => (
-            <li key={r}>{r}</li>
-          ))}
-        </ul>
+        <>
+          <ul class="reasons" data-testid="reasons-in-words">
+            {reasonsInWords(action.reasons, money).map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+          {/* The figures next-best-action ranked on, as the API gives them: one click away. */}
+          <details class="figures">
+            <summary>the figures</summary>
+            <ul class="reasons">
+              {action.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          </details>
+        </>
       )}
       {state.result && (
         <p class={`outcome ${state.result.status}`} role="status" data-testid="accept-answer">

@@ -1,3 +1,4 @@
+import { describeFeature } from '../../../../intelligence/live/readable-reasons';
 import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
@@ -131,7 +132,20 @@ function Judged({ evidence }: { evidence: JudgedEvidence }) {
         </Fragment>
       ))}
       <dt>Customer's facts judged{evidence.factsAsOf !== undefined ? `, as of ${eventTime(new Date(evidence.factsAsOf).toISOString())}` : ''}</dt>
-      <dd>{facts.length === 0 ? 'none (no twin): no segment holds the customer' : facts.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}</dd>
+      <dd data-testid="facts-judged">
+        {facts.length === 0 ? (
+          'none (no twin): no segment holds the customer'
+        ) : (
+          <>
+            {facts.map(([k, v]) => describeFeature(k, v)).join('; ')}
+            {/* The names and values the policy's segments read, for an approver checking a rule: one click away. */}
+            <details class="figures">
+              <summary>as the policy read them</summary>
+              {facts.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(3)}`).join(', ')}
+            </details>
+          </>
+        )}
+      </dd>
     </dl>
   );
 }
