@@ -6,7 +6,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONSOLE_DIR, loadConsoleAssets } from '../src/interfaces/console/console-assets.js';
-import { money } from '../src/interfaces/console/web/format.js';
+import { money, setCurrency } from '../src/interfaces/console/web/format.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { browserAvailable, launchBrowser, RESULTS_DIR } from './support/browser.js';
 import { startSmallOperator, type RunningOperator } from './support/small-operator.js';
@@ -194,7 +194,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     await visible(row.locator('p.outcome, p.error').first(), "the policy's answer to Accept");
     // The customer's yes, heard on the line: said as done, what was booked, and what their acceptance cost (not "on the customer's acceptance", still to come).
     const answer = await row.locator('p.outcome, p.error').first().innerText();
-    expect(answer).toMatch(/^Done, the customer accepted: .+, booked as the customer's yes, recorded by agent-e2e on the call in progress since \S+ · cost \d+\.\d\d/);
+    expect(answer).toMatch(/^Done, the customer accepted: .+, booked as the customer's yes, recorded by agent-e2e on the call in progress since \S+ · cost €\d+\.\d\d/);
     expect(answer).toContain(`accepted: ${offer.name ?? offer.actionId}, booked`);
     expect(answer).not.toContain("on the customer's acceptance");
 
@@ -380,6 +380,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // Every figure the caption's formulas use is in the row, in their order (Δ lifetime value 22.92 and
     // expected value 7.15 at 5 % read as a sum gone wrong while revenue 120 and value 142.92 were not shown).
     const cells = await Promise.all(eligible.map((_, i) => rows.nth(i).locator('td.num').allInnerTexts()));
+    // In the operator's currency, as the console writes it: the default catalogue's prices are in euros.
+    setCurrency('EUR');
     eligible.forEach((o, i) => {
       expect(cells[i].slice(3), o.actionId).toEqual([o.deltaLifetimeValue, o.revenueIfAccepted, o.costIfAccepted, o.valueIfAccepted, o.costPerContact, o.expectedValue].map(money));
     });
@@ -729,7 +731,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     // The suspected incidents' count is named by what it counts: bursts of bad sessions as well as of service calls.
     expect(await page.locator('[data-testid=svcops-summary] dt').allInnerTexts()).toContain('Suspected incidents (bursts of bad sessions or of service calls on a cell or site)');
     // Its figures as the API counts them: those found showing the outage after the first step are in them (the clean-clone CI saw 35 against the step's 34).
-    expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.replace(/,/g, ''))).toEqual([String(counted.affectedCustomers.length), String(counted.notifiedCustomers.length), '0', '0.00']);
+    // Each cell's figure (its first line: under the notified count, why the others were not told), money in the catalogue's currency.
+    expect((await finished.locator('td.num').allInnerTexts()).map((t) => t.split('\n')[0].replace(/,/g, ''))).toEqual([String(counted.affectedCustomers.length), String(counted.notifiedCustomers.length), '0', '€0.00']);
     await page.context().close();
   }, JOURNEY_MS);
 

@@ -2,7 +2,8 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ROLE_NAMES, ROLE_PERMISSIONS, type Permission } from '../../auth/roles';
 import { EventClockContext } from './event-clock';
-import { aRole, anyOfRoles, eventTime } from './format';
+import { aRole, anyOfRoles, eventTime, setCurrency } from './format';
+import { operatorCurrency, type CatalogueUnits } from './operator-currency';
 import { IdentityContext, may, useIdentitySource, type Identity } from './identity';
 import { AgentDesktop } from './pages/agent-desktop';
 import { ApprovalPage, Approvals } from './pages/approvals';
@@ -174,6 +175,10 @@ export function App() {
   const { path, query } = useLocation();
   const health = useJson<Health>('/health', 5_000);
   const who = useIdentitySource();
+  // The operator's currency, read once: every amount on every page is written in it (format.ts's money),
+  // set here, before the pages below render.
+  const catalogue = useJson<CatalogueUnits>(who.known && may(who, 'catalogue:read') ? '/catalogue' : null);
+  setCurrency(operatorCurrency(catalogue.data));
   const clockText = headerClock(health.data);
   const clock = clockText.now;
   const shown = page(path, query.toString());

@@ -23,8 +23,29 @@ const twoDigits = new Intl.NumberFormat('en', { minimumFractionDigits: 2, maximu
 /** A count: `12,345`. */
 export const count = (n: number | null | undefined) => (typeof n === 'number' ? whole.format(n) : '–');
 
-/** Money in the operator's currency unit: `1,234.50`. */
-export const money = (n: number | null | undefined) => (typeof n === 'number' ? twoDigits.format(n) : '–');
+/**
+ * The operator's currency every amount on screen is written in (`operatorCurrency`: the unit its
+ * offer catalogue prices in), set once by the console's shell when it has read it, before the pages
+ * render; null until then or without a catalogue to read, when amounts are bare numbers. One value
+ * for the whole console, as the operator has one currency: every page and helper writes money
+ * through `money`, and none of them had a currency to write (the overview showed "20,451.00").
+ */
+let currencyFormat: Intl.NumberFormat | null = null;
+
+/** The currency `money` writes, or null while amounts are bare. */
+export const currencyCode = (): string | null => currencyFormat?.resolvedOptions().currency ?? null;
+
+/** Sets the currency `money` writes (an ISO 4217 code); an unknown code leaves amounts bare. */
+export function setCurrency(code: string | null | undefined): void {
+  try {
+    currencyFormat = code ? new Intl.NumberFormat('en', { style: 'currency', currency: code, minimumFractionDigits: 2, maximumFractionDigits: 2 }) : null;
+  } catch {
+    currencyFormat = null;
+  }
+}
+
+/** Money in the operator's currency: `€1,234.50` (`1,234.50` while the currency is not known). */
+export const money = (n: number | null | undefined) => (typeof n === 'number' ? (currencyFormat ?? twoDigits).format(n) : '–');
 
 /** A probability as a percentage: `12.3 %` (one decimal below 10 %). */
 export function percent(p: number | null | undefined): string {

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { count, money, span } from '../format';
+import { count, currencyCode, money, span } from '../format';
 import { historyDetails } from '../intent-history';
 import { may, useIdentity } from '../identity';
 import { navigate } from '../router';
@@ -318,7 +318,9 @@ export function IntentPage({ id }: { id: string }) {
           )}
           <p>
             Spent {money(report.data.spend.spent)}
-            {report.data.spend.budget !== undefined && ` of ${money(report.data.spend.budget)}`} {report.data.spend.currency ?? ''}
+            {report.data.spend.budget !== undefined && ` of ${money(report.data.spend.budget)}`}
+            {/* money writes the operator's currency; a budget in another (or before it is known) says its own. */}
+            {report.data.spend.currency && report.data.spend.currency !== currencyCode() ? ` (in ${report.data.spend.currency})` : ''}
           </p>
         </section>
       )}
