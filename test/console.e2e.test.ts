@@ -890,7 +890,7 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     for (const v of server.variants) expect(await rows.filter({ hasText: v.variantId }).innerText()).toContain(`${v.offerId}, app`);
     await seen(page, '[data-testid=allocation-latest]', /^Latest tick \d+: discount-app \d+(\.\d)? %, bonus-app \d+(\.\d)? %$/);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(1);
-    expect(await page.getByTestId('guardrails').innerText()).toMatch(/400\.00 \([\d,.]+ left\)[\s\S]*A variant is paused when[\s\S]*harmful uplift/);
+    expect(await page.getByTestId('guardrails').innerText()).toMatch(/€400\.00 \(€[\d,.]+ left\)[\s\S]*A variant is paused when[\s\S]*harmful uplift/);
 
     // Pause, saying why: the server holds it (nobody is contacted on the ticks while it is held) and audits it.
     const why = 'complaints about the app banner: hold until it is fixed';
@@ -1002,6 +1002,10 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const gone = (await api<{ items: { customerId: string }[] }>('GET', '/twins?churned.eq=1&bills_total.gte=2&limit=1')).body.items[0].customerId;
     await page.goto(`${base}/console/customers/${gone}`);
     await seen(page, '#usage-title', /the 180 days before the customer left/);
+    // Said first: that they left, when, and what was done before; no what-if of offers for someone no longer there.
+    await seen(page, '#churned-title', 'This customer has left');
+    await seen(page, '[data-testid=churned-actions]', /^(Before they left: \d+ actions? (and|or) answers? on their timeline|Nothing was offered or done for them)/);
+    expect(await page.locator('#what-if-title').count()).toBe(0);
     await visible(page.locator('figure.chart [data-y-range]').first(), 'the charts of a customer who left drawn', page.locator('figure.chart'));
     // Their bills stand on the 180 days the heading names (half a month more for the first bar at most), one bill or many:
     // a single bill stood at the edge of an axis of almost three years (uPlot's own range for one time point).

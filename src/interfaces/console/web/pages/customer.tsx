@@ -3,6 +3,7 @@ import { Alert } from '../alert';
 import { getJson, seg } from '../api';
 import { TimeChart } from '../chart';
 import { CustomerWhatIf } from '../customer-what-if';
+import { churnedSummary } from '../churned-customer';
 import { useEventClock } from '../event-clock';
 import { may, useIdentity } from '../identity';
 import { count, DAY_MS, eventDate, eventTime, money, percent, riskBand } from '../format';
@@ -185,6 +186,38 @@ function HowTheyRespond({ profile }: { profile: ResponseProfile | undefined }) {
  * of it; `?at=` shows the twin and its history as they were then (time travel); and, now, a
  * what-if of each offer for this customer (customer-what-if.tsx).
  */
+/** First on a churned customer's page: that they left, when, and what was done for them before. */
+function Churned({ leftAt, since, items }: { leftAt: string; since: string | undefined; items: readonly TimelineItem[] | null | undefined }) {
+  const s = items ? churnedSummary(leftAt, items) : null;
+  return (
+    <section class="panel churned" data-testid="churned" aria-labelledby="churned-title">
+      <h2 id="churned-title">This customer has left</h2>
+      <p>
+        Their last plan ended {eventTime(leftAt)}
+        {since ? `, a customer since ${eventDate(since)}` : ''}. Nothing can be offered or sent to them now: the what-if and this period's usage are not shown.
+      </p>
+      {!s ? (
+        <p class="muted">reading what was done before they left…</p>
+      ) : s.actions === 0 ? (
+        <p data-testid="churned-actions">Nothing was offered or done for them in the history here before they left.</p>
+      ) : (
+        <>
+          <p data-testid="churned-actions">
+            Before they left: {count(s.actions)} {s.actions === 1 ? 'action or answer' : 'actions and answers'} on their timeline (marked below); the last:
+          </p>
+          <ul>
+            {s.lastActions.map((a) => (
+              <li key={`${a.time} ${a.text}`}>
+                {eventTime(a.time)}: {a.text}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
 export function Customer({ id }: { id: string }) {
   const { query } = useLocation();
   const at = query.get('at');
@@ -221,6 +254,7 @@ export function Customer({ id }: { id: string }) {
         <span class="muted">{at ? `as it was at ${eventTime(at)}` : 'now, on the event clock'}</span>
       </form>
       <Alert message={twin.error} />
+      {t && leftAt && <Churned leftAt={leftAt} since={profile.since as string | undefined} items={timeline.items} />}
       {t && (
         <div class="grid">
           <section class="panel" aria-labelledby="profile-title">
@@ -248,7 +282,8 @@ export function Customer({ id }: { id: string }) {
             <h2 id="scores-title">Scores</h2>
             <Scores scores={t.scores} />
           </section>
-          {t.periodUsage && (
+          {/* A customer who left has no billing period running. */}
+          {t.periodUsage && !leftAt && (
             <section class="panel" aria-labelledby="period-title">
               <h2 id="period-title">This billing period{at ? `, as of ${eventTime(at)}` : ' so far'}</h2>
               <PeriodUsageFacts usage={t.periodUsage} />
@@ -288,7 +323,8 @@ export function Customer({ id }: { id: string }) {
             )}
           </section>
           {/* A what-if is about making an offer now: not shown for a past time. */}
-          {!at && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
+          {/* Nor for a customer who left: no offer can apply to someone no longer there. */}
+          {!at && !leftAt && may(who, 'decisions:make') && <CustomerWhatIf id={id} />}
           <section class="panel wide" aria-labelledby="usage-title">
             <h2 id="usage-title">{leftAt ? `Usage and bills, the 180 days before the customer left (last event ${eventTime(leftAt)})` : 'Usage and bills, last 180 days'}</h2>
             {timeline.history && <p class="muted">{timeline.history.stage === 'intake' ? "Nothing to chart until the first start's history is in the log" : "From the live events only until the first start's history is written"}: see the note over the timeline.</p>}
