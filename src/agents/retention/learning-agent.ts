@@ -13,7 +13,7 @@ import {
   type ResponsePriors,
   type ResponseProfile,
 } from '../../intelligence/profile/response-model.js';
-import { readGroupedDesign, readHeldOutDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
+import { readGroupedDesign, readHeldOutDesign, readNestedDesign, type DesignEpisode, type HeldOutRead } from '../../intelligence/uplift/held-out-read.js';
 import { FEATURE_INDEX } from '../../twin/twin-features.js';
 import type { TwinEngine } from '../../twin/twin-engine.js';
 import type { ContactRecord, OfferKind } from '../../twin/twin-responses.js';
@@ -77,12 +77,16 @@ export interface EndedEntry extends LedgerEntry {
  * - `contract-stakes`: `pooled`'s read (18 strata, one level), with `contract-ends`' stakes, re-contact
  *   rule and own-read bound; a contract ending inside the window is told apart only as the stratum's
  *   cell, whose held-out churn sets the stake. It holds seed 5 (12,907 against `pooled`'s 11,789) and
- *   answering-base seed 3, and loses `contract-ends`' seed 3 and, at 6,000 customers, half its seed 2.
+ *   answering-base seed 3, and loses `contract-ends`' seed 3 and, at 6,000 customers, half its seed 2;
+ * - `contract-nested` (decision 0110): `contract-ends` with its ending strata read at the others' level
+ *   plus an offset of their own with its own prior (`readNestedDesign`), between one level and two: they
+ *   lean on the others' level as far as their evidence agrees with it. It holds seed 5 (15,272) and
+ *   answering-base seed 3 (148), and reads seed 3 as one level does (0) and seed 1 lower (8,334).
  */
-export type DesignVariant = 'pooled' | 'contract-ends' | 'contract-stakes';
+export type DesignVariant = 'pooled' | 'contract-ends' | 'contract-stakes' | 'contract-nested';
 
 /** The design variants, for an edge to check a name against. */
-export const DESIGN_VARIANTS: readonly DesignVariant[] = ['pooled', 'contract-ends', 'contract-stakes'];
+export const DESIGN_VARIANTS: readonly DesignVariant[] = ['pooled', 'contract-ends', 'contract-stakes', 'contract-nested'];
 
 /** Settings of the agent. */
 export interface LearningAgentOptions {
@@ -157,14 +161,17 @@ export class LearningRetentionAgent {
   private readonly effectMonths: number;
   /** `contract-ends` or `contract-stakes`: stakes per cell, re-contact of the held out and refusing, the own-read bound. */
   private readonly ends: boolean;
-  /** `contract-ends`: a contract ending inside the effect window is a stratum of the read, on a level of its own. */
+  /** `contract-ends`, `contract-nested`: a contract ending inside the effect window is a stratum of the read. */
   private readonly splitRead: boolean;
+  /** `contract-nested`: the ending strata at the level plus an offset (else, with `splitRead`, on a level of their own). */
+  private readonly nestedRead: boolean;
 
   constructor(private readonly options: LearningAgentOptions) {
     this.effectMonths = options.effectMonths ?? 3;
     const design = options.design ?? 'pooled';
     this.ends = design !== 'pooled';
-    this.splitRead = design === 'contract-ends';
+    this.splitRead = design === 'contract-ends' || design === 'contract-nested';
+    this.nestedRead = design === 'contract-nested';
   }
 
   /**
@@ -355,8 +362,13 @@ export class LearningRetentionAgent {
     // contract running past the window share one). With either variant the agent's own randomised
     // units are read alone too, on which a pair batch's loss is bounded as well, so that a pilot's
     // fluke does not make the bound confident (held-out-design.ts).
+    // `contract-nested`: at the others' level plus an offset of their own, which the evidence sets
+    // (decision 0110: the split froze plain-effects seed 5, whose pilot's benefit sat in the ending
+    // contracts, and one level loses seed 3, whose benefit is theirs alone).
     const groupOf = (stratum: string) => (stratum.endsWith('|ends') ? 'ends' : 'rest');
-    const readOf = (episodes: DesignEpisode[], seed: number) => (this.splitRead ? readGroupedDesign(episodes, groupOf, { seed }) : readHeldOutDesign(episodes, { seed }));
+    const offsetOf = (stratum: string) => (stratum.endsWith('|ends') ? 'ends' : undefined);
+    const readOf = (episodes: DesignEpisode[], seed: number) =>
+      this.nestedRead ? readNestedDesign(episodes, offsetOf, { seed }) : this.splitRead ? readGroupedDesign(episodes, groupOf, { seed }) : readHeldOutDesign(episodes, { seed });
     const read = readOf(this.designEpisodes(engine, now, windowMs), seed);
     const ownRead = this.ends ? readOf(this.designEpisodes(engine, now, windowMs, true), seed + 1) : undefined;
     // `contract-ends`, `contract-stakes`: each cell's stake at its own held-out customers' churn against what the churn

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../domain/seeded-random.js';
-import { readGroupedDesign, readHeldOutDesign, type DesignEpisode } from './held-out-read.js';
+import { readGroupedDesign, readHeldOutDesign, readNestedDesign, type DesignEpisode } from './held-out-read.js';
 
 /** Poisson draw by inversion (small means). */
 function poisson(mean: number, next: () => number): number {
@@ -102,5 +102,29 @@ describe('held-out contact design read', () => {
     const mean = (x: Float64Array) => x.reduce((t, v) => t + v, 0) / x.length;
     expect(mean(grouped.drawsOf('z|m2m'))).toBeLessThan(-0.3);
     expect(mean(grouped.drawsOf('z|ends'))).toBeGreaterThan(mean(grouped.drawsOf('z|m2m')) + 0.2);
+  });
+  it('reads a group of strata nested in the level: a thin group leans on the others\' level, a well-read one moves to its own', () => {
+    const mean = (x: Float64Array) => x.reduce((t, v) => t + v, 0) / x.length;
+    const next = seededRandom(5);
+    const many = ['a', 'b', 'c', 'd'].flatMap((s) => stratum(`${s}|m2m`, 1500, 0.6, next, 0.2));
+    const offsetOf = (s: string) => (s.endsWith('|ends') ? 'ends' : undefined);
+    const groupOf = (s: string) => s.slice(s.indexOf('|') + 1);
+    // A thin stratum of ending contracts (16 units) where the contact hurts: between one level and a level of its own.
+    const thin = [...many, ...stratum('a|ends', 16, 1.5, next, 0.2)];
+    const pooled = readHeldOutDesign(thin, { seed: 2 }).strata.get('a|ends')!.mean;
+    const grouped = readGroupedDesign(thin, groupOf, { seed: 2 }).strata.get('a|ends')!.mean;
+    const nested = readNestedDesign(thin, offsetOf, { seed: 2 });
+    expect(nested.strata.get('a|ends')!.mean).toBeGreaterThan(pooled + 0.05);
+    expect(nested.strata.get('a|ends')!.mean).toBeLessThan(grouped - 0.05);
+    // An ending contract never seen leans on the level the many set (a level of its own sits near the prior's 0).
+    expect(mean(nested.drawsOf('z|ends'))).toBeLessThan(-0.15);
+    expect(nested.strata.get('a|m2m')!.mean).toBeCloseTo(Math.log(0.6), 1);
+    // Many ending contracts where the contact hurts (ρ 1.4): their group reads as itself, the others as theirs.
+    const wellRead = readNestedDesign([...many, ...['a', 'b'].flatMap((s) => stratum(`${s}|ends`, 3000, 1.4, next, 0.2))], offsetOf, { seed: 2 });
+    expect(wellRead.strata.get('a|ends')!.mean).toBeGreaterThan(Math.log(1.4) - 0.15);
+    expect(wellRead.strata.get('a|ends')!.harm).toBeGreaterThan(0.9);
+    expect(wellRead.strata.get('a|m2m')!.mean).toBeCloseTo(Math.log(0.6), 1);
+    expect(wellRead.level.mean).toBeLessThan(-0.4);
+    expect(() => readNestedDesign([], offsetOf, { offsetSpreads: [0] })).toThrow(/offset spread/);
   });
 });

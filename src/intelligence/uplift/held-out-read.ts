@@ -147,13 +147,17 @@ function drawIndex(logWeights: ArrayLike<number>, total: number, u: number): num
   return logWeights.length - 1;
 }
 
-/** Reads the design's episodes (see the module's comment). */
-export function readHeldOutDesign(episodes: readonly DesignEpisode[], options: HeldOutReadOptions = {}): HeldOutRead {
-  const R = options.draws ?? 400;
-  const level = options.level ?? { mean: 0, sd: 0.25 };
-  const spreads = options.spreads ?? [0.05, 0.15, 0.3, 0.5];
-  if (!(Number.isInteger(R) && R > 0)) throw new TwinloopError('BAD_INPUT', `draws must be a whole number above 0; got ${R}`);
-  if (!(level.sd > 0) || spreads.length === 0 || spreads.some((t) => !(t > 0))) throw new TwinloopError('BAD_INPUT', 'the level prior needs an sd above 0 and every spread must be above 0');
+/** The episodes tallied by stratum: each stratum's arms, its acceptors' floor and its conditional log-likelihood on the grid of ln ρ. */
+interface Tally {
+  readonly names: readonly string[];
+  readonly arms: ReadonlyMap<string, { t: ArmCount; h: ArmCount }>;
+  readonly floors: readonly number[];
+  /** The design's floor, for a stratum never contacted. */
+  readonly overallFloor: number;
+  readonly loglik: readonly Float64Array[];
+}
+
+function tally(episodes: readonly DesignEpisode[]): Tally {
   const arms = new Map<string, { t: { customers: number; churned: number; expected: number }; h: { customers: number; churned: number; expected: number }; accept: Acceptors }>();
   const allAcceptors = acceptors();
   for (const e of episodes) {
@@ -187,19 +191,58 @@ export function readHeldOutDesign(episodes: readonly DesignEpisode[], options: H
     }
     return ll;
   });
+  return { names, arms, floors, overallFloor, loglik };
+}
+
+/** log ∫ lik_s(x) N(x; mu, tau) dx on the grid (unnormalised alike for every stratum), with the terms left in `out`. */
+function condOf(loglik: Float64Array, mu: number, tau: number, out: Float64Array): number {
+  for (let i = 0; i < X_COUNT; i++) out[i] = loglik[i] + normalLog(X_MIN + i * X_STEP, mu, tau);
+  return logSumExp(out);
+}
+
+/** A stratum's ln ρ drawn given its level and the spread, held at or above its floor (the floor bounds what its own acceptors can have done, not the level). */
+function drawStratum(loglik: Float64Array, floor: number, mu: number, tau: number, scratch: Float64Array, next: () => number): number {
+  condOf(loglik, mu, tau, scratch);
+  for (let i = 0; i < X_COUNT; i++) if (X_MIN + i * X_STEP < floor) scratch[i] = -Infinity;
+  const t = logSumExp(scratch);
+  return t === -Infinity ? floor : Math.max(floor, X_MIN + drawIndex(scratch, t, next()) * X_STEP + (next() - 0.5) * X_STEP);
+}
+
+/** Mean, sd and share above 0 of a set of draws. */
+function summary(x: Float64Array): { mean: number; sd: number; harm: number } {
+  const R = x.length;
+  let m = 0;
+  for (const v of x) m += v / R;
+  let v2 = 0;
+  let above = 0;
+  for (const v of x) {
+    v2 += (v - m) ** 2 / R;
+    if (v > 0) above++;
+  }
+  return { mean: m, sd: Math.sqrt(v2), harm: above / R };
+}
+
+function checkOptions(R: number, level: { mean: number; sd: number }, spreads: readonly number[]): void {
+  if (!(Number.isInteger(R) && R > 0)) throw new TwinloopError('BAD_INPUT', `draws must be a whole number above 0; got ${R}`);
+  if (!(level.sd > 0) || spreads.length === 0 || spreads.some((t) => !(t > 0))) throw new TwinloopError('BAD_INPUT', 'the level prior needs an sd above 0 and every spread must be above 0');
+}
+
+/** Reads the design's episodes (see the module's comment). */
+export function readHeldOutDesign(episodes: readonly DesignEpisode[], options: HeldOutReadOptions = {}): HeldOutRead {
+  const R = options.draws ?? 400;
+  const level = options.level ?? { mean: 0, sd: 0.25 };
+  const spreads = options.spreads ?? [0.05, 0.15, 0.3, 0.5];
+  checkOptions(R, level, spreads);
+  const { names, arms, floors, overallFloor, loglik } = tally(episodes);
   // The posterior of (μ, τ) on its grid: prior × Π_s ∫ lik_s(x) N(x; μ, τ) dx.
   const cells = MU_COUNT * spreads.length;
   const logPost = new Float64Array(cells);
-  const cond = (s: number, mu: number, tau: number, out: Float64Array) => {
-    for (let i = 0; i < X_COUNT; i++) out[i] = loglik[s][i] + normalLog(X_MIN + i * X_STEP, mu, tau);
-    return logSumExp(out);
-  };
   const scratch = new Float64Array(X_COUNT);
   for (let k = 0; k < spreads.length; k++) {
     for (let j = 0; j < MU_COUNT; j++) {
       const mu = MU_MIN + j * MU_STEP;
       let lp = normalLog(mu, level.mean, level.sd);
-      for (let s = 0; s < names.length; s++) lp += cond(s, mu, spreads[k], scratch);
+      for (let s = 0; s < names.length; s++) lp += condOf(loglik[s], mu, spreads[k], scratch);
       logPost[k * MU_COUNT + j] = lp;
     }
   }
@@ -217,26 +260,8 @@ export function readHeldOutDesign(episodes: readonly DesignEpisode[], options: H
     tauDraw[r] = tau;
     // A standard normal (Box–Muller) for the strata the read has not seen.
     zDraw[r] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
-    for (let s = 0; s < names.length; s++) {
-      // The stratum given the level and spread, then held at or above its floor (the floor bounds what
-      // the stratum's own acceptors can have done; it does not move the level the strata share).
-      cond(s, mu, tau, scratch);
-      for (let i = 0; i < X_COUNT; i++) if (X_MIN + i * X_STEP < floors[s]) scratch[i] = -Infinity;
-      const t = logSumExp(scratch);
-      stratumDraws[s][r] = t === -Infinity ? floors[s] : Math.max(floors[s], X_MIN + drawIndex(scratch, t, next()) * X_STEP + (next() - 0.5) * X_STEP);
-    }
+    for (let s = 0; s < names.length; s++) stratumDraws[s][r] = drawStratum(loglik[s], floors[s], mu, tau, scratch, next);
   }
-  const summary = (x: Float64Array) => {
-    let m = 0;
-    for (const v of x) m += v / R;
-    let v2 = 0;
-    let above = 0;
-    for (const v of x) {
-      v2 += (v - m) ** 2 / R;
-      if (v > 0) above++;
-    }
-    return { mean: m, sd: Math.sqrt(v2), harm: above / R };
-  };
   const strata = new Map<string, StratumRead>();
   names.forEach((s, i) => {
     const { t, h } = arms.get(s)!;
@@ -281,5 +306,129 @@ export function readGroupedDesign(episodes: readonly DesignEpisode[], groupOf: (
     spread: main.spread,
     draws: main.draws,
     drawsOf: (stratum) => (reads.get(groupOf(stratum)) ?? empty).drawsOf(stratum),
+  };
+}
+
+/** Settings of a nested read: the read's, and the prior of a group's offset from the level. */
+export interface NestedReadOptions extends HeldOutReadOptions {
+  /** Values the sd ω of a group's offset δ_g may take, equally likely a priori (default the strata's spreads). */
+  readonly offsetSpreads?: readonly number[];
+}
+
+/** Half the offsets' grid: δ runs over ±OFFSET_STEPS steps of the level's grid (±1.5, the level's own range). */
+const OFFSET_STEPS = 40;
+
+/**
+ * Reads the design's strata with groups that lean on the level as far as the evidence says: a stratum
+ * of the base (`groupOf` gives undefined) has ln ρ_s ~ N(μ, τ²), one of group g ln ρ_s ~ N(μ + δ_g, τ²),
+ * each δ_g ~ N(0, ω²) with ω one of a few values equally likely (its own prior). Between one level for
+ * every stratum (ω = 0, `readHeldOutDesign`) and a level of each group's own (ω = ∞, `readGroupedDesign`):
+ * a group of few units reads near the level the others set, widened by what ω may be; a group whose
+ * units disagree with the others' level moves away from it as far as their churners carry it. Computed
+ * exactly as the plain read's (the offsets on the level's grid, integrated for each (μ, τ)), and read as
+ * joint draws (μ, τ, each δ_g, every stratum); a group not in the read draws δ from its prior.
+ */
+export function readNestedDesign(episodes: readonly DesignEpisode[], groupOf: (stratum: string) => string | undefined, options: NestedReadOptions = {}): HeldOutRead {
+  const R = options.draws ?? 400;
+  const level = options.level ?? { mean: 0, sd: 0.25 };
+  const spreads = options.spreads ?? [0.05, 0.15, 0.3, 0.5];
+  const omegas = options.offsetSpreads ?? spreads;
+  checkOptions(R, level, spreads);
+  if (omegas.length === 0 || omegas.some((w) => !(w > 0))) throw new TwinloopError('BAD_INPUT', 'every offset spread must be above 0');
+  const { names, arms, floors, overallFloor, loglik } = tally(episodes);
+  const groups = [...new Set(names.map(groupOf).filter((g): g is string => g !== undefined))].sort();
+  const groupIndex = names.map((s) => {
+    const g = groupOf(s);
+    return g === undefined ? -1 : groups.indexOf(g);
+  });
+  // The offset's prior on its grid: the mixture over ω, normalised.
+  const D = 2 * OFFSET_STEPS + 1;
+  const offsetPrior = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    const delta = (d - OFFSET_STEPS) * MU_STEP;
+    offsetPrior[d] = logSumExp(omegas.map((w) => normalLog(delta, 0, w))) - Math.log(omegas.length);
+  }
+  const priorTotal = logSumExp(offsetPrior);
+  for (let d = 0; d < D; d++) offsetPrior[d] -= priorTotal;
+  // Each group's log-likelihood at each level μ + δ on the extended grid, for each τ.
+  const E = MU_COUNT + 2 * OFFSET_STEPS;
+  const levelAt = (e: number) => MU_MIN + (e - OFFSET_STEPS) * MU_STEP;
+  const scratch = new Float64Array(X_COUNT);
+  const groupLik = spreads.map(() => groups.map(() => new Float64Array(E)));
+  const baseLik = spreads.map(() => new Float64Array(MU_COUNT));
+  for (let k = 0; k < spreads.length; k++) {
+    for (let s = 0; s < names.length; s++) {
+      const g = groupIndex[s];
+      if (g < 0) for (let j = 0; j < MU_COUNT; j++) baseLik[k][j] += condOf(loglik[s], MU_MIN + j * MU_STEP, spreads[k], scratch);
+      else for (let e = 0; e < E; e++) groupLik[k][g][e] += condOf(loglik[s], levelAt(e), spreads[k], scratch);
+    }
+  }
+  // The posterior of (μ, τ) with every group's offset integrated out.
+  const offsetTerms = new Float64Array(D);
+  const offsetLog = (k: number, g: number, j: number) => {
+    for (let d = 0; d < D; d++) offsetTerms[d] = offsetPrior[d] + groupLik[k][g][j + d];
+    return offsetTerms;
+  };
+  const logPost = new Float64Array(MU_COUNT * spreads.length);
+  for (let k = 0; k < spreads.length; k++) {
+    for (let j = 0; j < MU_COUNT; j++) {
+      let lp = normalLog(MU_MIN + j * MU_STEP, level.mean, level.sd) + baseLik[k][j];
+      for (let g = 0; g < groups.length; g++) lp += logSumExp(offsetLog(k, g, j));
+      logPost[k * MU_COUNT + j] = lp;
+    }
+  }
+  const total = logSumExp(logPost);
+  const next = seededRandom(options.seed ?? 1);
+  const muDraw = new Float64Array(R);
+  const tauDraw = new Float64Array(R);
+  const zDraw = new Float64Array(R);
+  const offsetDraws = groups.map(() => new Float64Array(R));
+  const unseenOffset = new Float64Array(R);
+  const stratumDraws = names.map(() => new Float64Array(R));
+  for (let r = 0; r < R; r++) {
+    const cell = drawIndex(logPost, total, next());
+    const k = Math.floor(cell / MU_COUNT);
+    const j = cell % MU_COUNT;
+    const tau = spreads[k];
+    // μ stays on its grid here, so that each group's level μ + δ is the one its likelihood was read at.
+    const mu = MU_MIN + j * MU_STEP;
+    muDraw[r] = mu;
+    tauDraw[r] = tau;
+    zDraw[r] = Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+    for (let g = 0; g < groups.length; g++) {
+      const terms = offsetLog(k, g, j);
+      offsetDraws[g][r] = (drawIndex(terms, logSumExp(terms), next()) - OFFSET_STEPS) * MU_STEP;
+    }
+    unseenOffset[r] = (drawIndex(offsetPrior, 0, next()) - OFFSET_STEPS) * MU_STEP;
+    for (let s = 0; s < names.length; s++) {
+      const g = groupIndex[s];
+      stratumDraws[s][r] = drawStratum(loglik[s], floors[s], mu + (g < 0 ? 0 : offsetDraws[g][r]), tau, scratch, next);
+    }
+  }
+  const strata = new Map<string, StratumRead>();
+  names.forEach((s, i) => {
+    const { t, h } = arms.get(s)!;
+    strata.set(s, { stratum: s, contacted: t, heldOut: h, ...summary(stratumDraws[i]), floor: Math.exp(floors[i]) });
+  });
+  const byName = new Map(names.map((s, i) => [s, stratumDraws[i]]));
+  // A stratum never tried: its group's level with the strata's spread, no lower than the design's acceptors allow.
+  const unseen = new Map<string | undefined, Float64Array>();
+  const unseenOf = (g: string | undefined) => {
+    let x = unseen.get(g);
+    if (!x) {
+      const gi = g === undefined ? -1 : groups.indexOf(g);
+      const offset = g === undefined ? undefined : gi < 0 ? unseenOffset : offsetDraws[gi];
+      x = Float64Array.from(muDraw, (mu, r) => Math.max(overallFloor, mu + (offset ? offset[r] : 0) + tauDraw[r] * zDraw[r]));
+      unseen.set(g, x);
+    }
+    return x;
+  };
+  const mu = summary(muDraw);
+  return {
+    strata,
+    level: { mean: mu.mean, sd: mu.sd },
+    spread: tauDraw.reduce((s, v) => s + v / R, 0),
+    draws: R,
+    drawsOf: (stratum) => byName.get(stratum) ?? unseenOf(groupOf(stratum)),
   };
 }

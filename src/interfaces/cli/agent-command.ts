@@ -82,7 +82,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--offer <id>', "offer of the world's catalogue (default retain-10, else the world's first)")
     .option('--pilot-share <x>', "share of the active customers in last quarter's randomised campaign, half offered and half held out (default 0.3; its true cost is reported per seed)", nonNegativeOption('--pilot-share'))
     .option('--dump <dir>', "writes each seed's first decision to DIR (candidates with the truth beside, last quarter's campaign) for scripts/agent-offline.mjs, and each month of the learning agent (every active customer: what it did and why, the feature oracle's value and the truth beside) for scripts/agent-months.mjs")
-    .option('--design <variant>', `how the learning agent's held-out design reads and plans: ${DESIGN_VARIANTS.join(' or ')} (default pooled; decision 0094)`, designOption)
+    .option('--design <variant>', `how the learning agent's held-out design reads and plans: ${DESIGN_VARIANTS.join(' or ')} (default pooled; decisions 0094, 0110)`, designOption)
     .option('--json', 'last line: one JSON object')
     .action(
       async (opts: { seeds: number; seed: number; config?: string; world?: string; customers: number; history: number; months: number; offer?: string; pilotShare?: number; dump?: string; design?: DesignVariant; json?: boolean }) => {
