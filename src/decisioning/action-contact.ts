@@ -1,7 +1,7 @@
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../domain/connectors/notifications.js';
 import { ASSISTED_CHANNELS, type Channel } from '../domain/events.js';
 import { messageChannelOf, type ContactChannel, type ContactSummary } from './contact-ledger.js';
-import { contactGate, sameMessageRefusal, sameOfferRefusal, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
+import { contactGate, sameMessageRefusal, sameOfferRefusal, type ContactGate, type ContactPolicy, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
 
 /**
@@ -35,7 +35,8 @@ export function contactKindOf(request: Pick<ActionRequest, 'actionClass' | 'para
     // judged by the strictest rules, so a missing purpose never lets marketing pass as care.
     return 'marketing';
   }
-  if (request.actionClass === 'offer' || request.actionClass === 'discount' || p.present === true) return 'marketing';
+  // A catalogue offering of any class (a plan change, a credit) is an offer made to the customer: marketing.
+  if (request.actionClass === 'offer' || request.actionClass === 'discount' || p.present === true || typeof p.offerId === 'string') return 'marketing';
   return 'none';
 }
 
@@ -114,7 +115,7 @@ export function carriedChannelOf(request: Asker & { readonly params: Readonly<Re
  * sent as one (a campaign's SMS variant) included, unless a person on the line presents it to the
  * customer they serve; any other contact on the request's channel.
  */
-export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'> & Pick<Asker, 'inContact'>): ContactChannel {
+export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'params'> & Asker): ContactChannel {
   const message = request.actionClass === 'communication' && request.params.present !== true ? (request.params.notificationChannel ?? 'sms') : answersOnTheLine(request) ? undefined : request.params.notificationChannel;
   return messageChannelOf(message) ?? request.channel;
 }
@@ -124,7 +125,7 @@ export function contactChannelOf(request: Pick<ActionRequest, 'actionClass' | 'c
  * or push message nobody says of is outbound even then: the operator writes to a customer who may
  * be asleep, whatever channel the request came from.
  */
-export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'channel' | 'params' | 'actor'> & Pick<Asker, 'inContact'>): 'inbound' | 'outbound' {
+export function contactDirectionOf(request: Pick<ActionRequest, 'actionClass' | 'params'> & Asker): 'inbound' | 'outbound' {
   const d = request.params.direction;
   if (d === 'inbound' || d === 'outbound') return judgedDirection(request, d);
   const via = contactChannelOf(request);
@@ -142,18 +143,35 @@ export interface ContactFacts {
   readonly offerMonths?: (offerId: string) => number | undefined;
   /** Whether the offering is one of the catalogue's service messages (a check-in: a communication, no marketing); absent: none is. */
   readonly serviceMessage?: (offerId: string) => boolean;
+  /**
+   * The gates already judged for this customer now, by channel and direction: a caller judging many
+   * actions of one customer at once (the funnel, an offering each) passes one, so each gate (quiet
+   * hours, consent, caps) is judged once. Filled as they are judged.
+   */
+  readonly gates?: Map<string, ContactGate>;
 }
 
 /**
- * Why the contact rules forbid this action now, or null (pure). Whether the customer is in contact
- * with the asker is the request's (`ActionRequest.inContact`, stamped when it was first judged).
+ * What the contact rules read of an action: what it is and where it goes (its class, channel and
+ * params) and who asks. An action request, or an offering of a decision as it would be asked (the
+ * funnel judges each before it ranks: `DecisionFunnel.decide`); the asker's id only words a refusal.
  */
-export function actionContactRefusal(policy: ContactPolicy, request: ActionRequest, facts: ContactFacts, now: number): ContactRefusal | null {
+export type ContactAsk = Pick<ActionRequest, 'actionClass' | 'params' | 'customerId'> & Asker & { readonly actor: Asker['actor'] & { readonly id?: string } };
+
+/**
+ * Why the contact rules forbid this action now, or null (pure): THE one judgement of whether a
+ * contact is allowed (consent and channel opt-outs, quiet hours, caps, cool-downs, who asks), for the
+ * guarded executor on every path and for the decision funnel before it ranks. Whether the customer is
+ * in contact with the asker is the request's (`ActionRequest.inContact`, stamped when it was first judged).
+ */
+export function actionContactRefusal(policy: ContactPolicy, request: ContactAsk, facts: ContactFacts, now: number): ContactRefusal | null {
   const kind = contactKindOf(request);
   if (kind === 'none' || kind === 'service') return null;
   const direction = contactDirectionOf(request);
   const via = contactChannelOf(request);
-  const gate = contactGate(policy, facts.summary, facts.features, { channel: via, direction, now });
+  const gateKey = facts.gates ? `${via}:${direction}` : '';
+  const gate = facts.gates?.get(gateKey) ?? contactGate(policy, facts.summary, facts.features, { channel: via, direction, now });
+  facts.gates?.set(gateKey, gate);
   if ((via === 'sms' || via === 'email') && facts.consents()[via] === false) {
     return { rule: 'channel-opt-out', reason: `the customer opted out of ${via === 'sms' ? 'SMS' : 'e-mail'}; only service and legal messages go there` };
   }
@@ -176,12 +194,12 @@ const INBOUND_EXEMPT: ReadonlySet<ContactRefusal['rule']> = new Set(['quiet-hour
  * A refusal of a request judged outbound that a person on an assisted channel, or a request saying
  * inbound, would have had exempt: saying why it was judged outbound.
  */
-function withInboundNotTaken(refusal: ContactRefusal, request: ActionRequest): ContactRefusal {
+function withInboundNotTaken(refusal: ContactRefusal, request: ContactAsk): ContactRefusal {
   if (personOnTheLine(request)) return refusal;
   if (onAssistedChannel(request.actor, request.channel) && request.inContact === false) {
-    return { ...refusal, reason: `${refusal.reason}; judged as outbound: no ${request.channel} of ${request.customerId} is in progress, so the customer is not in contact with ${request.actor.id} (a person reaching out is bound by the rules an outbound contact is)` };
+    return { ...refusal, reason: `${refusal.reason}; judged as outbound: no ${request.channel} of ${request.customerId} is in progress, so the customer is not in contact with ${request.actor.id ?? "the person asking"} (a person reaching out is bound by the rules an outbound contact is)` };
   }
   if (request.params.direction !== 'inbound') return refusal;
-  const who = request.actor.kind === 'human' ? `a person on ${request.channel}, not on an assisted channel (${ASSISTED_CHANNELS.join(', ')})` : `${request.actor.kind} ${request.actor.id}, not a person`;
+  const who = request.actor.kind === 'human' ? `a person on ${request.channel}, not on an assisted channel (${ASSISTED_CHANNELS.join(', ')})` : `${request.actor.kind}${request.actor.id ? ` ${request.actor.id}` : ''}, not a person`;
   return { ...refusal, reason: `${refusal.reason}; judged as outbound although the request says direction inbound: only a person serving the customer on a call, chat or store visit is in contact with them, and it was asked by ${who}` };
 }

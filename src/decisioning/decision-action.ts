@@ -1,7 +1,7 @@
-import type { NotificationChannel, NotificationPurpose } from '../domain/connectors/notifications.js';
 import type { Decision } from './decision-funnel.js';
 import { ANSWER_WINDOW_MS } from './decision-record.js';
 import type { CompiledOffer } from './offer-catalogue.js';
+import { offeringParams } from './offering-params.js';
 import { TwinloopError } from '../domain/errors.js';
 import type { ActionRequestInput, Actor } from './policy/index.js';
 import { personOnTheLine } from './action-contact.js';
@@ -15,26 +15,6 @@ import { personOnTheLine } from './action-contact.js';
 
 /** The id of the request that carries out (or would have carried out) one ranked action of a decision. */
 export const decisionRequestId = (decisionId: string, actionId: string) => `${decisionId}:${actionId}`;
-
-/** The message a communication offering goes out as: why, on which channel, with which words. */
-export interface OfferingMessage {
-  readonly purpose: NotificationPurpose;
-  readonly notificationChannel: NotificationChannel;
-  readonly body?: string;
-}
-
-/**
- * How an offering is carried out, as action params (one rule for next-best-action and campaigns):
- * an offer a back end knows (`sandboxOfferId`) is presented and the customer answers; a
- * communication (a service check-in) is sent as a message on the chosen channel; any other runs as
- * its class. A back end asked to present an offer it does not know refuses it (`unknown_offer`).
- */
-export function offeringParams(offer: CompiledOffer, message: OfferingMessage & { readonly presentedBy?: NotificationChannel }): Record<string, unknown> {
-  // An offer sent as a message (a campaign's SMS variant) says so: the contact rules judge it on that channel.
-  if (offer.offering.sandboxOfferId) return { present: true, ...(message.presentedBy ? { notificationChannel: message.presentedBy } : {}) };
-  if (offer.actionClass !== 'communication') return {};
-  return { purpose: message.purpose, notificationChannel: message.notificationChannel, templateId: offer.id, ...(message.body ? { body: message.body } : {}) };
-}
 
 /**
  * Until when a decision's offer may be carried out: its answer window (ANSWER_WINDOW_MS) from when

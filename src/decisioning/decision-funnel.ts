@@ -6,7 +6,9 @@ import { FEATURE_COUNT, FEATURE_INDEX } from '../twin/twin-features.js';
 import { contextKeyOf, PriorAcceptance, type AcceptanceModel } from './acceptance-model.js';
 import { argmax, choose, DEFAULT_THOMPSON, expectedValue, offerValue, type CustomerScores, type Exploration, type OfferValue, type UpliftEstimate } from './arbitration.js';
 import type { ContactLedger } from './contact-ledger.js';
-import { contactGate, contactSummaryOf, resolveContactPolicy, sameMessageRefusal, sameOfferRefusal, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
+import { actionContactRefusal, type Asker, type ContactFacts } from './action-contact.js';
+import { contactSummaryOf, resolveContactPolicy, type ContactGate, type ContactPolicy, type ContactPolicyInput } from './contact-policy.js';
+import { offeringParams } from './offering-params.js';
 import { betaBelief, type Choice } from './decision-choice.js';
 import { DO_NOTHING, type DecisionRecord } from './decision-record.js';
 import { prepareGamma, sampleBetaPrepared } from './offer-learner.js';
@@ -81,6 +83,24 @@ export interface Decision {
   readonly reasonsOf: (actionId: string) => readonly string[];
 }
 
+/**
+ * Who asks for a decision, and the customer's channel consents: what the contact step judges each
+ * offering with, as the guarded executor judges the request that carries it out
+ * (`actionContactRefusal`): an offering a check-in SMS carries is refused where the customer opted out
+ * of SMS, or in quiet hours whoever is on the line. Absent: a person deciding in the context's
+ * direction (the operator's own surfaces), consents not known (no opt-out).
+ */
+export interface DecisionAsker {
+  readonly actor: Asker['actor'] & { readonly id?: string };
+  /** Whether an interaction with the customer is in progress on the decision's channel (`Asker.inContact`), where known. */
+  readonly inContact?: boolean;
+  /** The customer's channel consents (their profile's: false opted out), read only for a message on those channels. */
+  readonly consents?: ContactFacts['consents'];
+}
+
+const SERVING_PERSON: DecisionAsker = { actor: { kind: 'human' } };
+const CONSENTS_UNKNOWN = () => ({ sms: null, email: null });
+
 /** Funnel settings; only the catalogue is required. */
 export interface FunnelOptions {
   readonly catalogue: OfferCatalogue;
@@ -144,6 +164,17 @@ export class DecisionFunnel {
   private readonly shapes: Float64Array;
   /** Scratch for a twin's features (`decideForTwin` reads them into it); a decision keeps no reference to it. */
   readonly features = new Float64Array(FEATURE_COUNT);
+  /**
+   * Per offering, the params of the request that would carry it out (`offeringParams`, as
+   * `decisionActionRequest` builds it), in each direction a decision is made in: what the contact
+   * step judges, built once.
+   */
+  private readonly contactParams: readonly Readonly<Record<'inbound' | 'outbound', Readonly<Record<string, unknown>>>>[];
+  /** The contact gates of the current decision, by channel and direction (`ContactFacts.gates`): judged once a decision, not once an offering. */
+  private readonly gates = new Map<string, ContactGate>();
+  /** The catalogue facts the contact rules read of an offering: how long it runs, whether it is a service message. */
+  private readonly offerMonths = (offerId: string) => this.catalogue.byId.get(offerId)?.months;
+  private readonly serviceMessage = (offerId: string) => this.catalogue.byId.get(offerId)?.marketing === false;
   /** The acceptance of the offering `unsuitable` last valued. */
   private lastAcceptance = 0;
   /**
@@ -186,6 +217,10 @@ export class DecisionFunnel {
     this.betas = new Float64Array(n);
     this.shapes = new Float64Array(6 * n);
     this.quietDiscards = options.catalogue.offers.map((o) => Object.freeze(Object.fromEntries(FUNNEL_STEPS.map((step) => [step, Object.freeze({ actionId: o.id, step, reason: undefined })])) as Record<FunnelStep, DiscardedAction>));
+    this.contactParams = options.catalogue.offers.map((o) => {
+      const params = { offerId: o.id, ...offeringParams(o, { purpose: 'care', notificationChannel: 'sms' }) };
+      return { inbound: { ...params, direction: 'inbound' }, outbound: { ...params, direction: 'outbound' } };
+    });
     this.betaDraws = this.acceptance.sample !== undefined && this.acceptance.drawsFromPosterior === true && this.acceptance.posterior !== undefined;
   }
 
@@ -196,7 +231,7 @@ export class DecisionFunnel {
    * choice is the same (same draws, same propensities) and `reasonsOf` writes a ranked action's
    * reasons when asked: a caller that shows the choice alone pays for no sentences.
    */
-  decide(customerId: string, features: Float64Array, scores: CustomerScores, context: DecisionContext, explain = this.explain): Decision {
+  decide(customerId: string, features: Float64Array, scores: CustomerScores, context: DecisionContext, explain = this.explain, asker: DecisionAsker = SERVING_PERSON): Decision {
     if (features.length < FEATURE_COUNT) throw new TwinloopError('BAD_INPUT', `features has ${features.length} values, expected ${FEATURE_COUNT} in FEATURE_NAMES order`);
     const channelCode = CHANNELS.indexOf(context.channel);
     if (channelCode < 0) throw new TwinloopError('BAD_INPUT', `unknown channel '${context.channel}': use one of ${CHANNELS.join(', ')}`);
@@ -207,8 +242,14 @@ export class DecisionFunnel {
     const vals = fillRuleValues(this.values, features, { churn, clv, atRisk: scores.atRisk }, { channel: context.channel, direction: context.direction, reasonCode });
     const contextKey = contextKeyOf(context.channel, churn);
     const summary = contactSummaryOf(this.options.ledger, customerId, features, now, this.policy);
-    const gate = contactGate(this.policy, summary, features, context);
-    const capped = context.direction === 'outbound' || this.policy.capsApplyToInbound;
+    // The contact step asks the one judgement of a contact (`actionContactRefusal`), each offering as
+    // the request that would carry it out, who asks and the customer's consents: before, it applied the
+    // rules on the decision's channel alone, and ranked a check-in the executor then refused (an SMS
+    // opt-out, quiet hours for the SMS whoever is on the line).
+    this.gates.clear();
+    // One ask a decision, each offering's class and params set in turn (no object an offering).
+    const ask: { actionClass: CompiledOffer['actionClass']; channel: Channel; customerId: string; params: Readonly<Record<string, unknown>>; actor: DecisionAsker['actor']; inContact?: boolean } = { actionClass: 'offer', channel: context.channel, customerId, params: {}, actor: asker.actor, inContact: asker.inContact };
+    const facts: ContactFacts = { summary, features, consents: asker.consents ?? CONSENTS_UNKNOWN, offerMonths: this.offerMonths, serviceMessage: this.serviceMessage, gates: this.gates };
     const monthlyPrice = features[FEATURE_INDEX.monthly_price];
     const discarded: DiscardedAction[] = [];
     this.notWorth = 0;
@@ -232,7 +273,8 @@ export class DecisionFunnel {
         const why = this.unsuitable(o, features, churn, clv, monthlyPrice, contextKey, explain);
         if (why !== null) discarded.push(quiet ? quiet.suitability : { actionId: o.id, step: 'suitability', reason: why });
         else {
-          const blocked = (o.marketing ? gate.marketing : gate.service) ?? (o.marketing ? sameOfferRefusal(this.policy, summary, o, now, capped) : sameMessageRefusal(this.policy, summary, o.id, now));
+          [ask.actionClass, ask.params] = [o.actionClass, this.contactParams[i][context.direction]];
+          const blocked = actionContactRefusal(this.policy, ask, facts, now);
           if (blocked) discarded.push(quiet ? quiet['contact-policy'] : { actionId: o.id, step: 'contact-policy', reason: blocked.reason });
           else {
             const k = cand.length;
@@ -528,9 +570,10 @@ export function decideForTwin(
   context: DecisionContext,
   explain?: boolean,
   whyUnscored?: string,
+  asker?: DecisionAsker,
 ): Decision {
   // Into the funnel's scratch array: a decision reads the features while it decides, and keeps them only when an uplift model reads them later (a copy).
   const features = twins.features(customerId, context.now, funnel.features);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
-  return funnel.decide(customerId, features, scoresOrUnscored(scoresOf(customerId), whyUnscored), context, explain);
+  return funnel.decide(customerId, features, scoresOrUnscored(scoresOf(customerId), whyUnscored), context, explain, asker);
 }

@@ -161,6 +161,23 @@ describe('decision service: outcomes and the learner', () => {
     expect(service.contactRefusal(onTheLine('data-bonus'), consents)?.rule).not.toBe('same-offer-pending');
   });
 
+  it('ranks nothing the executor would refuse for who asks and the customer\'s consents: a check-in, sent as an SMS, is not proposed to a customer who opted out of SMS', async () => {
+    const consents = { sms: true as boolean | null, email: null };
+    await service.close();
+    service = await DecisionService.open({ twins: { features: () => customer() }, scores: () => ({ churn: 0.45, clv: 900 }), records, clock: { now: () => NOON }, random: seededRandom(7), consents: () => consents });
+    const ranked = () => service.decide('c1', { channel: 'call', reason: 'billing_complaint' });
+    expect(ranked().ranked.map((r) => r.actionId)).toContain('service-check-in');
+    consents.sms = false;
+    const card = ranked();
+    // Before, the card proposed it, and accepting it was refused by the executor's contact rules (the same judgement now).
+    expect(card.ranked.map((r) => r.actionId)).not.toContain('service-check-in');
+    expect(card.discarded.find((d) => d.actionId === 'service-check-in')).toMatchObject({ step: 'contact-policy', reason: expect.stringContaining('opted out of SMS') });
+    const request = { id: `${card.decisionId}:service-check-in`, actionClass: 'communication', channel: 'call', customerId: 'c1', cost: 0, params: { offerId: 'service-check-in', purpose: 'care', notificationChannel: 'sms', direction: 'inbound' }, features: {}, actor: { kind: 'human', id: 'ann' }, why: {} } as ActionRequest;
+    expect(service.contactRefusal(request, () => consents)).toMatchObject({ rule: 'channel-opt-out' });
+    // The offers, presented on the call, are not SMS: still proposed.
+    expect(card.ranked.map((r) => r.actionId)).toContain('data-bonus');
+  });
+
   it('proposes no check-in the customer got within 30 days, on any path (a card re-proposed one 10 days after a check-in was delivered by SMS)', async () => {
     const checkIn = (daysAgo: number, purpose: string, requestId: string): TwinEvent => ({
       ...action(requestId, 'delivered', { actionClass: 'communication', offerId: 'service-check-in', purpose, notificationChannel: 'sms' }),

@@ -11,7 +11,7 @@ import { ContactLedger } from './contact-ledger.js';
 import { contactSummaryOf, type ContactPolicyInput, type ContactRefusal } from './contact-policy.js';
 import type { ActionRequest, Actor } from './policy/index.js';
 import type { CustomerScores } from './arbitration.js';
-import { DecisionFunnel, decideForTwin, type Decision, type TwinSource } from './decision-funnel.js';
+import { DecisionFunnel, decideForTwin, type Decision, type DecisionAsker, type TwinSource } from './decision-funnel.js';
 import { contextKeyOf } from './acceptance-model.js';
 import { DO_NOTHING, type DecisionOutcome, type DecisionRecord } from './decision-record.js';
 import { DEFAULT_CATALOGUE_DOCUMENT } from './default-catalogue.js';
@@ -80,6 +80,12 @@ export interface DecisionServiceOptions {
   /** Uniform numbers for exploration (seeded in tests). */
   readonly random?: () => number;
   readonly log?: (line: string) => void;
+  /**
+   * A customer's channel consents (their profile's `channelConsent`: false opted out): a decision's
+   * contact step judges an offering carried by an SMS or an e-mail with them, as the guarded executor
+   * does. Absent: not known (no opt-out), and the executor's check is the only one.
+   */
+  readonly consents?: (customerId: string) => ReturnType<ContactFacts['consents']>;
 }
 
 /**
@@ -161,10 +167,18 @@ export class DecisionService {
     return this.inContact && onAssistedChannel(asker, channel) ? this.inContact(customerId, channel) : undefined;
   }
 
-  /** The direction a decision is made in, judged for who asks and whether the customer is in contact. */
-  private directionOf(customerId: string, request: DecideRequest): 'inbound' | 'outbound' {
+  /**
+   * The direction a decision is made in, judged for who asks and whether the customer is in contact,
+   * and who asks as the funnel's contact step judges each offering (with the customer's consents).
+   */
+  private contactOf(customerId: string, request: DecideRequest): { direction: 'inbound' | 'outbound'; asker: DecisionAsker } {
     const actor = request.asker ?? SERVING_PERSON;
-    return judgedDirection({ actor, channel: request.channel, inContact: this.inContactOf(customerId, actor, request.channel) }, request.direction);
+    const inContact = this.inContactOf(customerId, actor, request.channel);
+    const consents = this.o.consents;
+    return {
+      direction: judgedDirection({ actor, channel: request.channel, inContact }, request.direction),
+      asker: { actor, ...(inContact === undefined ? {} : { inContact }), ...(consents ? { consents: () => consents(customerId) } : {}) },
+    };
   }
 
   /** The contact rules in force (the action policy's `contact` section); later decisions and actions follow them. */
@@ -275,14 +289,14 @@ export class DecisionService {
 
   /** What each offering is expected to do for one customer in this contact now (offer-what-if.ts); nothing is logged. */
   whatIf(customerId: string, request: DecideRequest): CustomerWhatIf {
-    const direction = this.directionOf(customerId, request);
-    return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, this.o.unscored?.(customerId));
+    const { direction, asker } = this.contactOf(customerId, request);
+    return whatIfForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, this.o.unscored?.(customerId), asker);
   }
 
   /** Decides for one customer now; the decision is logged (asynchronously, in a batch). */
   decide(customerId: string, request: DecideRequest): Decision {
-    const direction = this.directionOf(customerId, request);
-    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true, this.o.unscored?.(customerId));
+    const { direction, asker } = this.contactOf(customerId, request);
+    const decision = decideForTwin(this.funnel, this.o.twins, this.o.scores, customerId, { channel: request.channel, reason: request.reason, direction, now: this.o.clock.now() }, request.explain ?? true, this.o.unscored?.(customerId), asker);
     this.pending.push(decision.record);
     // Kept slim: accepting an action needs the ranked actions, not the discarded offers' reasons
     // (an unexplained decision's discards are the funnel's shared ones: `get` leaves them out).

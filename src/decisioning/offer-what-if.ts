@@ -1,6 +1,6 @@
 import { TwinloopError } from '../domain/errors.js';
 import { expectedValue, type CustomerScores } from './arbitration.js';
-import type { DecisionContext, DecisionFunnel, FunnelStep, TwinSource } from './decision-funnel.js';
+import type { DecisionAsker, DecisionContext, DecisionFunnel, FunnelStep, TwinSource } from './decision-funnel.js';
 import { DO_NOTHING } from './decision-record.js';
 import { scoresOrUnscored, type ScoreBasis } from './score-basis.js';
 
@@ -58,12 +58,12 @@ export interface CustomerWhatIf {
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /** The what-if for a live twin (NOT_FOUND for an unknown customer). */
-export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresOf: (customerId: string) => CustomerScores | undefined, customerId: string, context: DecisionContext, whyUnscored?: string): CustomerWhatIf {
+export function whatIfForTwin(funnel: DecisionFunnel, twins: TwinSource, scoresOf: (customerId: string) => CustomerScores | undefined, customerId: string, context: DecisionContext, whyUnscored?: string, asker?: DecisionAsker): CustomerWhatIf {
   const features = twins.features(customerId, context.now);
   if (!features) throw new TwinloopError('NOT_FOUND', `no twin for customer '${customerId}': check the id, or send its customer event first`);
   const scores = scoresOrUnscored(scoresOf(customerId), whyUnscored);
   // The funnel's own answer says which offerings it would propose now and why the others not.
-  const decision = funnel.decide(customerId, features, scores, context);
+  const decision = funnel.decide(customerId, features, scores, context, undefined, asker);
   const removed = new Map(decision.discarded.map((d) => [d.actionId, d]));
   const rankOf = new Map(decision.ranked.filter((r) => r.actionId !== DO_NOTHING).map((r, i) => [r.actionId, i + 1]));
   const basedOn = decision.basedOn;

@@ -18,7 +18,7 @@ import { offerSettlementBook } from '../../agents/governance/offer-settlement-bo
 import { contaminationOf } from '../../agents/governance/holdout-register.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import type { OperatorServices } from './operator-services.js';
-import { offeringParams } from '../../decisioning/decision-action.js';
+import { offeringParams } from '../../decisioning/offering-params.js';
 import { answerAfter, answerOfAction, CAMPAIGN_ANSWERS, NO_SHARED_ANSWERS, sharedAnswers } from './campaign-answers.js';
 import { contactIdOf, decisionIdOf } from './campaign-decision-ids.js';
 

@@ -231,6 +231,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
   const governance = await openGovernanceStore(o.storeOptions);
   const journal = await openWorkflowJournal(o.storeOptions);
 
+  /** A customer's channel consents as their profile holds them (false: opted out; null: not known). */
+  const channelConsentOf = (customerId: string) => twins.engine.view(customerId)?.profile?.channelConsent ?? { sms: null, email: null };
   const decisions = await DecisionService.open({
     twins: twins.engine,
     scores: (id) => {
@@ -241,6 +243,8 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     records,
     clock,
     log: o.log,
+    // The customer's channel opt-outs, read where the guarded executor reads them: a decision ranks no offering the executor would refuse for one.
+    consents: channelConsentOf,
   });
   const detachDecisions = twins.intake.onApplied((batch) => void decisions.observe(batch.map((a) => a.event)));
   // Offers unanswered within their window become `ignored`, open decisions are closed, and every
@@ -308,7 +312,7 @@ export async function openOperatorServices(o: OperatorServicesOptions): Promise<
     // An approval for a customer who has left says when they did.
     leftAt: (id) => twins.engine.contactRecord(id)?.leftAt || undefined,
     // An automated marketing contact of a customer another run holds out is refused first (`held-out`).
-    contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => twins.engine.view(request.customerId!)?.profile?.channelConsent ?? { sms: null, email: null }),
+    contact: (request, now) => holdouts.refusal(request, now) ?? decisions.contactRefusal(request, () => channelConsentOf(request.customerId!)),
     // Read once, when a request is first judged, and kept with it (an approval after the call judges what was asked on it).
     inContact: (request) => (request.customerId ? decisions.inContactOf(request.customerId, request.actor, request.channel) : undefined),
     // The holds read again when another process (a partition worker) placed one since: one record read a marketing contact otherwise.
