@@ -246,8 +246,11 @@ export function registerStartCommand(program: Command): void {
         }
         if (auth.oidc) say(`  OpenID Connect: bearer tokens of ${auth.oidc.issuer} (audience ${auth.oidc.audience}) are accepted`);
         // The line a newcomer waits for: every twin present and scored, and how long each phase took.
-        operator.scored.then((r) => say(readyLine(r, loadavg()[0])), () => {});
+        // Not once stopping: a readiness reached while the parts close is no news, and read after "shutdown: stopping" it misleads.
+        let stopping = false;
+        operator.scored.then((r) => void (stopping || say(readyLine(r, loadavg()[0]))), () => {});
         const stop = async () => {
+          stopping = true;
           let code = 0;
           // Said at once: the parts can take a while to close (a checkpoint, a rebuild's day), and a silent stop reads as hung.
           say('shutdown: stopping (the edge, then each part; a second Ctrl-C or SIGTERM stops at once: what was accepted is in the store, and the next start goes on from it)');

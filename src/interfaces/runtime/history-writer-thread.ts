@@ -15,6 +15,8 @@ export interface HistoryWriterData {
 /** What the thread says: how far it has written, then that it is done or failed. */
 export type HistoryWriterMessage =
   | { kind: 'progress'; throughSeq: number }
+  /** Regenerated (counted, not written again) through this seq of the part an earlier run wrote. */
+  | { kind: 'regenerating'; throughSeq: number }
   | { kind: 'done'; written: number; cpuSeconds: number }
   | { kind: 'failed'; code: string; message: string };
 
@@ -51,13 +53,20 @@ void (async () => {
     const log = store.seededHistory;
     const record = await log?.read();
     if (!log || !record || record.lastSeq === null || record.writtenThrough >= record.lastSeq) return send({ kind: 'done', written: 0, cpuSeconds: threadCpuSeconds() - cpu });
-    const writeBlock = async (events: Parameters<typeof log.writeNext>[0]) => {
-      // A turn of the event loop before each block, so that the end message is heard between two.
+    // A turn of the event loop before each block, written or only counted, so that the end message is heard between two.
+    const betweenBlocks = async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (ending) throw endedHere;
+    };
+    const writeBlock = async (events: Parameters<typeof log.writeNext>[0]) => {
+      await betweenBlocks();
       await log.writeNext(events);
     };
-    const { written } = await writeSandboxHistory(record, writeBlock, (throughSeq) => send({ kind: 'progress', throughSeq }));
+    const counted = async (throughSeq: number) => {
+      await betweenBlocks();
+      send({ kind: 'regenerating', throughSeq });
+    };
+    const { written } = await writeSandboxHistory(record, writeBlock, (throughSeq) => send({ kind: 'progress', throughSeq }), counted);
     send({ kind: 'done', written, cpuSeconds: threadCpuSeconds() - cpu });
   } catch (err) {
     if (err === endedHere) return;

@@ -90,7 +90,7 @@ async function resumeSeededHistory(store: EventStore, dataDir: string, waitForIt
     return undefined;
   }
   if (record.writtenThrough >= record.lastSeq) return undefined;
-  const writer = startHistoryWriter(dataDir, record);
+  const writer = startHistoryWriter(dataDir, record, log);
   const checkpoint = await store.loadCheckpoint();
   log(`twins: writing the rest of the first start's history from its seed (${Math.floor(writer.written() * 100)} % written)${waitForIt || (checkpoint?.seq ?? 0) < record.lastSeq ? '; the twins open once it is in' : ''}`);
   if (waitForIt || (checkpoint?.seq ?? 0) < record.lastSeq) {

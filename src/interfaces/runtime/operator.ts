@@ -608,10 +608,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
       const rows = typeof collected === 'object' ? collected : undefined;
       const untilSeq = twins.appliedSeq();
       // Training from the log waits until the log holds the history (written behind, and sealed);
-      // the first model does only when it must read some customers' rows back.
+      // the first model does only when it must read some customers' rows back. A restart whose
+      // champion already serves trains nothing here: every twin is scored once the world is back,
+      // and the ready line does not wait minutes for a history it will not read.
       const logWritten = async () => void (await behind.settled());
       const waitFrom = Date.now();
-      if (!rows || rows.inexact.length > 0) await logWritten();
+      if ((!rows || rows.inexact.length > 0) && !intelligence.live()) await logWritten();
       const waitedSeconds = (Date.now() - waitFrom) / 1000;
       const failed = (err: Error) => {
         noModel = err.message;

@@ -29,7 +29,9 @@ const fresh = () => {
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-const planOf = (dir: string) => planSandbox({ config, worldName: 'small', seed: 3, months: 1, stateDir: dir, now: NOW });
+const planOf = (dir: string, world = config) => planSandbox({ config: world, worldName: 'small', seed: 3, months: 1, stateDir: dir, now: NOW });
+/** A world whose history spans a few blocks (the 150 customers' is one and a bit). */
+const blocksWorld = loadWorldDocument({ ...namedWorld('small'), population: { ...namedWorld('small').population, customers: 450 } });
 
 async function openOn(dir: string, plan: ReturnType<typeof planOf>): Promise<TwinService> {
   const store = await openEventStore({ kind: 'sqlite', dataDir: dir, segments: SEGMENTS, writes: 'thread' });
@@ -361,6 +363,37 @@ describe('a first start history taken from its seed (decision 0021)', () => {
     expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(record.firstSeq - 1 + SEEDED_BLOCK_EVENTS);
     await twins.close();
   });
+
+  it('writing on after a crash regenerates the written blocks only to count them, telling how far, and still refuses an unwritten block its seed no longer gives', async () => {
+    // The reference: the same world's history written in one go.
+    const wholeDir = fresh();
+    const whole = await seededFirstStart(wholeDir, planOf(wholeDir, blocksWorld));
+    await writeSandboxHistory(whole.record, (events) => whole.twins.store.seededHistory!.writeNext(events));
+    const refLog = logged(await wholeLog(whole.twins.store));
+    await whole.twins.close();
+    const dir = fresh();
+    const { twins, record } = await seededFirstStart(dir, planOf(dir, blocksWorld));
+    expect(record.lastSeq! - record.firstSeq + 1).toBeGreaterThan(3 * SEEDED_BLOCK_EVENTS);
+    let n = 0;
+    await writeSandboxHistory(record, async (events) => {
+      if (n++ >= 2) throw new Error('crash');
+      await twins.store.seededHistory!.writeNext(events);
+    }).catch((err: Error) => expect(err.message).toBe('crash'));
+    const resumed = (await twins.store.seededHistory!.read())!;
+    expect(resumed.writtenThrough).toBe(record.firstSeq - 1 + 2 * SEEDED_BLOCK_EVENTS);
+    // A block after the written part that the seed no longer gives is refused, nothing of it written.
+    const third = { ...resumed, blockHashes: resumed.blockHashes.map((h, i) => (i === 2 ? h ^ 1 : h)) };
+    await expect(writeSandboxHistory(third, (events) => twins.store.seededHistory!.writeNext(events))).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect((await twins.store.seededHistory!.read())!.writtenThrough).toBe(resumed.writtenThrough);
+    // The written blocks are counted, not checked again (they were when written): told a block at a time.
+    const counted: number[] = [];
+    const firstWritten = { ...resumed, blockHashes: resumed.blockHashes.map((h, i) => (i === 0 ? h ^ 1 : h)) };
+    const { written } = await writeSandboxHistory(firstWritten, (events) => twins.store.seededHistory!.writeNext(events), undefined, (seq) => void counted.push(seq));
+    expect(counted).toEqual([record.firstSeq - 1 + SEEDED_BLOCK_EVENTS, record.firstSeq - 1 + 2 * SEEDED_BLOCK_EVENTS]);
+    expect(written).toBe(refLog.length - 2 * SEEDED_BLOCK_EVENTS);
+    expect(logged(await wholeLog(twins.store))).toEqual(refLog);
+    await twins.close();
+  }, 120_000);
 
   it('refuses a history whose block hashes another version took, saying so, before writing any of it', async () => {
     const { twins, record } = await seededFirstStart(fresh());
