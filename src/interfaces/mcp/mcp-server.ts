@@ -52,11 +52,18 @@ interface RegisteredToolSchema {
 /**
  * The SDK's check of a tool's arguments, its refusal said as every edge says one: `BAD_INPUT:
  * customerId: required: text` (domain/input-issues.ts), rather than zod's own words ("Invalid input:
- * expected string, received undefined at customerId"). The SDK keeps the check private; it is
- * replaced on this server alone, and falls back to the SDK's answer for anything but a schema's refusal.
+ * expected string, received undefined at customerId"). Replaced on this server alone, falling back
+ * to the SDK's answer for anything but a schema's refusal. Why a private method: the SDK (1.32) has
+ * no public way to word the refusal. It checks the arguments with the very schema it lists for the
+ * tool, before the handler runs, and words a failure itself; a looser registered schema checked in
+ * the handler would list clients a tool without its arguments, and a CallTool handler of our own
+ * would replace the SDK's whole dispatch (task support, output checks). An SDK without the method
+ * stops the start here, saying so, rather than answer zod's words unnoticed (mcp-server.test.ts
+ * asserts the wording).
  */
 function sayArgumentProblems(server: McpServer): void {
-  const sdk = server as unknown as { validateToolInput(tool: RegisteredToolSchema, args: unknown, name: string): Promise<unknown> };
+  const sdk = server as unknown as { validateToolInput?: (tool: RegisteredToolSchema, args: unknown, name: string) => Promise<unknown> };
+  if (typeof sdk.validateToolInput !== 'function') throw new TwinloopError('INTERNAL', "the MCP SDK no longer has McpServer.validateToolInput, which the server replaces to word a tool's argument problems (mcp-server.ts, sayArgumentProblems): adapt it to this SDK version");
   const check = sdk.validateToolInput.bind(server);
   sdk.validateToolInput = async (tool, args, name) => {
     const parse = tool.inputSchema?.safeParseAsync?.bind(tool.inputSchema);
