@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 import { registerCustomers } from './support/customers.js';
 
 /**
@@ -17,8 +17,13 @@ import { registerCustomers } from './support/customers.js';
  */
 describe('the action policy over HTTP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-policy-'));
+  let running: BareOperator | undefined;
   let operator: Operator;
   let app: FastifyInstance;
+  const start = async (options: Parameters<typeof startBareOperator>[1] = {}) => {
+    running = await startBareOperator(dir, options);
+    ({ operator, app } = running);
+  };
   const keys: Record<string, string> = {};
 
   const call = async (method: 'GET' | 'PUT' | 'POST', url: string, who: string, body?: unknown) => {
@@ -32,16 +37,13 @@ describe('the action policy over HTTP', () => {
   });
 
   beforeAll(async () => {
-    operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
-    app = createOperatorServer(operator, { version: 'test' });
-    await app.ready();
+    await start();
     for (const role of ['admin', 'supervisor', 'viewer'] as const) keys[role] = (await operator.auth.keys.create({ subject: `${role}-1`, role }, 'policy test')).key;
     // The customer the credits are for: an action for a customer no twin holds is 404 before the policy.
     await registerCustomers(app, `Bearer ${keys.admin}`, [{ id: 'C1', marketing: false }]);
   }, 60_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -104,19 +106,13 @@ describe('the action policy over HTTP', () => {
   });
 
   it('a restart with a policy file puts it in force once, and the same file again changes nothing', async () => {
-    await app.close();
-    await operator.close();
+    await running!.close();
     const file = { document: creditsApprovedAbove(30), path: 'ops-policy.json' };
     for (let i = 0; i < 2; i++) {
-      operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, actionPolicyFile: file, log: () => {}, warn: () => {} });
-      app = createOperatorServer(operator, { version: 'test' });
-      await app.ready();
+      await start({ actionPolicyFile: file });
       const now = await call('GET', '/policy', 'viewer');
       expect(now.body).toMatchObject({ version: 3, changedBy: { kind: 'system', id: 'twinloop-start' }, reason: expect.stringMatching(/ops-policy\.json/) });
-      if (i === 0) {
-        await app.close();
-        await operator.close();
-      }
+      if (i === 0) await running!.close();
     }
   }, 120_000);
 

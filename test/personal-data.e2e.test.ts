@@ -5,8 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS } from '../src/interfaces/auth/access-table.js';
 import { ROLE_NAMES, roleAllows, type Role } from '../src/interfaces/auth/roles.js';
-import { createOperatorServer } from '../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../src/interfaces/runtime/operator.js';
+import type { Operator } from '../src/interfaces/runtime/operator.js';
+import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 import { loadWorldDocument, namedWorld } from '../src/sandbox/index.js';
 import { until } from './support/until.js';
 
@@ -33,6 +33,7 @@ const LEAKS = Object.values(PLANTED);
 describe('personal data is shown only to the roles that need it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinloop-personal-'));
   const logged: string[] = [];
+  let running: BareOperator | undefined;
   let operator: Operator;
   let app: FastifyInstance;
   const keys = new Map<Role, string>();
@@ -45,16 +46,12 @@ describe('personal data is shown only to the roles that need it', () => {
 
   beforeAll(async () => {
     const small = namedWorld('small');
-    operator = await startOperator({
-      store: { kind: 'sqlite', dataDir: join(dir, 'data') },
+    running = await startBareOperator(dir, {
       sandbox: { config: loadWorldDocument({ ...small, population: { ...small.population, customers: 200 } }), worldName: 'small', seed: 1, months: 1, speed: 3600 },
-      retentionBudget: 0,
       log: (line) => logged.push(line),
       warn: (line) => logged.push(line),
     });
-    await operator.ready;
-    app = createOperatorServer(operator, { version: 'test' });
-    await app.ready();
+    ({ operator, app } = running);
     for (const role of ROLE_NAMES) keys.set(role, (await operator.auth.keys.create({ subject: `${role.replace(/_/g, '-')}-1`, role }, 'personal data test')).key);
     const started = await app.inject({
       method: 'POST',
@@ -77,8 +74,7 @@ describe('personal data is shown only to the roles that need it', () => {
     }, 30_000);
   }, 240_000);
   afterAll(async () => {
-    await app?.close();
-    await operator?.close();
+    await running?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createOperatorServer } from '../../src/interfaces/http/operator-server.js';
-import { startOperator, type Operator } from '../../src/interfaces/runtime/operator.js';
+import { startOperator, type Operator, type OperatorOptions } from '../../src/interfaces/runtime/operator.js';
 import { loadWorldDocument, namedWorld, type WorldConfig } from '../../src/sandbox/index.js';
 import { resolveStoreOptions } from '../../src/store/store-options.js';
 
@@ -19,9 +19,12 @@ export interface BareOperator {
  * The operator as `npm start` assembles it, without a sandbox (nothing moves under the test) and
  * without the churn-prevention scan, its store in `dir` (the caller removes it), for the suites
  * that walk every route the server has (who may call what, what a key held to segments sees).
+ * `options` adds to or replaces those (a sandbox world, a policy file, a log to read); with a
+ * sandbox, the operator is ready (its world loaded) when this returns.
  */
-export async function startBareOperator(dir: string): Promise<BareOperator> {
-  const operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {} });
+export async function startBareOperator(dir: string, options: Partial<Omit<OperatorOptions, 'store'>> = {}): Promise<BareOperator> {
+  const operator = await startOperator({ store: { kind: 'sqlite', dataDir: join(dir, 'data') }, retentionBudget: 0, log: () => {}, warn: () => {}, ...options });
+  if (options.sandbox) await operator.ready;
   const app = createOperatorServer(operator, { version: 'test' });
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => {
