@@ -138,6 +138,35 @@ describe('campaign management flow', () => {
     });
   }, 60_000);
 
+  it('once its audience is used up moves no more budget between its variants: says so once, waits for its end and closes at its end date (tour-retention moved budget daily with nobody left to contact)', async () => {
+    const applied: CampaignAllocation[] = [];
+    let reads = 0;
+    // Answers keep coming in (a reallocation would follow them), but after the first tick nobody is left to contact.
+    const stats = async (): Promise<CampaignStats> => {
+      reads++;
+      return {
+        variants: [
+          { variantId: 'a', presented: 10, accepted: 2 + reads, declined: 1, spent: 10, treated: 10 },
+          { variantId: 'b', presented: 7, accepted: 0, declined: reads, spent: 7, treated: 7 },
+        ],
+        toContact: reads === 1 ? 5 : 0,
+      };
+    };
+    await withEngine({ stats, apply: async (_id, a) => void applied.push(a) }, async (engine) => {
+      const endAt = Date.now() + 4_500;
+      const input = { campaignId: 'used-up', variants: [{ id: 'a', offerId: 'retain-10', channel: 'app' }, { id: 'b', offerId: 'data-bonus', channel: 'app' }], budget: 1000, audience: [], endAt, tickMs: 1_000 };
+      const { workflowId } = await engine.start('campaign-management', input, { workflowId: 'campaign-used-up' });
+      const out = (await engine.waitFor(workflowId, { timeoutMs: 30_000 })).output as CampaignResult;
+      expect(out.endedBy).toBe('end-date');
+      // Tick 1 allocates; tick 2 finds the audience used up, says so, and the run waits for its end (one more read there).
+      expect(out.adjustments.filter((a) => a.kind === 'used-up')).toEqual([{ tick: 2, kind: 'used-up', reason: expect.stringMatching(/^its audience is used up \(17 contacted; .*no customer enters it later, so no more budget moves between its variants; it waits for its end/), auditSeq: expect.any(Number) }]);
+      expect(out.adjustments.filter((a) => a.kind === 'reallocate' && a.tick > 1)).toEqual([]);
+      expect(out.ticks).toBe(3);
+      expect(applied.map((a) => a.tick)).toEqual([1, 2]);
+      expect(applied[1].shares).toEqual(applied[0].shares);
+    });
+  }, 60_000);
+
   it('logs a reallocation only when a share moves as the log shows it, and says once why a tick kept the split', async () => {
     // Three equally good variants: Thompson sampling's noise moved their shares by under a point, and
     // the log read "a 33%→33%, b 33%→34%, c 34%→33%" tick after tick; then no answers came in, and it went on.

@@ -93,7 +93,21 @@ export type CampaignInput = z.infer<typeof campaignInputSchema>;
 export interface CampaignStats {
   readonly variants: readonly VariantStats[];
   readonly control?: ControlStats;
+  /**
+   * Customers it may still contact: not reached yet, waiting for a person, or set aside until the
+   * budget fits them. 0: its audience is used up (drawn once, when it opened: nobody enters it later).
+   * Absent: not known (the flow then ticks as before).
+   */
+  readonly toContact?: number;
 }
+
+/**
+ * What a campaign whose audience is used up says, once: nobody is left to contact and nobody new
+ * enters (its audience is drawn when it opens), so no budget moves between its variants; it waits for
+ * its end for the last answers and its control group's churn (docs/flows.md, "Its audience used up").
+ */
+export const audienceUsedUpText = (treated: number, endAt: number) =>
+  `its audience is used up (${treated} contacted; nobody left to contact, none waiting for a person or for the budget): the audience was drawn when it opened and no customer enters it later, so no more budget moves between its variants; it waits for its end (${new Date(endAt).toISOString()}) to hear the last answers and its control group's churn`;
 
 /** The split handed to the delivery side after each tick. */
 export interface CampaignAllocation {
@@ -220,8 +234,8 @@ async function campaignTaken(deps: Pick<CampaignManagementDeps, 'holdOf'>, input
 /** One adjustment the flow made. */
 export interface CampaignAdjustment {
   readonly tick: number;
-  /** `keep`: the tick moved nothing, and why (said once for a stretch of such ticks). */
-  readonly kind: 'pause' | 'reallocate' | 'keep';
+  /** `keep`: the tick moved nothing, and why (said once for a stretch of such ticks); `used-up`: its audience is used up (said once). */
+  readonly kind: 'pause' | 'reallocate' | 'keep' | 'used-up';
   readonly variantId?: string;
   readonly reason: string;
   readonly auditSeq: number;
@@ -258,6 +272,8 @@ interface AdjustInput {
   reallocate: boolean;
   /** Why the split stays as it was, when it does and this stretch of unmoved ticks has not said so yet. */
   kept?: string;
+  /** Set when its audience is used up (`audienceUsedUpText`): said instead of any move. */
+  usedUp?: string;
   stats: CampaignStats;
 }
 
@@ -317,6 +333,7 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
         await record('reallocate', '*', undefined, `Thompson sampling over acceptance moved budget: ${moves.join(', ')}`, { variants: input.stats.variants, control: input.stats.control ?? null });
       }
       if (input.kept) await record('keep', '*', undefined, input.kept, { variants: input.stats.variants, control: input.stats.control ?? null });
+      if (input.usedUp) await record('used-up', '*', undefined, input.usedUp, { variants: input.stats.variants, control: input.stats.control ?? null });
       return ok(made);
     },
   };
@@ -397,6 +414,16 @@ export function campaignManagementWorkflow(deps: CampaignManagementDeps): Workfl
           break;
         }
         if (now >= input.endAt) break;
+        if (last.toContact === 0) {
+          // Its audience used up: a split moved on answers now would move budget nobody can be contacted
+          // with (tour-retention moved it daily, to a variant with 0 of 7 accepted, with audienceLeft 0).
+          // Said once, then it waits for its end (or a stop) and closes as at its end date.
+          const allocation: CampaignAllocation = { tick, at: now, shares, paused: [...paused], remainingBudget: left };
+          const usedUp = audienceUsedUpText(sum(last.variants, (v) => v.treated ?? v.presented), input.endAt);
+          adjustments.push(...(await ctx.step(adjust, { campaignId: input.campaignId, channels, allocation, before: shares, pauses: [], reallocate: false, usedUp, stats: last }, { key: `adjust-${tick}` })));
+          stop = await waitUnlessStopped(ctx, `used-up-${tick}`, input.endAt);
+          continue;
+        }
         const known = last.variants.filter((v) => ids.includes(v.variantId));
         const verdicts = judgeVariants(known, last.control, paused);
         const pauses = verdicts.flatMap((v) => (v.action === 'pause' ? [{ variantId: v.variantId, rule: v.rule, reason: v.reason, evidence: v.evidence }] : []));

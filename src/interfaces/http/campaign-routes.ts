@@ -37,7 +37,8 @@ const brief = z.object({
   accepted: z.number().int(),
   hold: hold.nullable().describe("A person's pause: while held, nobody is contacted"),
   contactedNobody: z.boolean().describe('It ended having contacted nobody (its `ended` says so, and why its contacts were refused); false while it goes or once it contacted someone'),
-  nextTickAt: isoTime.nullable().describe('When its next tick goes (the run waits for it), world time; null while a tick runs or once it ended'),
+  nextTickAt: isoTime.nullable().describe('When its next tick goes (the run waits for it), world time; null while a tick runs or once it ended. Its audience used up, the run waits for its end: this is its endAt'),
+  audienceUsedUp: z.boolean().describe('Nobody is left to contact (none of its audience not reached, waiting for a person or for the budget): its audience is drawn when it opens and no customer enters it later, so it moves no more budget between its variants and waits for its end to hear the last answers'),
   sends: z.string().describe("When its contacts go out, in words: its send hour, or the contact policy's hours (no tick runs in quiet hours: one due then waits for their end)"),
 });
 const variant = z.object({
@@ -190,6 +191,7 @@ export function campaignRoutes(s: OperatorServices, delivery: Pick<CampaignDeliv
       hold: await holdOf(input.campaignId),
       contactedNobody: (run.status === 'succeeded' || run.status === 'failed') && ((run.output ?? {}) as Partial<CampaignResult>).contacted === 0,
       nextTickAt: run.status === 'waiting' && run.wakeAt !== null ? new Date(run.wakeAt).toISOString() : null,
+      audienceUsedUp: d?.audienceUsedUp ?? false,
       sends: campaignSends(s, input, run.createdAt).sends,
     };
   };

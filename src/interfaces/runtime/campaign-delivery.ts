@@ -98,6 +98,9 @@ const OFFER_ELIGIBILITY = 'offer-eligibility';
 /** Refusals that say "not now" for everyone: the tick stops and its customers wait for the next one. */
 const NOT_NOW_GUARDRAILS: ReadonlySet<string> = new Set(['budget', 'quiet-hours']);
 
+/** Customers a campaign may still contact: in its queue, waiting for a person, or set aside until the budget fits them. */
+const toContactOf = (s: CampaignState): number => s.queue.length + Object.keys(s.waiting ?? {}).length + Object.keys(s.dear ?? {}).length;
+
 /** What a campaign's contacts waiting for a person hold of its budget. */
 const waitingTotal = (s: CampaignState): number => cents(Object.keys(s.waiting ?? {}).reduce((a, id) => a + (s.waitingCost?.[id] ?? 0), 0));
 
@@ -1013,7 +1016,7 @@ export function campaignDelivery(
     async stats(campaignId) {
       const state = await load(campaignId);
       if (!state) return { variants: [] };
-      return statsOf(state, await churnedAmong(watched(state)), await answersKept(state), await settledOf(state), await contaminationOfCampaign(state));
+      return { ...statsOf(state, await churnedAmong(watched(state)), await answersKept(state), await settledOf(state), await contaminationOfCampaign(state)), toContact: toContactOf(state) };
     },
     async view(campaignId, o = {}) {
       const r = await records.get<CampaignState>('campaigns', campaignId);
@@ -1033,6 +1036,7 @@ export function campaignDelivery(
         reserved,
         controlShare: s.input.controlShare,
         audienceLeft: s.queue.length,
+        audienceUsedUp: toContactOf(s) === 0,
         awaitingApproval: Object.keys(s.waiting ?? {}).length,
         awaitingBudget: Object.keys(s.dear ?? {}).length,
         treated: Object.keys(s.treated).length,

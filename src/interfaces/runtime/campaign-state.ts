@@ -69,6 +69,11 @@ export interface CampaignDeliveryView {
   readonly reserved: number;
   readonly controlShare: number;
   readonly audienceLeft: number;
+  /**
+   * Nobody left to contact: none in its audience not reached, waiting for a person or for the budget.
+   * Its audience is drawn when it opens and nobody enters it later: it moves no more budget and waits for its end.
+   */
+  readonly audienceUsedUp: boolean;
   /** Customers whose contact waits for a person's approval (asked again at each tick with the variant first asked). */
   readonly awaitingApproval: number;
   /** Customers whose price is above what the campaign has left now, asked again when it fits (`CampaignState.dear`). */

@@ -6,6 +6,8 @@ export interface CampaignState {
   readonly hold?: { readonly held: boolean } | null;
   readonly ended?: string | null;
   readonly nextTickAt?: string | null;
+  readonly audienceUsedUp?: boolean;
+  readonly endAt?: string;
 }
 
 /**
@@ -21,7 +23,9 @@ export const campaignStateText = (c: CampaignState, now: string | null): string 
       : `ended (${c.ended ?? c.status})`
     : c.hold?.held
       ? 'paused by a person'
-      : c.status === 'waiting'
+      : c.status === 'waiting' && c.audienceUsedUp
+        ? `its audience is used up: nobody left to contact and nobody new enters it; it moves no more budget and waits for its end${c.endAt ? ` (${eventTime(c.endAt)})` : ''} to hear the last answers`
+        : c.status === 'waiting'
         ? c.nextTickAt && now !== null && Date.parse(c.nextTickAt) <= Date.parse(now)
           ? `its tick of ${eventTime(c.nextTickAt)} is due (the server, behind the world's clock, runs it next)`
           : `waiting for its next tick${c.nextTickAt ? ` (${eventTime(c.nextTickAt)})` : ''}`
