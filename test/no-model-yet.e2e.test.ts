@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mcpCapabilities } from '../src/interfaces/mcp/mcp-bindings.js';
 import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 
@@ -54,9 +55,17 @@ describe('asked for work that needs a churn model while none serves', () => {
     expect((await app.inject({ method: 'GET', url: `/intents/${id}`, headers: auth })).json().intent.lifecycleStatus).toBe('proposed');
   });
 
-  it('refuses a churn-prevention run at its start, which would scan the customers by scores none has', async () => {
-    const res = await app.inject({ method: 'POST', url: '/workflows/churn-prevention/start', headers: auth, payload: JSON.stringify({ input: {} }) });
+  it('refuses a churn-prevention run at its start, whoever starts it, with the one refusal the scan, a simulation and MCP give too', async () => {
+    const input = { periodId: 'p-no-model', scanAt: Date.parse('2026-12-01T09:00:00Z'), horizonMs: 30 * 86_400_000, budget: 100, offer: { offerId: 'retain-10', cost: 5 } };
+    const res = await app.inject({ method: 'POST', url: '/workflows/churn-prevention/start', headers: auth, payload: JSON.stringify({ input }) });
     expect([res.statusCode, res.json().error?.message]).toEqual([503, expect.stringMatching(/^no churn model serves: /)]);
+    const refusal = { code: 'UNAVAILABLE', message: res.json().error.message as string };
+    // Started in process, as an intent's plan or the proactive schedule starts one.
+    await expect(operator.services.workflows.start('churn-prevention', input)).rejects.toMatchObject(refusal);
     expect((await app.inject({ method: 'GET', url: '/workflows?definition=churn-prevention', headers: auth })).json()).toEqual([]);
+    // The scan a run would make (a worker's pages for the gateway), and the tools an agent calls over MCP.
+    await expect(operator.churnHere.scan([], ['retain-10'])).rejects.toMatchObject(refusal);
+    const scenario = { kind: 'retention_campaign', name: 'top 10', horizonMonths: 3, targeting: { rank: 'churn_value', k: 10 }, offer: { id: 'retain-10', discountPct: 10, months: 6 } };
+    await expect(mcpCapabilities(operator.services).simulate(scenario, 1_000)).rejects.toMatchObject(refusal);
   });
 });

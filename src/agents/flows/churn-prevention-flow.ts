@@ -181,6 +181,12 @@ export interface CustomerOutcome {
 /** What the flow needs. */
 export interface ChurnPreventionDeps {
   readonly guarded: () => Pick<GuardedExecutor, 'execute'>;
+  /**
+   * Why no churn model serves (and when one will), null once one does: a run, which scans the
+   * customers by their scores, is refused at its start with it, whoever starts it (a person over
+   * HTTP, an intent's plan, the proactive schedule). Absent: not checked at the start.
+   */
+  readonly noChurnModel?: () => Error | null;
   /** Reads the twins (and scores) at scan time: the active customers that pass the segment's filters (all active ones for none). */
   readonly scan: (segment: readonly FeatureFilter[], offerIds: readonly string[]) => Promise<readonly ScannedCustomer[]>;
   /** The simulation lab's verdict on a plan. */
@@ -348,6 +354,8 @@ export function churnPreventionWorkflow(deps: ChurnPreventionDeps): WorkflowDefi
     keptSteps: [CHURN_REPORT_STEP_ID],
     parseInput: (raw) => churnPreventionInputSchema.parse(raw),
     async admit(input) {
+      const noModel = deps.noChurnModel?.();
+      if (noModel) throw noModel;
       requireOffering(deps.offerKnown, input.offer.offerId, 'offer.offerId');
       input.offers?.forEach((o, i) => requireOffering(deps.offerKnown, o.offerId, `offers.${i}.offerId`));
     },

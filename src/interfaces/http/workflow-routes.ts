@@ -176,11 +176,6 @@ export function workflowRoutes(s: OperatorServices, assist: Pick<Assist, 'contex
         const needs = startPermissionOf(req.params.definition);
         requirePermission(req, needs, `start a ${req.params.definition} run`);
         requireRunReach(req, `a ${req.params.definition} run`, input, true);
-        // A churn-prevention run scans the customers by their churn scores: refused at once while no model serves, saying when one will.
-        if (req.params.definition === CHURN_PREVENTION_WORKFLOW_ID) {
-          const noModel = s.noChurnModel();
-          if (noModel) throw noModel;
-        }
         // Who started a flow over many customers is audited (a campaign's page lists it among its
         // adjustments), before the run is written: a crash between cannot lose it.
         const by = actorFor(req);

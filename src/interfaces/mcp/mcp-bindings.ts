@@ -24,7 +24,8 @@ export function mcpCapabilities(s: OperatorServices): McpCapabilities {
     explainChurn: async (id) => {
       const twin = twinWithScores(id) as { scores?: { churn?: unknown; clv?: unknown } } | null;
       if (!twin) return null;
-      if (!twin.scores) return { customerId: id, note: 'no churn model is serving yet; train one with `twinloop model train-twins`' };
+      // Why there is no score: the one refusal of what needs a churn model (`noChurnModel`), else this customer is outside the scored population.
+      if (!twin.scores) return { customerId: id, note: s.noChurnModel()?.message ?? 'no churn score: the customer is outside the scored population (churned, or without a plan)' };
       return { customerId: id, churn: twin.scores.churn, lifetimeValue: twin.scores.clv };
     },
     searchTwins: async (filters, offset, limit, keep) => {

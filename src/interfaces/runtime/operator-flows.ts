@@ -231,6 +231,8 @@ export function operatorFlows(
         const o = s.decisions.catalogue.byId.get(offerId);
         return o ? [{ offerId, cost: offerCostOf(s, offerId), discountPct: discountPctOf(o), retentionEffect: o.retentionEffect }] : [];
       });
+    /** A scan with no churn model served: the one refusal (`noChurnModel`; on a worker, that it serves the gateway's champion once trained there). */
+    const noModelToScan = (): TwinloopError => s.noChurnModel() ?? new TwinloopError('INTERNAL', 'the churn scan found no churn model while one serves');
     /**
      * The scanned customers of the segment in the partition order after `after`, up to `limit`,
      * among those `here` answers for (everyone when absent); a customer with no active score is
@@ -238,7 +240,7 @@ export function operatorFlows(
      */
     const scanPage = (segment: readonly FeatureFilter[], offerIds: readonly string[], after: PartitionKey | null, limit: number, here?: (customerId: string) => boolean, until?: number, live = intelligence.live()): ChurnScanPage => {
       // No page rather than an empty one: a worker's empty answer was its customers dropped from a run's scan.
-      if (!live) throw new TwinloopError('UNAVAILABLE', `no churn model is served here yet: the customers of this process cannot be scored for the churn scan${after ? ` (asked after ${after.customerId})` : ''}; ask again once one is`, { context: { retryAfterSeconds: 5 } });
+      if (!live) throw noModelToScan();
       const items: ScannedCustomer[] = [];
       // Each offer only where it may go to the customer now (offer-eligibility.ts), read as an outbound contact in the app.
       const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
@@ -285,7 +287,8 @@ export function operatorFlows(
     const scanHere = async (segment: readonly FeatureFilter[], offerIds: readonly string[]): Promise<ScannedCustomer[]> => {
       for (let restarts = 0; ; restarts++) {
         const live = intelligence.live();
-        if (!live) return [];
+        // Refused as a worker refuses its pages: no empty scan a run would plan nobody on.
+        if (!live) throw noModelToScan();
         const model = live.model.id;
         const items: ScannedCustomer[] = [];
         let after: PartitionKey | null = null;
@@ -349,6 +352,7 @@ export function operatorFlows(
     const churnPrevention = churnPreventionWorkflow({
       // On a partition worker each action goes to its customer's owner, whose guarded executor checks it.
       guarded: () => options.across?.().churn.guarded() ?? s.guarded,
+      noChurnModel: s.noChurnModel,
       audit: () => s.audit,
       // At the horizon the run reads what its offers' answers settled: the accepted ones' cost is the run's.
       settlements: (id) => s.settlements.get(id),

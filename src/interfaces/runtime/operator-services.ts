@@ -200,10 +200,25 @@ export function liveTwinSource(twins: TwinService, intelligence: Intelligence, e
   return operatorTwinSource(twins.engine, live.model, evidence, keep);
 }
 
-/** What simulating and planning answer while no churn model serves (and nothing says when one will): null once one does. */
+/** What to do when no churn model serves and none is coming by itself. */
+export const TRAIN_A_CHURN_MODEL = 'train one (POST /models/train, or twinloop model train-twins), then ask again';
+
+/**
+ * The one refusal of work that needs a churn model while none serves (a simulation, an intent's
+ * planning, a churn-prevention run and its scan; over HTTP, the CLI, MCP, on a worker): `why` none
+ * serves and what to do. With `retryAfterSeconds`, one is coming by itself ("serves yet", and when
+ * to ask again); without, asking again does not mend it (not retryable).
+ */
+export function noChurnModelRefusal(why: string, retryAfterSeconds?: number): TwinloopError {
+  return retryAfterSeconds === undefined
+    ? new TwinloopError('UNAVAILABLE', `no churn model serves: ${why}`, { context: { retryable: false } })
+    : new TwinloopError('UNAVAILABLE', `no churn model serves yet: ${why}`, { context: { retryAfterSeconds } });
+}
+
+/** The refusal where nothing says when a churn model will serve (services opened without the operator's `noChurnModel`): null once one does. */
 export function noChurnModelServes(intelligence: Pick<Intelligence, 'live'>): TwinloopError | null {
   if (intelligence.live()) return null;
-  return new TwinloopError('UNAVAILABLE', 'no churn model is serving yet, so there is nothing to simulate with; train one (`twinloop model train-twins` or POST /models/train) and try again');
+  return noChurnModelRefusal(`none has been trained or promoted; ${TRAIN_A_CHURN_MODEL}`);
 }
 
 /**

@@ -43,7 +43,7 @@ import { DEFAULT_TRAINING_CUSTOMERS, sampleTrainingCustomers } from '../../intel
 import { campaignAcrossWorkers } from './campaign-across-workers.js';
 import type { CampaignDelivery } from './campaign-delivery.js';
 import { workerHeaders } from './worker-identity.js';
-import { openOperatorServices, type OperatorServices } from './operator-services.js';
+import { noChurnModelRefusal, openOperatorServices, TRAIN_A_CHURN_MODEL, type OperatorServices } from './operator-services.js';
 import { interactionsFromLog } from './interactions-from-log.js';
 import { startLogWaiting } from './start-log-pass.js';
 import { forwardSandboxAlarms } from './sandbox-alarms.js';
@@ -357,13 +357,12 @@ export async function startOperator(o: OperatorOptions): Promise<Operator> {
   const noChurnModel = (): TwinloopError | null => {
     if (intelligence.live()) return null;
     const waited = `${Math.round((Date.now() - modelWait.since) / 1000)} s`;
-    const wait = (why: string, seconds: number) => new TwinloopError('UNAVAILABLE', `no churn model serves yet: ${why}`, { context: { retryAfterSeconds: seconds } });
-    if (worker) return wait(WORKER_NO_MODEL, 60);
+    if (worker) return noChurnModelRefusal(WORKER_NO_MODEL, 60);
     if (modelWait.stage === 'history') {
-      return wait(`the first start's history is still going through the intake (for ${waited} now), and the first model is fitted as soon as it is in: about a minute on --world small, a few on the default world. Ask again then (GET /health, GET /models say when it serves)`, 30);
+      return noChurnModelRefusal(`the first start's history is still going through the intake (for ${waited} now), and the first model is fitted as soon as it is in: about a minute on --world small, a few on the default world. Ask again then (GET /health, GET /models say when it serves)`, 30);
     }
-    if (modelWait.stage === 'fitting') return wait(`the churn model is being fitted (or loaded) now, for ${waited}; ask again in a few seconds (GET /models says when it serves)`, 10);
-    return new TwinloopError('UNAVAILABLE', `no churn model serves: ${modelWait.outcome ?? 'none was trained at start'}; train one (POST /models/train, or twinloop model train-twins), then ask again`, { context: { retryable: false } });
+    if (modelWait.stage === 'fitting') return noChurnModelRefusal(`the churn model is being fitted (or loaded) now, for ${waited}; ask again in a few seconds (GET /models says when it serves)`, 10);
+    return noChurnModelRefusal(`${modelWait.outcome ?? 'none was trained at start'}; ${TRAIN_A_CHURN_MODEL}`);
   };
   const running = await openOperatorServices({
     twins,
