@@ -138,7 +138,7 @@ export function contactHoursOpenAt(now: number, policy: Pick<ContactPolicy, 'qui
   return outsideQuietHours(now - (now % 60_000) + toStart * 60_000, policy);
 }
 
-/** The quiet hours in words ("21:00–08:00 UTC+00:00"), or null when the policy has none. */
+/** The quiet hours in words ("21:00–08:00 UTC", "21:00–08:00 Europe/Berlin"), or null when the policy has none. */
 export function quietHoursText(policy: Pick<ContactPolicy, 'quietHours'>): string | null {
   const q = policy.quietHours;
   return q && q.startHour !== q.endHour ? `${hh(q.startHour)}–${hh(q.endHour)} ${zoneText(q.zone)}` : null;
@@ -209,8 +209,9 @@ export interface ContactGate {
 
 const hh = (h: number) => `${String(h).padStart(2, '0')}:00`;
 const clock = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+// UTC itself is said "UTC", not "UTC+00:00" (the default policy's zone read as a code).
 const zoneText = (zone: { utcOffsetMinutes: number } | { timeZone: string }) =>
-  'timeZone' in zone ? zone.timeZone : `UTC${zone.utcOffsetMinutes >= 0 ? '+' : '-'}${clock(Math.abs(zone.utcOffsetMinutes))}`;
+  'timeZone' in zone ? zone.timeZone : zone.utcOffsetMinutes === 0 ? 'UTC' : `UTC${zone.utcOffsetMinutes >= 0 ? '+' : '-'}${clock(Math.abs(zone.utcOffsetMinutes))}`;
 
 /**
  * Why the customer may get no marketing contact at all, or null: the one consent check, which the
@@ -233,7 +234,8 @@ export function contactGate(
   if (q && context.direction === 'outbound') {
     const minute = localMinuteOfDay(context.now, q.zone);
     if (inQuietHours(minute, q.startHour, q.endHour)) {
-      quiet = { rule: 'quiet-hours', reason: `outbound contact in quiet hours (${quietHoursText(policy)}, now ${clock(minute)}); inbound contacts are exempt`, until: outsideQuietHours(context.now, policy) };
+      // Said as a rule and the hour it is where it applies: "(21:00–08:00 UTC+00:00, now 05:45); inbound contacts are exempt" read as a code.
+      quiet = { rule: 'quiet-hours', reason: `quiet hours: no contact the operator starts from ${hh(q.startHour)} to ${hh(q.endHour)} ${zoneText(q.zone)}, and it is ${clock(minute)} there; it may go from ${hh(q.endHour)}, and a contact the customer starts is not held`, until: outsideQuietHours(context.now, policy) };
     }
   }
   let marketing = quiet ?? marketingConsentRefusal(features);

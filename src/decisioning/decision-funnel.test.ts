@@ -372,7 +372,7 @@ describe('contact policy in the funnel', () => {
     const late = Date.UTC(2026, 0, 15, 20, 30); // 21:30 at UTC+01:00
     const out = f.decide('c1', customer(), risky, { channel: 'app', direction: 'outbound', now: late });
     expect(ids(out.ranked)).toEqual([DO_NOTHING]);
-    expect(discardOf(out, 'service-check-in')?.reason).toContain('quiet hours (21:00–08:00 UTC+01:00, now 21:30)');
+    expect(discardOf(out, 'service-check-in')?.reason).toContain('quiet hours: no contact the operator starts from 21:00 to 08:00 UTC+01:00, and it is 21:30 there');
     expect(ids(f.decide('c1', customer(), risky, { channel: 'call', direction: 'inbound', now: late }).ranked)).toContain('retain-10');
     expect(ids(f.decide('c1', customer(), risky, { channel: 'app', direction: 'outbound', now: Date.UTC(2026, 0, 15, 19, 30) }).ranked)).toContain('retain-10');
   });
