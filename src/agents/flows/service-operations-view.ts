@@ -76,7 +76,11 @@ export interface IncidentView {
   anomalyIds: string[];
   /** The first of them, ms before the raise (positive: anomaly detection was ahead of the alarm). */
   anomalyLeadMs: number | null;
-  /** When the operator first knew: the first linked suspicion's opening or the alarm's arrival, whichever came first; and which. */
+  /**
+   * When the operator first knew: the first linked suspicion's opening or the alarm's arrival
+   * (`reportingTime`, TMF642's alarmReportingTime), whichever came first; and which. Not TMF642's: the
+   * fault's detection at its source is `raisedTime` (alarmRaisedTime).
+   */
   detectedTime: string;
   detectedBy: 'anomaly' | 'alarm';
   /**

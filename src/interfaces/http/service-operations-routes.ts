@@ -15,8 +15,8 @@ const incident = z.object({
   perceivedSeverity: z.string(),
   probableCause: z.string(),
   state: z.enum(['raised', 'updated', 'cleared']),
-  raisedTime: z.string(),
-  reportingTime: z.string(),
+  raisedTime: z.string().describe("TMF642's alarmRaisedTime: when the network detected the fault at its source"),
+  reportingTime: z.string().describe("TMF642's alarmReportingTime: when the alarm reached the operator"),
   clearedTime: z.string().nullable(),
   timeToDetectMs: z.number().describe('Raise → the alarm reaching the operator (ms)'),
   timeToFirstNoticeMs: ms('Raise → the first outage notice accepted'),
@@ -37,7 +37,9 @@ const incident = z.object({
   resolutionNotices: z.number().int(),
   anomalyIds: list(z.string()).describe('Suspected incidents on the same cell or site, from a day before the raise until the clear'),
   anomalyLeadMs: ms('How long before the raise the first of them was opened (negative: after it)'),
-  detectedTime: z.string().describe('When the operator first knew: the first of those suspicions or the alarm reaching it, whichever came first (ISO 8601)'),
+  detectedTime: z
+    .string()
+    .describe("When the operator first knew (ISO 8601): the first of those suspicions' opening, or the alarm reaching it (reportingTime, TMF642's alarmReportingTime), whichever came first. Not a TMF642 field, and not when the network detected the fault: that is raisedTime (alarmRaisedTime)"),
   detectedBy: z.enum(['anomaly', 'alarm']).describe('Which came first'),
   contactedCustomers: z.number().int().describe('Affected customers who called or complained about their service from the first sign until a week after the clear'),
   notifiedBeforeContact: z.number().int().describe('Of them, those who had the outage notice by their first call or complaint'),
