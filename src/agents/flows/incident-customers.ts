@@ -54,6 +54,18 @@ export function notToldReasons(customers: readonly CustomerTreatment[]): NotTold
   return [...groups.values()].sort((x, y) => y.customers - x.customers);
 }
 
+/** The reasons of several alarms' runs added up, reason by reason, most customers first (a customer affected by two alarms counts under each). */
+export function addNotToldReasons(lists: readonly (readonly NotToldReason[])[]): NotToldReason[] {
+  const groups = new Map<string, NotToldReason>();
+  for (const r of lists.flat()) {
+    const key = `${r.state}\u0000${r.why}`;
+    const g = groups.get(key);
+    if (g) g.customers += r.customers;
+    else groups.set(key, { ...r });
+  }
+  return [...groups.values()].sort((x, y) => y.customers - x.customers);
+}
+
 /** The run as the reading needs it. */
 export interface RunReading {
   status: string;

@@ -115,6 +115,8 @@ describe('the service-operations view', () => {
       { state: 'not-sent', why: 'the outage was over: the alarm cleared before this notice went', customers: 1 },
     ]);
     expect(item.notNotified.reduce((n, r) => n + r.customers, 0)).toBe(item.affectedCustomers.length - item.notifiedCustomers.length);
+    // The totals say the same reasons, and count the alarm as acted on: its run told someone.
+    expect((await view.incidents()).summary).toMatchObject({ actedOn: 1, affected: 5, notified: 1, notNotified: item.notNotified });
   });
 
   it('says a warning\'s run only watches (its customers listed, nobody told), and an escalated one acts', async () => {
@@ -125,8 +127,8 @@ describe('the service-operations view', () => {
     const { items } = await view.incidents();
     expect(items.find((i) => i.alarmId === 'alarm-5')).toMatchObject({ watch: true, runStatus: 'waiting', affectedCustomers: ['C1', 'C2'], notifiedCustomers: [] });
     expect(items.find((i) => i.alarmId === 'alarm-6')).toMatchObject({ watch: false });
-    // Two alarms, one acted on: the watched warning tells nobody.
-    expect((await view.incidents()).summary).toMatchObject({ incidents: 2, actedOn: 1 });
+    // Two alarms, neither told or paid anyone yet: the watched warning tells nobody, the escalated one has not reached anyone.
+    expect((await view.incidents()).summary).toMatchObject({ incidents: 2, actedOn: 0 });
     // Before warnings were watched, a warning had no run: nothing is said to watch it.
     const before = serviceOperationsView({ alarms: { all: () => [warned] }, run: async () => null, suspicions: () => [], cellsOfSite: () => [], firstContact: () => null, settings });
     expect((await before.incidents()).items[0]).toMatchObject({ watch: false, runStatus: 'none' });

@@ -62,7 +62,8 @@ export function formatIncident(i: IncidentView): string {
 
 /** The totals line. */
 export function formatIncidentSummary(s: IncidentSummary): string {
-  return `${s.incidents} alarms, ${s.actedOn} acted on: ${s.affected} affected, ${s.notified} notified, ${s.compensated} compensated (paid ${s.compensationPaid}${s.compensationApproved > 0 ? `, approved not paid yet ${s.compensationApproved}` : ''}); median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
+  const notTold = s.notNotified.length ? ` (not notified: ${s.notNotified.slice(0, 3).map((r) => `${r.customers} ${r.why}`).join('; ')}${s.notNotified.length > 3 ? `; ${s.notNotified.slice(3).reduce((n, r) => n + r.customers, 0)} for other reasons` : ''})` : '';
+  return `${s.incidents} alarms, ${s.actedOn} told or paid someone: ${s.affected} affected, ${s.notified} notified${notTold}, ${s.compensated} compensated (paid ${s.compensationPaid}${s.compensationApproved > 0 ? `, approved not paid yet ${s.compensationApproved}` : ''}); median raise → first notice ${minutes(s.medianTimeToFirstNoticeMs)}; MTTR ${minutes(s.mttrMs)}; of ${s.contactedCustomers} who called or complained, notified first ${share(s.notifiedBeforeContactShare)}; ${s.anomalies} suspected incidents (${s.anomaliesInHistory} found in history), ${s.anomaliesWithoutAlarm} of the others without an alarm`;
 }
 
 const hours = (ms: number) => `${Math.round((ms / 3_600_000) * 10) / 10} h`;

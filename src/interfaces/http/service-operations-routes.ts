@@ -7,6 +7,8 @@ import { actorFor } from './http-auth.js';
 import type { RouteModule } from './route-module.js';
 
 const ms = (what: string) => z.number().nullable().describe(`${what} (ms); null when it has not happened`);
+/** Why affected customers have no outage notice, grouped by reason. */
+const notToldReason = z.object({ state: z.enum(['waiting', 'not-sent', 'not-yet']).describe('waiting (for a person), not-sent, not-yet (the run may still tell them)'), why: z.string(), customers: z.number().int() });
 const incident = z.object({
   alarmId: z.string().describe('The alarm as the inbox numbers it (alarm-N: TMF642 alarm N), also its service-operations run'),
   sourceSystemId: z.string(),
@@ -27,7 +29,7 @@ const incident = z.object({
   severities: list(z.object({ perceivedSeverity: z.string(), fromTime: z.string().describe('From when (ISO 8601): the raise, then when each change reached us') })).describe('The severity in force from each time: the raise\'s, then each change of it (today\'s alone for an alarm kept before they were)'),
   affectedCustomers: list(z.string()).describe('Customers found on the alarmed cells, highest expected harm first'),
   notifiedCustomers: list(z.string()),
-  notNotified: list(z.object({ state: z.enum(['waiting', 'not-sent', 'not-yet']).describe('waiting (for a person), not-sent, not-yet (the run may still tell them)'), why: z.string(), customers: z.number().int() })).describe(
+  notNotified: list(notToldReason).describe(
     'Why the affected customers without an outage notice have none (a policy refusal with its rule, such as consent or quiet hours; held for a person; the outage over first; told already under another alarm; a back end\'s failure), grouped by reason, most customers first: the counts add up to affectedCustomers less notifiedCustomers',
   ),
   compensatedCustomers: list(z.string()),
@@ -47,9 +49,10 @@ const incident = z.object({
 });
 const summary = z.object({
   incidents: z.number().int(),
-  actedOn: z.number().int().describe('Alarms whose run tells or pays someone (a warning it only watches is not counted)'),
+  actedOn: z.number().int().describe('Alarms whose run told or paid at least one customer (a warning it only watches, or a run that reached nobody because the outage was over before its notices, is not counted)'),
   affected: z.number().int(),
   notified: z.number().int(),
+  notNotified: list(notToldReason).describe("Why the affected without a notice have none, over every incident listed (each incident's notNotified added up, most customers first): the counts add up to affected less notified"),
   compensated: z.number().int(),
   compensationPaid: z.number().describe('The credit carried out over every incident listed, payments and top-ups together'),
   compensationApproved: z.number().describe('The credit approved by a person over every incident listed and not carried out yet: committed, not paid'),
