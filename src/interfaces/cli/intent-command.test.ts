@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createFakeSimulation } from '../../agents/intents/fake-simulation.js';
 import { alternativesOf, planIntent } from '../../agents/intents/intent-planner.js';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
-import { formatIntentPlans, planRefusal, waitForIntent } from './intent-command.js';
+import type { IntentReport } from '../../agents/intents/intent-report.js';
+import { formatIntentPlans, formatIntentReport, planRefusal, waitForIntent } from './intent-command.js';
 
 describe('intent --accept', () => {
   it('takes a report without a plan for a refusal, naming the intent and the reason', () => {
@@ -58,5 +59,37 @@ describe('twinloop intent plans', () => {
     expect(formatIntentPlans('i2', {})).toMatch(/has no plan yet/);
     // Accepted and planned without a plan: the reason, not "accept it" (the default world's budget-5000 intent).
     expect(formatIntentPlans('i3', { failure: { at: '2026-12-12T06:31:15.600Z', reason: "no plan: no plan of the catalogue's offers is expected to pay for this segment" } })).toBe("intent i3 failed: no plan: no plan of the catalogue's offers is expected to pay for this segment\n");
+  });
+});
+
+describe('intent report in words', () => {
+  const report = {
+    intentId: 'intent-1',
+    name: 'keep high-value customers',
+    lifecycleStatus: 'inProgress',
+    stage: { stage: 'acting', since: '2026-12-01T00:00:00.000Z', summary: 'acting: its campaign runs' },
+    policyMode: 'approve',
+    generatedAt: '2026-12-03T00:00:00.000Z',
+    status: 'on-track',
+    expectations: [
+      { expectationId: 'e1', targetName: 'net_value', targetCondition: 'atLeast', targetValue: 0, current: -9621.4, currentRange: { low: -28392, high: 39206 }, notProjected: 'too early to project: 1% of the horizon has passed, and a pace is read from 10% on', expectedAtHorizon: 321, status: 'on-track' },
+    ],
+    plan: { id: 'p3', intentId: 'intent-1', segment: { field: 'value', op: '>=', value: 60 }, horizon: { months: 6 }, actions: [] },
+    planSelection: 'meets-expectations',
+    shortfalls: [],
+    spend: { spent: 120, budget: 5000, currency: 'EUR' },
+    horizonEndsAt: '2027-06-01T00:00:00.000Z',
+    events: [],
+  } as unknown as IntentReport;
+
+  it('says where it stands, its plan and each target with what was measured, and no projection before there is one (the raw JSON is --json)', () => {
+    const text = formatIntentReport(report);
+    expect(text.split('\n')[0]).toBe('intent intent-1 (keep high-value customers): acting: its campaign runs');
+    expect(text).toContain('net_value atLeast 0: on-track; now -9,621 (90%: -28,392 to 39,206); too early to project: 1% of the horizon has passed');
+    expect(text).toContain('spent 120 of 5,000 EUR');
+    expect(text).not.toContain('projected ');
+    expect(text).not.toContain('{');
+    const later = formatIntentReport({ ...report, expectations: [{ ...report.expectations[0], notProjected: undefined, projected: -4200, projectedRange: { low: -9000, high: 800 } }] } as IntentReport);
+    expect(later).toContain('projected -4,200 (90%: -9,000 to 800)');
   });
 });

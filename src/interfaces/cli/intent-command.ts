@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describeActions, type SamePlan } from '../../agents/intents/intent-planner.js';
 import { describeControl, type IntentRecord } from '../../agents/intents/intent-store.js';
+import type { IntentReport } from '../../agents/intents/intent-report.js';
 import { randomUUID } from 'node:crypto';
 import { parseIntentText } from '../../agents/intents/intent-text-parser.js';
 import { llmConfigFromEnv, proposeIntentWithLlm } from '../../agents/intents/llm-intent-adapter.js';
@@ -54,10 +55,9 @@ export function registerIntentCommand(program: Command): void {
               onWait: (id) => !opts.json && process.stderr.write(`intent ${id}: planning by simulation over its segment (minutes on a large world)…\n`),
             })
           : sent;
-        process.stdout.write(`${JSON.stringify(answer, null, opts.json ? undefined : 2)}\n`);
-        // Where it stands, last, where a person reads first: awaiting approval by whom, acting, failed…
-        const stage = (answer as { stage?: { summary?: string } }).stage?.summary;
-        if (!opts.json && stage) process.stderr.write(`intent ${(answer as IntentWaitReport).intentId}: ${stage}\n`);
+        // The report in words (the plan, each target, spend, where it stands); the raw body with --json.
+        // Before, ~100 lines of JSON were the only answer to a person who asked in words.
+        process.stdout.write(opts.json ? `${JSON.stringify(answer)}\n` : opts.accept ? formatIntentReport(answer as IntentReport) : `${JSON.stringify(answer, null, 2)}\n`);
         const refused = opts.accept ? planRefusal(answer) : undefined;
         if (refused !== undefined) throw new TwinloopError('BAD_INPUT', refused);
       },
@@ -91,14 +91,47 @@ export function registerIntentCommand(program: Command): void {
     );
   intent
     .command('report <id>')
-    .description("An intent's progress against each expectation")
+    .description("An intent's progress against each expectation, in words (--json: the report as the API answers it)")
     .option('--url <url>', 'server URL (default: the server running on the data dir)')
+    .option('--json', 'print JSON')
     .action(
-      async (id: string, opts: { url?: string }, command: Command) => {
+      async (id: string, opts: { url?: string; json?: boolean }, command: Command) => {
         const server = requireServer(command, opts.url);
-        process.stdout.write(`${JSON.stringify(await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`), null, 2)}\n`);
+        const report = (await callServer(server, 'GET', `/intents/${encodeURIComponent(id)}/report`)) as IntentReport;
+        process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : formatIntentReport(report));
       },
     );
+}
+
+const figure = (x: number) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Math.round(x * 100) / 100));
+
+/**
+ * An intent's report as a person reads it in a terminal: where it stands, its plan, each target with
+ * its status and what was measured (a projection only once there is one: its `notProjected` says why
+ * not), spend, and what was short. `--json` prints the report as the API answers it.
+ */
+export function formatIntentReport(r: IntentReport): string {
+  const lines = [`intent ${r.intentId} (${r.name}): ${r.stage.summary}`];
+  if (r.plan) lines.push(`plan ${r.plan.id}${r.planSelection ? ` (${r.planSelection})` : ''}: ${describeActions(r.plan)}`);
+  else if (r.planSelection === 'no-plan') lines.push('no plan passed the simulation');
+  if (r.control) lines.push(`  ${describeControl(r.control)}`);
+  if (r.pendingPlan) lines.push(`re-plan awaiting approval: ${describeActions(r.pendingPlan)}`);
+  lines.push(`horizon ends ${r.horizonEndsAt}${r.status ? `; overall ${r.status}` : ''}`);
+  for (const e of r.expectations) {
+    const parts = [`${e.targetName} ${e.targetCondition} ${figure(e.targetValue)}: ${e.status}`];
+    if (e.current !== undefined) parts.push(`now ${figure(e.current)}${e.currentRange ? ` (90%: ${figure(e.currentRange.low)} to ${figure(e.currentRange.high)})` : ''}`);
+    if (e.projected !== undefined) parts.push(`projected ${figure(e.projected)}${e.projectedRange ? ` (90%: ${figure(e.projectedRange.low)} to ${figure(e.projectedRange.high)})` : ''}`);
+    else if (e.notProjected) parts.push(e.notProjected);
+    if (e.expectedAtHorizon !== undefined) parts.push(`the plan's simulation expects ${figure(e.expectedAtHorizon)}`);
+    lines.push(`  ${parts.join('; ')}`, ...(e.notShown ? [`    ${e.notShown}`] : []), ...(e.notJudged ? [`    ${e.notJudged}`] : []));
+  }
+  lines.push(`spent ${figure(r.spend.spent)}${r.spend.budget !== undefined ? ` of ${figure(r.spend.budget)} ${r.spend.currency ?? ''}`.trimEnd() : ''}`);
+  if (r.carriedOut) lines.push(`carried out: ${r.carriedOut}`);
+  if (r.shortfalls.length) lines.push(`short: ${r.shortfalls.join('; ')}`);
+  if (r.failureReason) lines.push(`failed: ${r.failureReason}`);
+  if (r.expired) lines.push(r.expired);
+  lines.push(`(twinloop intent plans ${r.intentId}: the plans not chosen; --json: the whole report)`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** The part of an intent's report `--accept` waits on. */
