@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { Alert } from '../alert';
 import { postJson, seg } from '../api';
-import { count, currencyCode, money, span } from '../format';
+import { count, currencyCode, eventTime, money, span } from '../format';
 import { historyDetails } from '../intent-history';
 import { may, useIdentity } from '../identity';
 import { navigate } from '../router';
@@ -71,7 +71,7 @@ function Plan({ chosen, title }: { chosen: ChosenPlan; title: string }) {
             {chosen.segment.simulated && (
               <span data-testid="segment-simulated">
                 {' '}
-                when the plan was chosen; its simulations read {count(chosen.segment.simulated.size)} at {new Date(chosen.segment.simulated.at).toISOString().slice(0, 16).replace('T', ' ')} (world time), before the scores moved
+                when the plan was chosen; its simulations read {count(chosen.segment.simulated.size)} at {eventTime(new Date(chosen.segment.simulated.at).toISOString())} (world time), before the scores moved
               </span>
             )}
             )
@@ -203,7 +203,7 @@ export function IntentPage({ id }: { id: string }) {
         <p>{r.intent.description}</p>
         {r.stage && (
           <p data-testid="stage" class={r.stage.stage === 'awaiting-approval' ? 'outcome pending-approval' : undefined}>
-            <strong>{r.stage.stage.replace(/-/g, ' ')}</strong> since {r.stage.since.slice(0, 16).replace('T', ' ')} (world time)
+            <strong>{r.stage.stage.replace(/-/g, ' ')}</strong> since {eventTime(r.stage.since)} (world time)
             {r.stage.waitingFor && <> · waiting for {r.stage.waitingFor}</>}: {r.stage.summary}
           </p>
         )}
@@ -216,7 +216,7 @@ export function IntentPage({ id }: { id: string }) {
         {r.failure &&
           (r.failure.expiredAt ? (
             <p class="error" role="alert" data-testid="expired">
-              Expired at {r.failure.expiredAt.slice(0, 16).replace('T', ' ')} (world time), before its plan ran; closed {r.failure.at.slice(0, 16).replace('T', ' ')}: {r.failure.reason}
+              Expired at {eventTime(r.failure.expiredAt)} (world time), before its plan ran; closed {eventTime(r.failure.at)}: {r.failure.reason}
             </p>
           ) : (
             <p class="error" role="alert">
@@ -303,7 +303,7 @@ export function IntentPage({ id }: { id: string }) {
           <p data-testid="measured">
             {report.data.measured ? (
               <>
-                Measured {report.data.measured.at.slice(0, 16).replace('T', ' ')} (world time){report.data.measured.basis && <>: {report.data.measured.basis}</>}
+                Measured {eventTime(report.data.measured.at)} (world time){report.data.measured.basis && <>: {report.data.measured.basis}</>}
               </>
             ) : ['failed', 'cancelled', 'achieved', 'not-achieved'].includes(status) ? (
               'Not measured: it ended before its first check.'
