@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { enqueue, interactionOver, startedText } from './assist-queue';
+import { enqueue, interactionOver } from './assist-queue';
 import type { AssistCard } from './types';
 
 const card = (customerId: string, minute: number): AssistCard => ({
@@ -71,14 +71,5 @@ describe('interactionOver', () => {
   it('follows the server on a call whose end is never seen: over once it is past its endsBy, and once the context no longer holds it', () => {
     expect(interactionOver(call, { call: { phase: 'start', startedAt: at, at, endsBy, inProgress: false } })).toBe('the call counts as ended 2026-12-06 12:20 UTC, no end of it seen by then');
     expect(interactionOver(call, {})).toBe('the call is over');
-  });
-});
-
-describe('when a queued interaction started', () => {
-  it("says how long ago on the header's event clock, then the time; the time alone before the clock is known or when it is behind", () => {
-    expect(startedText('2027-04-19T13:59:00Z', '2027-04-19T19:20:00Z')).toBe('started 5 h 21 min ago on the event clock (2027-04-19 13:59 UTC)');
-    expect(startedText('2027-04-19T13:59:00Z', '2027-04-19T13:59:20Z')).toBe('started under a minute ago on the event clock (2027-04-19 13:59 UTC)');
-    expect(startedText('2027-04-19T13:59:00Z', null)).toBe('started 2027-04-19 13:59 UTC');
-    expect(startedText('2027-04-19T13:59:00Z', '2027-04-19T13:00:00Z')).toBe('started 2027-04-19 13:59 UTC');
   });
 });

@@ -1,4 +1,4 @@
-import { duration, eventTime } from './format';
+import { eventTime } from './format';
 import type { AssistCard } from './types';
 
 /** Two cards of the same interaction (open when the desktop joined, then live): one customer, one start. */
@@ -46,15 +46,4 @@ export function interactionOver(card: Pick<AssistCard, 'channel' | 'at' | 'inPro
   if (Date.parse(now.startedAt) !== Date.parse(card.at)) return `the ${card.channel} ended (another began ${eventTime(now.startedAt)})`;
   if (now.phase === 'end') return `the ${card.channel} ended ${eventTime(now.at)}`;
   return now.inProgress ? null : `the ${card.channel} counts as ended ${eventTime(now.endsBy)}, no end of it seen by then`;
-}
-
-/**
- * When a queued or open interaction started, as the queue reads it: how long ago on the event clock
- * (the header's), then the time. The queue showed the start time alone, which at the sandbox's speed
- * read as a clock of its own hours behind the header's ("started 13:59" under a header at 19:20).
- */
-export function startedText(atIso: string, clockIso: string | null): string {
-  const ago = clockIso === null ? NaN : Date.parse(clockIso) - Date.parse(atIso);
-  if (!(ago >= 0)) return `started ${eventTime(atIso)}`;
-  return `started ${ago < 60_000 ? 'under a minute' : duration(ago)} ago on the event clock (${eventTime(atIso)})`;
 }

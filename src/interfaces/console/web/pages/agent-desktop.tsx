@@ -6,8 +6,7 @@ import { useIdentity } from '../identity';
 import { useLocation } from '../router';
 import { acceptAnswer } from '../accept-answer';
 import { earlierLines } from '../earlier-decisions';
-import { enqueue, interactionOver, sameInteraction, startedText, type ChannelState } from '../assist-queue';
-import { useEventClock } from '../event-clock';
+import { enqueue, interactionOver, sameInteraction, type ChannelState } from '../assist-queue';
 import { PeriodUsageFacts } from '../period-usage-view';
 import { reasonsInWords } from '../offer-reasons';
 import { DO_NOTHING, type AcceptResult, type AssistAction, type AssistCard } from '../types';
@@ -181,7 +180,6 @@ function useInteractionOver(card: AssistCard): string | null | undefined {
 }
 
 function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
-  const clock = useEventClock();
   const churn = card.summary?.scores?.churn;
   const p = churn?.probability ?? null;
   const over = useInteractionOver(card);
@@ -195,7 +193,7 @@ function Card({ card, onClose }: { card: AssistCard; onClose: () => void }) {
           Close
         </button>
       </div>
-      <p class="muted">{card.inProgress === false ? `opened by id ${eventTime(card.at)}` : startedText(card.at, clock)}</p>
+      <p class="muted">{card.inProgress === false ? `opened by id ${eventTime(card.at)}` : `started ${eventTime(card.at)}`}</p>
       {over != null && (
         <p class="outcome advised" role="status" data-testid="not-on-line">
           {card.inProgress === false ? `No ${card.channel} in progress` : `${over[0]!.toUpperCase()}${over.slice(1)}`}: the customer is not on the line, so nothing here is booked as their yes; an action you present is theirs to answer.
@@ -303,7 +301,6 @@ function FindCustomer({ channel, initial, onCard }: { channel: string; initial: 
  * to `/decisions/:id/decline` (kept on the customer's timeline and in the audit trail).
  */
 export function AgentDesktop() {
-  const clock = useEventClock();
   const { query } = useLocation();
   const wanted = query.get('customer')?.trim() ?? '';
   const askedChannel = CHANNELS.find((c) => c === query.get('channel'));
@@ -407,7 +404,7 @@ export function AgentDesktop() {
                 >
                   Take
                 </button>{' '}
-                <strong>{c.customerId}</strong> · {c.reason} · {startedText(c.at, clock)} · <span class={`risk ${riskBand(c.summary?.scores?.churn?.probability)}`}>{churnText(c)}</span>
+                <strong>{c.customerId}</strong> · {c.reason} · started {eventTime(c.at)} · <span class={`risk ${riskBand(c.summary?.scores?.churn?.probability)}`}>{churnText(c)}</span>
                 {(c.staged || c.customerId === wanted) && (
                   <>
                     {' '}
