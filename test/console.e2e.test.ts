@@ -557,7 +557,8 @@ describe.skipIf(!available.ok)('the operator console in a browser', () => {
     const run = (await api<{ status: string; results: { name: string; overall: { netValue: { mean: number; p05: number; p95: number } } }[] }>('GET', `/simulations/${runId}`)).body;
     expect(run.status).toBe('succeeded');
     expect(run.results.map((r) => r.name)).toEqual(['keep the top 200', 'prices up 5 %']);
-    const money = (n: number) => n.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    // Money in the operator's currency, as the console writes it (the default catalogue's: euros).
+    const money = (n: number) => n.toLocaleString('en', { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 2 });
     for (const r of run.results) {
       const row = page.locator('[data-testid=comparison] tbody tr', { hasText: r.name });
       const { mean, p05, p95 } = r.overall.netValue;
