@@ -74,6 +74,11 @@ export function sendError(reply: FastifyReply, thrown: unknown): FastifyReply {
       const message = `${(thrown as Error).message}: a JSON body is at most ${JSON_BODY_LIMIT} bytes on every route but POST /events (which takes batches up to its own limit); send less`;
       return reply.status(413).send(errorBody(reply.request.url, 413, 'TOO_LARGE', message));
     }
+    if (fastifyStatus === 415) {
+      const sent = reply.request.headers['content-type'];
+      const message = `${(thrown as Error).message}: ${sent ? `Content-Type "${sent}"` : 'no Content-Type'} is not read here; send the body as JSON with Content-Type application/json (POST /events also takes NDJSON as application/x-ndjson)`;
+      return reply.status(415).send(errorBody(reply.request.url, 415, 'BAD_INPUT', message));
+    }
     return reply.status(fastifyStatus).send(errorBody(reply.request.url, fastifyStatus, 'BAD_INPUT', (thrown as Error).message));
   }
   const err = toTwinloopError(thrown);

@@ -72,4 +72,12 @@ describe('the hardened edge', () => {
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'TOO_LARGE', message: expect.stringMatching(/at most 1048576 bytes/) });
   });
+
+  it('answers a text/plain body with 415 naming the content type sent and the one expected', async () => {
+    const { app, auth } = await open();
+    const admin = await auth.bearer('admin');
+    const res = await app.inject({ method: 'POST', url: '/t/act', headers: { ...admin, 'content-type': 'text/plain' }, payload: '{"a":1}' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/Content-Type "text\/plain".*application\/json/) });
+  });
 });
