@@ -67,7 +67,7 @@ async function harness(clock: ManualClock, evidence?: IncidentEvidence, failing:
   // What the flow asks the executor, as it built it (before the executor's parse).
   const asked: Record<string, unknown>[] = [];
   const asking: GuardedExecutor = { ...guarded, execute: async (input) => (asked.push(input as Record<string, unknown>), guarded.execute(input)) };
-  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, noticesIdOf: (id) => noticesIdOfRun(engine, id), resolvesAtClear: (id) => resolvesAtClearOfRun(engine, id), compensatedBy: (id) => compensatedByRun(engine, id), ...extra }));
+  engine.register(serviceOperationsWorkflow({ guarded: () => asking, cells: twins.engine.cells, scores: twinScores(twins.engine), ...(evidence ? { evidence } : {}), policy: { firstBatch: 3, batchSize: 10 }, noticesIdOf: (id) => noticesIdOfRun(engine, id), resolvesAtClear: (id, o) => resolvesAtClearOfRun(engine, id, o), compensatedBy: (id) => compensatedByRun(engine, id), ...extra }));
   return { engine, journal, gov, tickets, asked, guarded, queue, close: async () => (await journal.close(), await gov.close()) };
 }
 
@@ -1111,6 +1111,19 @@ describe('service operations flow (sandbox)', () => {
       if (name === 'a first') expect(r.pageA.find((c) => c.customerId === r.toldByA[0])!.resolution).toEqual({ state: 'not-sent', why: expect.stringMatching(/^still down when their notice was due \(ALM-OVER-a2, open on the place alongside this one\): not told it is resolved/) });
     }
   }, 120_000);
+
+  it('alarms overlapping on a place that both clear in quiet hours tell a customer "resolved" once: the run of the alarm that cleared last tells it (decision 0103, amended)', async () => {
+    // A 19:00-22:00 and B 20:00-23:00 on one cell: both resolutions are held to 08:00 and both runs wake then; before, neither had
+    // sent when the other looked, and every customer both touch heard "outage", "resolved", "resolved".
+    const r = await twoOnOneCell(['ALM-TWICE-1', 'ALM-TWICE-2'], 19, [['raise', 'A', 19], ['raise', 'B', 20], ['clear', 'A', 22], ['clear', 'B', 23]], { contactHours: true });
+    expect(r.statuses).toEqual(['succeeded', 'succeeded']);
+    expect(r.toldByA.length).toBeGreaterThan(3);
+    for (const c of r.toldByA) expect(r.templates.get(c), c).toEqual(['outage', 'resolved']);
+    // B cleared last: its run tells them; A's page says whose resolution stands for its own.
+    for (const c of r.toldByA) expect(r.sent.get(c)![1], c).toBe(`ALM-TWICE-2:resolution-notices:${c}`);
+    expect(r.a.resolutionWithheld).toBe(r.toldByA.length);
+    expect(r.b.resolutionNotices).toBe(r.b.notified);
+  }, 90_000);
 
   it('a resolution kept from a customer because another open alarm touches them is kept only when that alarm\'s run will tell them: one its outage ask failed for hears "resolved" from the first clear (version 11)', async () => {
     // B raised at 10:00, its outage ask failing for every other one of the first 40 customers it asks (batches of 3, then 10: no batch fails

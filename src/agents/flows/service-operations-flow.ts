@@ -120,9 +120,10 @@ export interface ServiceOpsDeps {
   /**
    * Whether another alarm's run will tell a customer "resolved" at its clear, read from the engine
    * (`resolvesAtClearOfRun`). Version 11 keeps a resolution from a customer another open alarm touches
-   * only when it will. Without it: whenever that alarm touches them.
+   * only when it will. Without it: whenever that alarm touches them. `cleared`: that alarm has
+   * cleared, so only those its outage notice reached or it counted told (it tells nobody else now).
    */
-  resolvesAtClear?: (alarmId: string) => Promise<(customerId: string) => boolean>;
+  resolvesAtClear?: (alarmId: string, o?: { cleared?: boolean }) => Promise<(customerId: string) => boolean>;
   /**
    * What another alarm's run paid each customer (carried out or waiting for a person, payments and
    * top-ups), read from the engine (`compensatedByRun`). Version 11 pays a customer once for alarms
@@ -239,6 +240,12 @@ interface BatchInput {
    * notices under (another alarm's requests under it are this run's own).
    */
   onPlace?: { besides: readonly string[]; noticesId: string };
+  /**
+   * Version 11, resolutions: when this alarm cleared (its run's end of the outage). Another alarm on
+   * the place that cleared after it (ties by id) and whose run tells a customer "resolved", or told
+   * them, stands for this one's resolution: one "resolved" a customer a place (decision 0103, amended).
+   */
+  clearedMs?: number;
   /** Version 11, payments: what alarms overlapping on the place paid each customer for the same outage (`paid-on-place`), taken off theirs. */
   paidElsewhere?: Record<string, PaidOnPlace>;
 }
@@ -260,10 +267,12 @@ export async function noticesIdOfRun(engine: Pick<WorkflowEngine, 'get'>, alarmI
  * yet (its notices wait for the contact hours, or the run is not started: it will find them as
  * they are ranked now) it will notify or count told then. Nobody: a run that ended, or one of
  * version 10 or before (it does not count told a customer an alarm open alongside told).
+ * `cleared` (the alarm has cleared): only those it notified; a run not started tells nobody (it
+ * starts on a cleared alarm and tells no one of an outage that is over).
  */
-export async function resolvesAtClearOfRun(engine: Pick<WorkflowEngine, 'get' | 'steps'>, alarmId: string): Promise<(customerId: string) => boolean> {
+export async function resolvesAtClearOfRun(engine: Pick<WorkflowEngine, 'get' | 'steps'>, alarmId: string, o: { cleared?: boolean } = {}): Promise<(customerId: string) => boolean> {
   const run = await engine.get(alarmId);
-  if (!run) return () => true;
+  if (!run) return () => o.cleared !== true;
   if (run.definitionId !== SERVICE_OPS_WORKFLOW_ID || run.definitionVersion < 11 || FINISHED_STATUSES.includes(run.status)) return () => false;
   const [found, decided, notified] = [new Set<string>(), new Set<string>(), new Set<string>()];
   for (const st of (await engine.steps(alarmId)) ?? []) {
@@ -274,7 +283,7 @@ export async function resolvesAtClearOfRun(engine: Pick<WorkflowEngine, 'get' | 
     for (const c of [...r.executed, ...Object.keys(r.toldBefore ?? {})]) notified.add(c);
     for (const c of [...r.executed, ...r.pending, ...Object.keys(r.why ?? {}), ...Object.keys(r.toldBefore ?? {})]) decided.add(c);
   }
-  return (c) => notified.has(c) || (found.has(c) && !decided.has(c));
+  return o.cleared ? (c) => notified.has(c) : (c) => notified.has(c) || (found.has(c) && !decided.has(c));
 }
 
 /**
@@ -427,6 +436,24 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
     for (const id of new Set(touched.values())) tells.set(id, await deps.resolvesAtClear(id));
     return new Map([...touched].filter(([c, id]) => tells.get(id)!(c)));
   };
+  /**
+   * Version 11 (decision 0103, amended): of `customers`, those another alarm on the place that
+   * cleared after this one (at `clearedMs`; the same instant: the greater id) tells "resolved", its
+   * run having notified them, or told already; each with the first such alarm. The resolution is
+   * that alarm's: the last to clear tells it, so two runs woken together (both held to the contact
+   * hours) do not both tell it, whichever looks first. The order is the same from either run, and the
+   * last in it defers to none, so nobody is left without one.
+   */
+  const resolvedByLater = async (others: readonly Alarm[], clearedMs: number, ownId: string, noticesId: string, customers: readonly string[]): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    const later = others.filter((a) => a.clearedTime !== undefined && (Date.parse(a.clearedTime) > clearedMs || (Date.parse(a.clearedTime) === clearedMs && a.id > ownId)));
+    for (const k of await keyed(later.map((a) => a.id), noticesId)) {
+      // Whether it will tell them, read before whether it told them: a run that ends in between has told them.
+      const tells = deps.resolvesAtClear ? await deps.resolvesAtClear(k.id, { cleared: true }) : () => false;
+      for (const c of customers) if (!out.has(c) && (tells(c) || (await doneFor(k, RESOLUTION_NOTICE_STEP_ID, c)))) out.set(c, k.id);
+    }
+    return out;
+  };
 
   /** A batch step: one guarded request per customer, each with its own stable request id. */
   const batchStep = (
@@ -439,7 +466,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
   ): StepDefinition<BatchInput, BatchOutcome> => ({
     id,
     version: 1,
-    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo, onPlace, paidElsewhere }, ctx): Promise<ConnectorResult<BatchOutcome>> {
+    async run({ alarm, customers, incident, toldOf, paidBefore, waitingBefore, earlier, addsTo, onPlace, clearedMs, paidElsewhere }, ctx): Promise<ConnectorResult<BatchOutcome>> {
       const out: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
       const statuses = new Map<string, { status: GuardedStatus | 'asked-before' | 'over' | 'down'; reason: string }>();
       const goesOn = incident !== undefined && incident !== alarm.id;
@@ -456,6 +483,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           : await keyed(earlier ?? [])
         : [];
       const down = onPlace && !untilCleared ? await stillDownUnder(others.filter((a) => a.clearedTime === undefined), customers) : new Map<string, string>();
+      const resolvedLater = onPlace && !untilCleared && clearedMs !== undefined ? await resolvedByLater(others, clearedMs, alarm.id, onPlace.noticesId, customers.filter((c) => !down.has(c))) : new Map<string, string>();
       const tell = async (customerId: string): Promise<void> => {
         // Version 10: told of the outage by an earlier alarm on the place and not yet that it was over, a customer is not told it again.
         const by = standing.length > 0 ? await outageStillTold(standing, customerId) : undefined;
@@ -506,6 +534,12 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
           statuses.set(customerId, { status: 'down', reason: `${downBy} was open on the place when it was due (down still); that alarm's run tells them at its clear` });
           return;
         }
+        // Version 11: an alarm on the place that cleared after this one tells them (one "resolved" a customer a place).
+        const laterBy = resolvedLater.get(customerId);
+        if (laterBy !== undefined && (await deps.guarded().statusOf(full.id)) === null) {
+          statuses.set(customerId, { status: 'down', reason: `${laterBy}, on the place, cleared after this alarm and its run tells them it is resolved: one "resolved" a customer a place` });
+          return;
+        }
         // One immediate second try with the same id: a back end's passing hiccup should not cost a customer the notice.
         let r = await ask();
         if (r.status === 'failed') r = await ask();
@@ -524,7 +558,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         if (s !== 'executed') (out.why ??= {})[c] = { status: s, reason };
         if (s === 'asked-before') out.askedBefore = (out.askedBefore ?? 0) + 1;
         else if (s === 'over') out.over = (out.over ?? 0) + 1;
-        else if (s === 'down') (out.down ??= {})[c] = down.get(c)!;
+        else if (s === 'down') (out.down ??= {})[c] = down.get(c) ?? resolvedLater.get(c)!;
         else if (s === 'executed') out.executed.push(c);
         else if (s === 'pending-approval') out.pending.push(c);
         else if (s === 'failed') out.failed++;
@@ -726,7 +760,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
    */
   const runBatches = async (
     ctx: WorkflowContext,
-    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[]; noticesId: string }; paidElsewhere?: Readonly<Record<string, PaidOnPlace>> },
+    o: { step: typeof outageStep; alarm: Alarm; customers: readonly string[]; key: string; firstSize?: number; under?: string; toldOf?: readonly string[]; paidBefore?: number; waiting?: ReadonlySet<string>; earlier?: readonly string[]; addsTo?: ReadonlyMap<string, readonly string[]>; onPlace?: { besides: readonly string[]; noticesId: string }; clearedMs?: number; paidElsewhere?: Readonly<Record<string, PaidOnPlace>> },
   ): Promise<BatchOutcome> => {
     const total: BatchOutcome = { executed: [], pending: [], refused: 0, failed: 0 };
     const batches = batchesOf(o.customers, o.firstSize ?? policy.batchSize, policy.batchSize);
@@ -736,7 +770,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
       const addsTo = o.addsTo ? { addsTo: Object.fromEntries(batches[i].flatMap((c) => (o.addsTo!.has(c) ? [[c, [...o.addsTo!.get(c)!]]] : []))) } : {};
       const elsewhere = o.paidElsewhere ? batches[i].filter((c) => o.paidElsewhere![c] !== undefined) : [];
       const paidElsewhere = elsewhere.length > 0 ? { paidElsewhere: Object.fromEntries(elsewhere.map((c) => [c, o.paidElsewhere![c]])) } : {};
-      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo, ...(o.onPlace ? { onPlace: o.onPlace } : {}), ...paidElsewhere };
+      const input: BatchInput = { alarm: o.alarm, customers: batches[i], ...(o.under ? { incident: o.under } : {}), ...(o.toldOf ? { toldOf: o.toldOf } : {}), ...(o.paidBefore !== undefined ? { paidBefore: o.paidBefore } : {}), ...(waitingBefore.length > 0 ? { waitingBefore } : {}), ...earlier, ...addsTo, ...(o.onPlace ? { onPlace: o.onPlace } : {}), ...(o.clearedMs !== undefined ? { clearedMs: o.clearedMs } : {}), ...paidElsewhere };
       const r = await ctx.step(o.step, input, { key: `${o.key}-${i}` });
       total.executed.push(...r.executed);
       total.pending.push(...r.pending);
@@ -1066,7 +1100,7 @@ export function serviceOperationsWorkflow(deps: ServiceOpsDeps, version: number 
         }
         const downAgain = new Set([...(back?.customers ?? []), ...Object.keys(back?.resolvedBy ?? {})]);
         const toResolve = downAgain.size > 0 ? notified.filter((c) => !downAgain.has(c)) : notified;
-        const resolved = isCleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: toResolve, key: 'resolution', under: told, ...place }) : undefined;
+        const resolved = isCleared ? await runBatches(ctx, { step: resolutionNotices, alarm, customers: toResolve, key: 'resolution', under: told, ...place, ...(onPlace && endMs !== undefined ? { clearedMs: endMs } : {}) }) : undefined;
         const withheld = downAgain.size + Object.keys(resolved?.down ?? {}).length;
         return { ...result(comp, isCleared, endMs, resolved), ...(raisedPay > 0 ? { compensationRaised: raisedPay } : {}), ...(withheld > 0 ? { resolutionWithheld: withheld } : {}) };
       }

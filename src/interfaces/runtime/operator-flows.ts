@@ -455,7 +455,7 @@ export function operatorFlows(
       // Another alarm's notices are read under the id its run asked them under (version 11: one key for one fault).
       noticesIdOf: (alarmId: string) => noticesIdOfRun(s.workflows, alarmId),
       // A resolution is kept from a customer another open alarm touches only when that alarm's run will tell them (version 11).
-      resolvesAtClear: (alarmId: string) => resolvesAtClearOfRun(s.workflows, alarmId),
+      resolvesAtClear: (alarmId: string, o?: { cleared?: boolean }) => resolvesAtClearOfRun(s.workflows, alarmId, o),
       // Alarms overlapping on a place pay a customer once: what another's run paid them is taken off (version 11, decision 0103 amended).
       compensatedBy: (alarmId: string) => compensatedByRun(s.workflows, alarmId),
       // No outage notice goes after the clear the inbox has heard of, whether or not the run has yet.
