@@ -393,7 +393,10 @@ describe('workflow engine', () => {
     expect(await engine.start('strict', 1, { workflowId: 'same' })).toMatchObject({ created: true });
     expect(await engine.start('strict', 2, { workflowId: 'same' })).toMatchObject({ created: false });
     await expect(engine.start('strict', any('x'))).rejects.toThrow(/a number please/);
-    await expect(engine.start('unknown', 1)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(engine.start('unknown', 1)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/the workflows: .*strict/) });
+    // A misspelt name is answered with the nearest registered one.
+    await expect(engine.start('strikt', 1)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/did you mean "strict"\?/) });
+    await expect(engine.start('strict', 1, { version: 9 })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/has no version 9; its versions: 1/) });
     await engine.runOnce();
     expect((await engine.get('same'))?.output).toBe(1);
   });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { realMsUntil, systemClock, type Clock } from '../../domain/clock.js';
+import { closeMatches } from '../../domain/close-matches.js';
 import { TwinloopError } from '../../domain/errors.js';
 import { describeInputIssues, type InputIssue } from '../../domain/input-issues.js';
 import { DAY_MS } from '../../domain/time.js';
@@ -400,13 +401,24 @@ export function createWorkflowEngine(options: WorkflowEngineOptions): WorkflowEn
     return (await journal.listRuns({ definitionId: def.id, limit: EARLIER_RUNS_READ })).find((r) => !FINISHED_STATUSES.includes(r.status) && sameSubject(r));
   }
 
+  /** Why `definitionId` (at `version`) cannot start: the misspelt name's nearest, else every workflow registered. */
+  function unknownWorkflow(definitionId: string, version: number | undefined): string {
+    const known = [...definitions.keys()].sort();
+    if (version !== undefined && definitions.has(definitionId)) {
+      return `workflow "${definitionId}" has no version ${version}; its versions: ${[...(definitions.get(definitionId)?.keys() ?? [])].sort((a, b) => a - b).join(', ')}`;
+    }
+    const near = closeMatches(definitionId, known);
+    const hint = near.length ? `did you mean ${near.map((n) => `"${n}"`).join(' or ')}? ` : '';
+    return `no workflow "${definitionId}" is registered; ${hint}the workflows: ${known.join(', ') || 'none yet'}`;
+  }
+
   const engine: WorkflowEngine = {
     register,
 
     async start(definitionId, input, opts = {}) {
       const def = opts.version === undefined ? newest(definitionId) : definitionOf(definitionId, opts.version);
       if (!def) {
-        throw new TwinloopError('NOT_FOUND', `no workflow "${definitionId}"${opts.version === undefined ? '' : ` version ${opts.version}`} is registered; register its definition first`);
+        throw new TwinloopError('NOT_FOUND', unknownWorkflow(definitionId, opts.version));
       }
       const parsed: unknown = parsedInput(def, input);
       const one = def.oneRunPer;
