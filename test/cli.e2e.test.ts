@@ -46,7 +46,11 @@ describe('twinloop CLI', () => {
     expect((await twinloop(['keys', 'list', '--json', ...data])).stdout).toContain('"status":"revoked"');
     const bad = await twinloop(['keys', 'create', '--subject', 'bob', '--role', 'emperor', ...data]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/role/);
+    expect(bad.stderr).toMatch(/--role: "emperor" is not a role; one of .*care_agent/);
+    expect(bad.stderr).not.toMatch(/\{"subject"/);
+    const misspelt = await twinloop(['keys', 'create', '--subject', 'bob', '--role', 'viewr', ...data]);
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toMatch(/did you mean viewer\?/);
     expect((await twinloop(['keys', 'revoke', 'nope', ...data])).code).toBe(3);
   });
 

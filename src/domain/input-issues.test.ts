@@ -24,6 +24,12 @@ describe('validation problems in the sender\'s words', () => {
     );
   });
 
+  it('suggests the nearest allowed value for a misspelt one', () => {
+    const key = z.object({ role: z.enum(['viewer', 'care_agent', 'admin']) });
+    expect(problems(key, { role: 'viewr' })).toBe('role: expected one of viewer, care_agent, admin, got "viewr"; did you mean viewer?');
+    expect(problems(key, { role: 'nobody-near' })).toBe('role: expected one of viewer, care_agent, admin, got "nobody-near"');
+  });
+
   it("keeps a schema's own words, adds what came when they do not say it, and reads a union by the branch the sender meant", () => {
     const own = z.object({ mode: z.string().refine((v) => v === 'on', { message: 'say on' }) });
     expect(problems(own, { mode: 'off' })).toBe('mode: say on (got "off")');

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { closeMatches } from './close-matches.js';
 
 /**
  * Validation problems said in the words of whoever sent the input: each names the field as they
@@ -82,7 +83,11 @@ function what(issue: InputIssue, received: unknown): string {
     case 'invalid_value': {
       const values = issue.values.map((v) => (typeof v === 'string' ? v : shownValue(v)));
       const expected = values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
-      return received === undefined ? `required: ${expected.replace(/^expected /, '')}` : `${expected}${got}`;
+      if (received === undefined) return `required: ${expected.replace(/^expected /, '')}`;
+      // A misspelt name (a role, a channel…): the nearest allowed one, so the sender need not compare the list (a
+      // word that short is too near everything to be a misspelling of one).
+      const near = typeof received === 'string' && received.length > 3 ? closeMatches(received, values)[0] : undefined;
+      return `${expected}${got}${near ? `; did you mean ${near}?` : ''}`;
     }
     case 'too_small':
       return `expected ${bound(issue, issue.minimum, true)}${got}`;

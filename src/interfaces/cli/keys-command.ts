@@ -4,6 +4,7 @@ import { TwinloopError } from '../../domain/errors.js';
 import { openActionPolicySettings } from '../../agents/governance/action-policy-settings.js';
 import { createAuditTrail } from '../../agents/governance/audit-trail.js';
 import { DEFAULT_ACTION_POLICY } from '../../decisioning/policy/index.js';
+import { closeMatches } from '../../domain/close-matches.js';
 import { systemClock } from '../../domain/clock.js';
 import { openGovernanceStore } from '../../store/open-governance-store.js';
 import { openRecordStore } from '../../store/open-record-store.js';
@@ -91,6 +92,10 @@ export function registerKeysCommands(program: Command): void {
     .option('--json', 'one JSON object, the secret included')
     .action(
       async (opts: { subject: string; role: string; channels?: string; segments?: string; expires?: string; description?: string; url?: string; json?: boolean }, command: Command) => {
+        if (!(ROLE_NAMES as readonly string[]).includes(opts.role)) {
+          const near = closeMatches(opts.role, ROLE_NAMES)[0];
+          throw new TwinloopError('BAD_INPUT', `--role: "${opts.role}" is not a role;${near ? ` did you mean ${near}?` : ''} one of ${ROLE_NAMES.join(', ')}`);
+        }
         let expiresAt: string | undefined;
         if (opts.expires !== undefined) {
           const at = /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(opts.expires.trim()) ? Date.now() + parseDuration(opts.expires, '--expires') : Date.parse(opts.expires);
