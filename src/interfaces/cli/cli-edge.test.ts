@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, TwinloopError } from '../../domain/errors.js';
-import { cliErrorOf, EXIT_CODE } from './cli-edge.js';
+import { cliErrorOf, EXIT_CODE, inCliWords } from './cli-edge.js';
 
 describe('the CLI error edge', () => {
   it('gives every error code its own non-zero exit code, so a script can tell them apart', () => {
@@ -21,5 +21,11 @@ describe('the CLI error edge', () => {
   it('treats help and version displays as success', () => {
     expect(cliErrorOf(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toBeNull();
     expect(cliErrorOf(new CommanderError(0, 'commander.version', '0.1.0'))).toBeNull();
+  });
+
+  it('points a CLI user to the command that lists what an error says is missing, not to its route', () => {
+    expect(inCliWords('no suspected incident "anomaly-99999"; GET /service-operations/anomalies lists them')).toBe('no suspected incident "anomaly-99999"; twinloop service-ops anomalies lists them');
+    // A route no command shows stays as it is.
+    expect(inCliWords('no approval a1; GET /approvals lists the pending ones')).toBe('no approval a1; GET /approvals lists the pending ones');
   });
 });

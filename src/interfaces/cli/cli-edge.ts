@@ -23,6 +23,22 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
 const PREFIX = 'twinloop: ';
 
 /**
+ * The routes errors point to ("…; GET /service-operations/anomalies lists them"), as the CLI
+ * command that shows the same: a CLI user is pointed to what they can type. The one place the
+ * CLI rewords errors worded for the HTTP edge; a route without a command here is left as it is.
+ */
+const CLI_COMMAND_OF_ROUTE: Record<string, string> = {
+  'GET /service-operations/anomalies': 'twinloop service-ops anomalies',
+  'GET /service-operations/incidents': 'twinloop service-ops incidents',
+  'GET /churn-prevention/runs': 'twinloop churn-prevention runs',
+};
+
+/** An error message in the CLI's words: each route it names that a command shows, as that command. */
+export function inCliWords(message: string): string {
+  return message.replace(/\b(GET \/[\w/-]+)/g, (route: string) => CLI_COMMAND_OF_ROUTE[route] ?? route);
+}
+
+/**
  * Anything thrown out of a command as a TwinloopError; `null` for commander's help and version
  * displays, which end the command without an error. Commander's usage errors (unknown option,
  * missing argument, an option value its parser refused) are BAD_INPUT; commander has already
@@ -67,7 +83,7 @@ export async function runAtEdge(program: Command, argv: readonly string[]): Prom
   } catch (thrown) {
     const err = cliErrorOf(thrown);
     if (!err) return;
-    if (!err.context.printed) process.stderr.write(`${PREFIX}${err.message}\n`);
+    if (!err.context.printed) process.stderr.write(`${PREFIX}${inCliWords(err.message)}\n`);
     setExitCode(err.code);
   }
 }
