@@ -185,6 +185,9 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const declined = await call('POST', `/decisions/${again.decisionId}/decline`, { actionId: declinable.actionId, reason: 'the contract test declines it' });
     expect(declined.status === 200 || (declinable.actionId === 'do-nothing' && declined.status === 400), JSON.stringify(declined.body)).toBe(true);
     expect((await call('POST', '/decisions/none/decline', { actionId: 'x', reason: 'gone' })).status).toBe(404);
+    // A policy judged on the decision log: the default one, and a name no policy has (400 naming those there are).
+    expect((await call('GET', '/decisions/evaluation?policy=greedy')).status).toBe(200);
+    expect((await call('GET', '/decisions/evaluation?policy=nope')).status).toBe(400);
     expect((await call('GET', `/twins/${decision!.customerId}/what-if?channel=call&reason=billing_question`)).status).toBe(200);
     expect((await call('GET', `/twins/${customerId}/what-if?channel=fax`)).status).toBe(400);
     expect((await call('GET', '/twins/NOBODY/what-if')).status).toBe(404);
@@ -347,6 +350,8 @@ describe('the HTTP API answers as its OpenAPI document says', () => {
     const judged = (await call('GET', '/sandbox/assurance')).body as unknown as { liveFrom: string; history: { to: string; suspicions: number }; live: { from: string; suspicions: number } };
     expect(judged.history.to).toBe(judged.liveFrom);
     expect(judged.live.from).toBe(judged.liveFrom);
+    // The live churn model against its ceiling: recorded once a model serves the live world, refused (409) before.
+    expect([200, 409]).toContain((await call('GET', '/sandbox/churn-ceiling')).status);
     expect((await call('POST', '/workflows/onboarding/start', { applicant })).status).toBe(201);
     const care = (await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).body as unknown as { workflowId: string };
     expect((await call('POST', '/workflows/customer-care/start', { input: { customerId, channel: 'call' }, workflowId: 'contract-care' })).status).toBe(200);
