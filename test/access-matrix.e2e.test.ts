@@ -10,6 +10,7 @@ import type { Operator } from '../src/interfaces/runtime/operator.js';
 import { DEFAULT_ACTION_POLICY } from '../src/decisioning/policy/index.js';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
 import { registerCustomers, type NewCustomer } from './support/customers.js';
+import { openToEveryone } from './support/open-offers.js';
 
 type Answer = { status: number; code?: string; message: string };
 
@@ -192,11 +193,8 @@ describe('the access matrix: every route × every role', () => {
     // Quiet hours off, so the test means the same at any hour of the day (they are checked before consent).
     await operator.services.actionPolicy.set({ document: { ...DEFAULT_ACTION_POLICY, contact: { quietHours: null } }, reason: 'consent test: no quiet hours' }, { kind: 'human', id: 'admin-1' });
     await register([{ id: 'C-NO', marketing: false }, { id: 'C-YES', marketing: true }]);
-    // The offer open to everyone, so that consent alone tells the two customers apart: a customer just
-    // registered runs over no allowance, and the offer's own rule would refuse both first (decision 0116).
-    const { document } = operator.services.decisions.catalogueDocument();
-    const bonus = document.productOffering.find((o) => (o as { id?: string }).id === 'data-bonus')!;
-    await operator.services.decisions.putOffering({ ...bonus, eligibility: 'true' });
+    // The offer open to everyone, so that consent alone tells the two customers apart.
+    await openToEveryone(operator.services.decisions, 'data-bonus');
     const offer = (customerId: string) => ({ actionClass: 'offer', channel: 'app', customerId, params: { offerId: 'data-bonus' } });
     const overHttp = async (customerId: string) => (await app.inject({ method: 'POST', url: '/actions', headers: { ...keys.get('admin'), 'content-type': 'application/json' }, payload: offer(customerId) })).json() as { status: string; reason: string; verdict?: { guardrail?: string } };
     let n = 0;

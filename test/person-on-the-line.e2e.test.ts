@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBareOperator, type BareOperator } from './support/bare-operator.js';
+import { openToEveryone } from './support/open-offers.js';
 import { registerCustomers } from './support/customers.js';
 
 /**
@@ -34,6 +35,8 @@ describe('a person on the line, and the channel the customer receives', () => {
       { id: 'C1', marketing: true },
       { id: 'C2', marketing: true },
     ]);
+    // The offers asked below open to them, so that the contact rules alone answer.
+    await openToEveryone(bare.operator.services.decisions, 'retain-10', 'data-bonus');
     // An offer put to C1 yesterday still awaits the answer: one offer at a time, for outbound contact.
     const presented = { id: 'C1-offer-1', kind: 'offer', customerId: 'C1', time: new Date(bare.operator.services.clock.now() - 86_400_000).toISOString(), source: 'crm', v: 1, data: { action: 'presented', offerId: 'data-bonus', channel: 'web' } };
     const sent = await bare.app.inject({ method: 'POST', url: '/events', headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' }, payload: [presented] });
