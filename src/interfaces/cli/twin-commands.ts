@@ -11,7 +11,7 @@ import { OFFER_KINDS } from '../../twin/twin-responses.js';
 import type { TwinView } from '../../twin/twin-view.js';
 import { globalOptions, openTwins, type GlobalOptions } from './cli-context.js';
 import { setExitCode } from './cli-edge.js';
-import { intOption } from './cli-numbers.js';
+import { formatCount, intOption } from './cli-numbers.js';
 import { createProgress } from './progress.js';
 import { callServer, serverTarget, type ServerTarget } from './server-client.js';
 
@@ -57,7 +57,7 @@ export function formatTwin(view: TwinView, profile?: ProfileView, scores?: TwinS
       : '  (no profile yet)',
     ...view.products.map((p) => `  ${p.kind} ${p.productId ?? '?'} [${p.subscriptionId}] ${p.status}, ${p.monthlyPrice.toFixed(2)}/month`),
     ...(view.cells.length > 0 ? [`  cells: ${view.cells.map((x) => `${x.cellId}${x.siteId ? ` (${x.siteId})` : ''} ×${x.records}`).join(', ')}`] : []),
-    `  data ${f.data_mb_7d} / ${f.data_mb_30d} / ${f.data_mb_90d} MB (7/30/90 d), trend ${(f.data_trend * 100).toFixed(0)} %, over allowance ${f.months_over_allowance_3m} of the last 3 complete months`,
+    `  data ${formatCount(f.data_mb_7d)} / ${formatCount(f.data_mb_30d)} / ${formatCount(f.data_mb_90d)} MB (7/30/90 d), trend ${(f.data_trend * 100).toFixed(0)} %, over allowance ${f.months_over_allowance_3m} of the last 3 complete months`,
     `  ARPU ${f.arpu_3m}, last bill ${f.bill_last}, late payments (90 d) ${f.payments_late_90d}, failed ${f.payments_failed_90d}`,
     `  open tickets ${f.open_tickets}, complaints (90 d) ${f.complaints_90d}, network impact (30 d) ${f.network_minutes_30d} min in ${f.network_incidents_30d} incidents`,
     ...(profile ? formatProfile(view, profile) : []),
