@@ -29,6 +29,8 @@ export interface AudienceCandidate {
   };
   /** False when the customer gave no marketing consent (contact-policy.ts marketingConsentRefusal): left out of a marketing campaign before drawing. */
   readonly marketingConsent?: false;
+  /** The campaign's variants whose offering may not go to the customer now (offer-eligibility.ts), read where the twin is; absent: none. */
+  readonly barredVariants?: readonly string[];
 }
 
 /** The audience, best first, and who was left out. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNELS } from '../../domain/events.js';
 import { TWIN_SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import { featureFilterSchema } from '../../twin/feature-filter.js';
 import type { PartitionWorker } from '../../twin/partition-worker.js';
@@ -12,12 +13,18 @@ const audienceRequest = z.strictObject({
   segment: z.array(featureFilterSchema(TWIN_SCORE_FIELDS)).max(100),
   after: partitionKeySchema.nullable().describe('The last candidate of the page before, in the partition order; null: from the start'),
   limit: z.number().int().min(1).max(AUDIENCE_PAGE),
+  variants: z
+    .array(z.object({ id: z.string(), offerId: z.string(), channel: z.enum(CHANNELS) }))
+    .max(50)
+    .default([])
+    .describe("The campaign's variants: each candidate says which of them its offering may not go to (offer-eligibility, read where the twin is)"),
 });
 const audienceCandidate = z.object({
   customerId: z.string(),
   atStake: z.number(),
   profile: z.object({ sleepingDog: z.number(), acceptance: z.record(z.string(), z.number()) }).optional(),
   marketingConsent: z.literal(false).optional().describe('False: no marketing consent (contact-policy.ts marketingConsentRefusal), left out of a marketing campaign'),
+  barredVariants: z.array(z.string()).readonly().optional().describe("The variants whose offering may not go to this customer now (its eligibility rule); absent: none"),
 });
 const audienceAnswer = z.object({
   partitions: z.array(z.number().int()).describe('The live partitions whose customers were read'),
@@ -42,7 +49,7 @@ export function partitionCampaignRoutes(o: { worker: () => Pick<PartitionWorker,
     app.post('/partitions/campaigns/audience', { schema: { body: audienceRequest, response: { 200: audienceAnswer, ...errors(400, 503) } } }, async (req) => {
       const { live, here } = liveHere(o.worker());
       // A page read in the partition order from the cursor on: a worker's candidates are never all in one answer, nor all read for one page.
-      return { partitions: live, ...o.campaigns.candidatesPage(req.body.segment, req.body.after, req.body.limit, here) };
+      return { partitions: live, ...o.campaigns.candidatesPage(req.body.segment, req.body.after, req.body.limit, here, req.body.variants) };
     });
     app.post('/partitions/campaigns/churned', { schema: { body: churnedRequest, response: { 200: churnedAnswer, ...errors(400, 503) } } }, async (req) => {
       const { live, here } = liveHere(o.worker());

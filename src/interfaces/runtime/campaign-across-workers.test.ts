@@ -85,12 +85,12 @@ describe("a campaign's audience over the workers", () => {
   }
 
   it('is drawn when every worker serves the one churn model', async () => {
-    expect((await audienceWorkers(['m1', 'm1', 'm1']).audience([])).length).toBe(300);
+    expect((await audienceWorkers(['m1', 'm1', 'm1']).audience([], [])).length).toBe(300);
   });
 
   it("waits for a model on every worker: one serving none makes the draw a wait for the model (decision 0098), not a failure nor a draw on part of the population", async () => {
     const failed = await audienceWorkers(['m1', null, 'm1'])
-      .audience([])
+      .audience([], [])
       .catch((err: unknown) => err);
     const ofW1 = Array.from({ length: PARTITION_COUNT }, (_, p) => p).filter((p) => p % 3 === 1).length;
     expect(failed).toMatchObject({ code: 'UNAVAILABLE', context: { noChurnModel: true }, message: `none serves yet on the workers holding ${ofW1} of the ${PARTITION_COUNT} partitions (the others serve m1)` });

@@ -58,8 +58,8 @@ export function campaignAcrossWorkers(calls: WorkerCalls): CampaignAcrossWorkers
     // candidates, saying so: the campaign waits for it as for a model here (`noChurnModelYet`,
     // decision 0098). Its 503 on a segment on the scores failed the open step the old way, at every
     // try, while this process served one; without such a segment its customers were valued on a proxy.
-    audience: async (segment) => {
-      const pages = await scanWithOneModel<AudiencePage & PartitionPage<AudienceCandidate>>(calls, '/partitions/campaigns/audience', { segment }, AUDIENCE_PAGE, "the campaign's audience");
+    audience: async (segment, variants) => {
+      const pages = await scanWithOneModel<AudiencePage & PartitionPage<AudienceCandidate>>(calls, '/partitions/campaigns/audience', { segment, variants }, AUDIENCE_PAGE, "the campaign's audience");
       const unserved = pages.filter((p) => p.model === null).reduce((n, p) => n + p.partitions.length, 0);
       if (unserved > 0) {
         const served = pages.find((p) => p.model !== null)?.model;

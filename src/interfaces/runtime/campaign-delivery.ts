@@ -279,7 +279,7 @@ export interface CampaignDelivery {
    * last one's key when more may follow (null on the last page). A worker's part of a campaign
    * spanning the workers is read this way, a page per request, never all its candidates at once.
    */
-  candidatesPage(segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean): AudiencePage;
+  candidatesPage(segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean, variants?: readonly CampaignVariantRef[]): AudiencePage;
   /** Which of `customerIds` held here (and `here` answers for, when given) have churned. */
   churnedHere(customerIds: readonly string[], here?: (customerId: string) => boolean): string[];
 }
@@ -290,8 +290,12 @@ export interface CampaignDelivery {
  * churned among its customers, each asked of its owner; and the guarded executor of each
  * customer's owner (consent, contact rules, price and budgets judged where the twin is).
  */
+/** A campaign variant as its audience's eligibility reads it. */
+export type CampaignVariantRef = Pick<CampaignInput['variants'][number], 'id' | 'offerId' | 'channel'>;
+
 export interface CampaignAcrossWorkers {
-  audience(segment: readonly FeatureFilter[]): Promise<AudienceCandidate[]>;
+  /** The candidates of a segment, each with the `variants` whose offering may not go to them (read by their owner). */
+  audience(segment: readonly FeatureFilter[], variants: readonly CampaignVariantRef[]): Promise<AudienceCandidate[]>;
   /** Which of some customers have churned, each asked of its owner. */
   churnedAmong(customerIds: readonly string[]): Promise<ReadonlySet<string>>;
   guarded(): Pick<GuardedExecutor, 'execute'>;
@@ -393,18 +397,21 @@ export function campaignDelivery(
       ? offeringParams(offering, { purpose: 'retention', notificationChannel: v.notificationChannel ?? 'sms', body: offering.offering.treatments[0]?.message, ...(v.notificationChannel ? { presentedBy: v.notificationChannel } : {}) })
       : { present: true as const, ...(v.notificationChannel ? { notificationChannel: v.notificationChannel } : {}) }),
   });
-  const candidatesWalk = (segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean) => {
+  const candidatesWalk = (segment: readonly FeatureFilter[], after: PartitionKey | null, limit: number, keep: (customerId: string) => boolean, variants: readonly CampaignVariantRef[] = []) => {
     const items: AudienceCandidate[] = [];
-    const { next } = walkTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, (customerId, f) =>
-      items.push({
+    const barredOf = barredVariants(variants);
+    const { next } = walkTwinsInPartitionOrder(services().twins.engine, candidateFilters(segment), after ?? undefined, limit, keep, (customerId, f) => {
+      const barred = variants.length ? barredOf(customerId) : [];
+      return items.push({
         customerId,
         // Without a churn model, a value proxy: spend, more of it for a complainer, and overage.
         atStake: reader?.atStake(customerId) ?? f[FEATURE_INDEX.arpu_3m] * (1 + f[FEATURE_INDEX.complaints_90d]) + f[FEATURE_INDEX.months_over_allowance_3m],
         profile: reader?.profile(customerId),
         // The contact rules' one consent check (contact-policy.ts), read where the twin is.
         ...(marketingConsentRefusal(f) ? { marketingConsent: false as const } : {}),
-      }) > 0,
-    services().scoreFields);
+        ...(barred.length ? { barredVariants: barred } : {}),
+      }) > 0;
+    }, services().scoreFields);
     return { items, next };
   };
   /**
@@ -422,7 +429,7 @@ export function campaignDelivery(
    * contacts them with another variant, or leaves them out (NOT_ELIGIBLE). None for a customer whose
    * twin is not held here (over partition workers: the owner's executor refuses them).
    */
-  const barredVariants = (variants: CampaignInput['variants']) => (customerId: string): string[] =>
+  const barredVariants = (variants: readonly CampaignVariantRef[]) => (customerId: string): string[] =>
     variants.filter((v) => services().decisions.offerIneligibility(customerId, v.offerId, { channel: v.channel, direction: 'outbound' }) !== undefined).map((v) => v.id);
   const eligibilityNow = (state: CampaignState) => {
     if (across) return () => undefined;
@@ -444,13 +451,13 @@ export function campaignDelivery(
     };
   };
   /** Every candidate of the segment held by this process (the whole population, on one process). */
-  const candidatesHere = (segment: readonly FeatureFilter[]): AudienceCandidate[] => candidatesWalk(segment, null, Infinity, () => true).items;
+  const candidatesHere = (segment: readonly FeatureFilter[], variants: readonly CampaignVariantRef[]): AudienceCandidate[] => candidatesWalk(segment, null, Infinity, () => true, variants).items;
   // A worker that serves no churn model answers no candidates, saying so: valued on the proxy they
   // were drawn beside the others' churn × value, and a segment on the scores failed the read (503).
-  const candidatesPage: CampaignDelivery['candidatesPage'] = (segment, after, limit, keep) => {
+  const candidatesPage: CampaignDelivery['candidatesPage'] = (segment, after, limit, keep, variants) => {
     const model = reader?.model?.() ?? null;
     if (reader?.model && model === null) return { items: [], next: null, model };
-    return { ...candidatesWalk(segment, after, limit, keep), model };
+    return { ...candidatesWalk(segment, after, limit, keep, variants), model };
   };
   const churnedHere = (ids: readonly string[], here?: (customerId: string) => boolean) => ids.filter((id) => (!here || here(id)) && services().twins.engine.features(id)?.[FEATURE_INDEX.churned] === 1);
   const churnedAmong = async (ids: readonly string[]): Promise<ReadonlySet<string>> => new Set(across ? await across().churnedAmong(ids) : churnedHere(ids));
@@ -499,7 +506,8 @@ export function campaignDelivery(
   const draw = async (input: AudienceInput) => {
     // The audience is the campaign's segment (an intent's, as resolved when planned), over every
     // partition on a worker; the control group is drawn from that audience, not from the whole base.
-    const drawn = across ? await across().audience(input.audience ?? []) : candidatesHere(input.audience ?? []);
+    const variantRefs = input.variants.map(({ id, offerId, channel }) => ({ id, offerId, channel }));
+    const drawn = across ? await across().audience(input.audience ?? [], variantRefs) : candidatesHere(input.audience ?? [], variantRefs);
     // A customer with no marketing consent is left out before the audience is drawn when every
     // variant is a marketing contact (the executor's contact rules would refuse each one after a
     // decision was logged, a211226 for churn prevention); one a variant may reach stays in.
@@ -512,9 +520,8 @@ export function campaignDelivery(
     const noConsent = drawn.length - consentedAll.length;
     // Nor one whom no variant's offering may go to (its eligibility rule): contacted with none, they
     // would be counted in the audience and the control group a campaign measures against. Read where
-    // the twin is: over partition workers the owner's executor refuses them at their turn instead.
-    const barredAll = barredVariants(input.variants);
-    const consented = consentedAll.filter((c) => barredAll(c.customerId).length < input.variants.length);
+    // the twin is (over partition workers, by its owner).
+    const consented = consentedAll.filter((c) => (c.barredVariants?.length ?? 0) < input.variants.length);
     const notEligible = consentedAll.length - consented.length;
     // A customer another run holds out as its control group (a churn-prevention run, another
     // campaign) is left out before drawing: contacted, that run would measure nothing.
@@ -529,7 +536,9 @@ export function campaignDelivery(
     const audience = planned.audience.map((r) => r.customerId);
     const control = drawControlGroup(audience, input.controlShare, input.seed, input.campaignId);
     const left: Record<string, number> = { ...(noConsent > 0 ? { 'no-consent': noConsent } : {}), ...(notEligible > 0 ? { [NOT_ELIGIBLE]: notEligible } : {}), ...(heldOut > 0 ? { 'held-out': heldOut } : {}), ...(planned.sleepingDogs > 0 ? { 'sleeping-dog': planned.sleepingDogs } : {}) };
-    return { now, self, segment: drawn.length, audience, control, left, kindOf, acceptanceByKind: planned.acceptanceByKind };
+    const inAudience = new Set(audience);
+    const barred = Object.fromEntries(candidates.flatMap((c) => (c.barredVariants?.length && inAudience.has(c.customerId) ? [[c.customerId, [...c.barredVariants]]] : [])));
+    return { now, self, segment: drawn.length, audience, control, left, kindOf, acceptanceByKind: planned.acceptanceByKind, barred };
   };
 
   return {
@@ -559,7 +568,7 @@ export function campaignDelivery(
         const none = err.context.noChurnModel === true ? err.message : 'none serves yet';
         throw heldError(`campaign ${input.campaignId} opens once a churn model serves: its audience is drawn on the customers' churn scores, and ${none} (a first start trains one once its history is in: the server log says when, GET /models lists it); it looks again every ${MODEL_WAIT_MS / 1000} s`, MODEL_WAIT_MS);
       });
-      const { now, self, audience, control, left, kindOf, acceptanceByKind } = drawn;
+      const { now, self, audience, control, left, kindOf, acceptanceByKind, barred } = drawn;
       // A share that holds out nobody measures nothing: the campaign is refused, saying why, rather than run blind
       // (its start was refused for it already; the audience may have shrunk since).
       const refusal = controlRefusal(input, drawn);
@@ -581,6 +590,7 @@ export function campaignDelivery(
         queueAtOpen: audience.length - control.length,
         controlJudged: {},
         ...(Object.keys(left).length > 0 ? { left } : {}),
+        ...(across && Object.keys(barred).length > 0 ? { barredAtDraw: barred } : {}),
         priorAcceptance,
         treated: {},
         variants: Object.fromEntries(input.variants.map((v) => [v.id, { presented: 0, accepted: 0, declined: 0, spent: 0 }])),
@@ -615,7 +625,8 @@ export function campaignDelivery(
       const ceiling = budgetLeft(state.input.budget, state.spent + booked.committed, 0);
       const leftOut = (why: string) => countLeftOut(state, why);
       const eligibility = eligibilityNow(state);
-      const barredFor = barredVariants(state.input.variants);
+      // Read now where the twins are here; over partition workers, as their owners read it at the draw.
+      const barredFor = across ? (customerId: string) => state.barredAtDraw?.[customerId] ?? [] : barredVariants(state.input.variants);
       // Customers too dear for what was left: back at the head of the queue once they fit, given up once they never can.
       const dear = (state.dear ??= {});
       const fitAgain: string[] = [];

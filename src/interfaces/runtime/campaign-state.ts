@@ -135,6 +135,12 @@ export interface CampaignState {
    * running can reach is left out as `offer-refused-by-back-end`.
    */
   reasked?: Record<string, { refused: string[]; with?: string }>;
+  /**
+   * Over partition workers: the variants whose offering each customer's owner found may not go to
+   * them when the audience was drawn (no twin here to read it again at their turn); passed over at
+   * the turn as one process passes over what it reads then. Only customers with one or more.
+   */
+  barredAtDraw?: Record<string, string[]>;
   /** Customers of the audience left out, by the rule that refused them (consent, opt-out, caps…, `sleeping-dog` when drawn). */
   left?: Record<string, number>;
   /** Expected acceptance of each variant's offer kind over the audience, from their profiles (the bandit's prior). */
