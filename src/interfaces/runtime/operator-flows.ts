@@ -24,8 +24,7 @@ import type { Intelligence } from '../../intelligence/live/live-intelligence.js'
 import { liveScoreFields, SCORE_FIELDS } from '../../intelligence/live/score-fields.js';
 import type { FeatureFilter } from '../../twin/feature-filter.js';
 import { FEATURE_COUNT, FEATURE_INDEX } from '../../twin/twin-features.js';
-import { RULE_VALUE_COUNT } from '../../decisioning/rule-compiler.js';
-import { fillRuleValues, ineligibleBy, type RuleContext } from '../../decisioning/offer-eligibility.js';
+import type { RuleContext } from '../../decisioning/offer-eligibility.js';
 import { walkTwinsInPartitionOrder, type PartitionKey } from '../../twin/partition-order.js';
 import { campaignDelivery, type CampaignAcrossWorkers, type CampaignDelivery } from './campaign-delivery.js';
 import { CAMPAIGN_HOLDS, type CampaignHold } from './campaign-state.js';
@@ -242,10 +241,10 @@ export function operatorFlows(
       // No page rather than an empty one: a worker's empty answer was its customers dropped from a run's scan.
       if (!live) throw noModelToScan();
       const items: ScannedCustomer[] = [];
-      // Each offer only where it may go to the customer now (offer-eligibility.ts), read as an outbound contact in the app.
+      // Each offer only where it may go to the customer now, read as an outbound contact in the app, by the
+      // guarded executor's own answer (the twin's features at the clock's now, not as of its last event: a
+      // rule on the last 30 days' usage read the two apart where the clock runs past the events).
       const offers = offerIds.flatMap((o) => s.decisions.catalogue.byId.get(o) ?? []);
-      const vals = new Float64Array(RULE_VALUE_COUNT);
-      const now = clock.now();
       // Only the segment's customers are read (an intent's run); the proactive scan reads everyone.
       // Each walked twin's scores are read once, by the walk, from the model this page reads (`live`,
       // the one a whole scan's slices hold to), into the twin's values after its features.
@@ -254,7 +253,6 @@ export function operatorFlows(
         // No churn value: outside the scored population (churned, no plan).
         if (Number.isNaN(churn)) return false;
         const score = { churn, clv: f[FEATURE_COUNT + SCORE_AT.clv], atRisk: f[FEATURE_COUNT + SCORE_AT.at_risk] === 1 };
-        fillRuleValues(vals, f, score, APP_OUTBOUND);
         // A customer whose response profile says contact likely hurts carries the churn a contact
         // would add; the plan then leaves them alone (reason sleeping-dog).
         const risk = intelligence.profiles.contactRisk(id);
@@ -267,7 +265,7 @@ export function operatorFlows(
           ...(marketingConsentRefusal(f) ? { marketingConsent: false } : {}),
           ...(harmful ? { contactHarm: Math.max(1e-6, risk.sleepingDog * score.churn * (risk.contactMultiplier - 1)) } : {}),
           acceptance: s.decisions.learner.mean(offerIds[0] ?? CHURN_SCAN_OFFER, contextKeyOf('app', score.churn)),
-          acceptanceByOffer: Object.fromEntries(offers.filter((o) => ineligibleBy(o, vals, now) === undefined).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
+          acceptanceByOffer: Object.fromEntries(offers.filter((o) => s.decisions.offerIneligibility(id, o.id, APP_OUTBOUND) === undefined).map((o) => [o.id, s.decisions.learner.mean(o.id, contextKeyOf('app', score.churn))])),
           // Each offer at this customer's monthly price, as the guarded executor will price it: the run's budget is checked with it.
           costByOffer: Object.fromEntries(offers.map((o) => [o.id, offeringPrice(o, f[FEATURE_INDEX.monthly_price])])),
         });
