@@ -160,8 +160,12 @@ export function waitForRun(c: TestCluster, base: string, id: string, ms: number)
   }, ms);
 }
 
-/** The churn history the champion is trained on (400 customers, 100 days, learnable churn): 15 s at load 30. */
-export const CHAMPION_HISTORY = { customers: 400, days: 100, seed: 9 } as const;
+/**
+ * The churn history the champion is trained on (400 customers, 100 days, learnable churn): 15 s at load 30.
+ * It ends yesterday: the processes judge an offer's rule at the wall clock's now (decision 0116), and a
+ * rule on the last 30 days' usage read a history ended in April as no usage at all.
+ */
+export const CHAMPION_HISTORY = { customers: 400, days: 100, seed: 9, start: Math.floor(Date.now() / 86_400_000) * 86_400_000 - 101 * 86_400_000 } as const;
 
 /**
  * A churn champion for processes to serve, trained here once on CHAMPION_HISTORY in a throw-away
