@@ -78,6 +78,12 @@ describe('the running operator: decisions, actions under policy, approvals, simu
   });
 
   it('ranks actions with reasons, and a person accepting one on a call executes it under the policy', async () => {
+    // No quiet hours while it runs: a person reaching out with no call in progress is bound by them (fb14644), and the
+    // world's clock, near the wall's, sat in them for half the day: every offer worth making was held then.
+    const put = async (document: unknown, basedOn: number, reason: string) =>
+      (await fetch(`${base}/policy`, { method: 'PUT', headers: { 'content-type': 'application/json', ...auth() }, body: JSON.stringify({ policy: document, reason, basedOn }) })).json() as Promise<{ version: number }>;
+    const inForce = (await get('/policy')) as { document: { contact?: Record<string, unknown> }; version: number };
+    const quiet = await put({ ...inForce.document, contact: { ...(inForce.document.contact ?? {}), quietHours: null } }, inForce.version, 'e2e: a decision at any hour of the world');
     const list = (await get('/twins?churned.eq=0&limit=300')) as { items: { customerId: string }[] };
     let decision: { decisionId: string; chosen: string; ranked: { actionId: string; reasons: string[] }[]; discarded: { step: string }[] } | undefined;
     for (const { customerId } of list.items) {
@@ -106,6 +112,8 @@ describe('the running operator: decisions, actions under policy, approvals, simu
     const accepted = await post(`/decisions/${decision!.decisionId}/accept`, {});
     expect(accepted.status).toBe(200);
     expect(['executed', 'pending-approval'], JSON.stringify(accepted.body)).toContain(accepted.body.status);
+    // The policy as it was, for the tests after.
+    await put(inForce.document, quiet.version, 'e2e: quiet hours back');
   });
 
   it('routes actions through the policy: small credit executes, a bigger one waits for approval, above the cap is refused; the audit chain verifies', async () => {
